@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs everything perouterd's demo and tests need on a fresh Debian machine (run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# frr + frr-pythontools: the real router and frr-reload.py; user-mode-linux + kmod: the kernel lab
+# (a full 6.1 kernel with VRF, booted with the host files as root); iproute2/iputils: tests look with them.
+apt-get install -y --no-install-recommends frr frr-pythontools user-mode-linux kmod iproute2 iputils-ping util-linux procps python3
+npm ci --no-audit --no-fund

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// perouterd command line: `run` (the daemon), `render` and `validate` (touch nothing).
+// Each netlink socket may hold two libuv pool threads (a send and a receive), so the
+// pool is widened before anything uses it; fs and dns must never starve behind it.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { formatLocation } from '../config/model.js';
+import { Daemon } from '../daemon/daemon.js';
+import { buildDesiredState } from '../daemon/pipeline.js';
+import { NetlinkDataplane } from '../dataplane/dataplane.js';
+import { FrrReloader, frrPaths } from '../frr/reloader.js';
+
+/** Upstream's host-mode file locations, so an existing node config works unchanged. */
+const DEFAULT_NODE_CONFIG = '/var/lib/openperouter/node-config.yaml';
+const DEFAULT_CONFIG_DIR = '/var/lib/openperouter/configs';
+
+const program = new Command();
+program.name('perouterd').description('Host-level PE router daemon: BGP EVPN / VXLAN to the fabric, overlays to the host').version('0.1.0');
+
+const sourceOptions = (c: Command): Command =>
+  c
+    .option('--config-dir <dir>', 'directory of openpe_*.yaml files', DEFAULT_CONFIG_DIR)
+    .option('--node-config <file>', 'node configuration file', DEFAULT_NODE_CONFIG);
+
+sourceOptions(program.command('run'))
+  .description('apply the configuration and keep it applied (SIGHUP re-applies, SIGTERM exits leaving the dataplane in place)')
+  .option('--netns <name>', 'router network namespace (/run/netns/<name>)', 'perouter')
+  .option('--frr-pathspace <name>', 'FRR path space (-N) of the FRR instance in the router namespace; defaults to the namespace name')
+  .option('--state-dir <dir>', 'where status.json is written', '/run/perouterd')
+  .option('--resync-seconds <n>', 'periodic drift check interval (0 = off)', '30')
+  .option('--no-watch', 'do not watch the configuration files')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+  .action(async (o: { configDir: string; nodeConfig: string; netns: string; frrPathspace?: string; stateDir: string; resyncSeconds: string; watch: boolean; logLevel: string }) => {
+    const log = pino({ level: o.logLevel, base: { netns: o.netns } });
+    const dp = new NetlinkDataplane(o.netns);
+    const frr = new FrrReloader(frrPaths(o.frrPathspace ?? o.netns), { log: (m, e) => log.debug(e ?? {}, m) });
+    const daemon = new Daemon(
+      {
+        configDir: o.configDir,
+        nodeConfigPath: o.nodeConfig,
+        routerNetns: o.netns,
+        stateDir: o.stateDir,
+        resyncSeconds: Number(o.resyncSeconds),
+        debounceMs: 500,
+        frrPollMs: 2000,
+        watchFiles: o.watch,
+      },
+      dp,
+      frr,
+      log,
+    );
+    process.on('SIGHUP', () => {
+      log.info('SIGHUP: re-applying configuration');
+      daemon.trigger('sighup');
+    });
+    const shutdown = (sig: string): void => {
+      log.info({ signal: sig }, 'stopping; the dataplane stays in place');
+      void daemon.stop().then(() => process.exit(0));
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    log.info({ configDir: o.configDir, nodeConfig: o.nodeConfig }, 'perouterd starting');
+    await daemon.start();
+  });
+
+sourceOptions(program.command('render'))
+  .description('print frr.conf and the planned kernel objects, touching nothing')
+  .option('--node-index <n>', 'render for this node index instead of node-config’s')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action((o: { configDir: string; nodeConfig: string; nodeIndex?: string; output: string }) => {
+    const src = { configDir: o.configDir, nodeConfigPath: o.nodeConfig, ...(o.nodeIndex !== undefined ? { nodeIndexOverride: Number(o.nodeIndex) } : {}) };
+    const r = buildDesiredState(src);
+    if (!r.ok) {
+      for (const p of r.problems) process.stderr.write(`${p.severity}: ${p.location ? formatLocation(p.location) + ': ' : ''}${p.message}\n`);
+      for (const f of r.failed) process.stderr.write(`error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name}: ${f.message}\n`);
+      process.stderr.write(`error: ${r.reason}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const d = r.desired;
+    for (const p of d.problems) process.stderr.write(`${p.severity}: ${p.location ? formatLocation(p.location) + ': ' : ''}${p.message}\n`);
+    for (const f of d.failed) process.stderr.write(`warning: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} skipped (${f.reason}): ${f.message}\n`);
+    if (o.output === 'json') {
+      process.stdout.write(JSON.stringify({ node: d.node, plan: d.plan, kernel: d.kernel, frrConfig: d.frrConfig, failedResources: d.failed }, (_k, v: unknown) => (v instanceof Set ? [...v] : v), 2) + '\n');
+      return;
+    }
+    process.stdout.write(`# node ${d.node.nodeName}, index ${d.node.nodeIndex}\n# ---- frr.conf ----\n${d.frrConfig}# ---- kernel ----\n`);
+    for (const nic of d.kernel.underlayNics) process.stdout.write(`router  underlay NIC ${nic} (moved in, group ${d.kernel.underlayGroup})\n`);
+    for (const a of d.kernel.loopbackAddresses) process.stdout.write(`router  lo address ${a}\n`);
+    for (const l of d.kernel.links) {
+      const t = l.type;
+      const detail = t.kind === 'vxlan' ? ` id ${t.vni} local ${t.local} dstport ${t.port} nolearning` : t.kind === 'veth' || t.kind === 'veth-peer' ? ` peer ${t.peer}@${t.peerNs}` : '';
+      process.stdout.write(`${l.ns.padEnd(7)} ${t.kind === 'veth-peer' ? 'veth' : t.kind} ${l.name}${detail}${l.master ? ` master ${l.master}` : ''}${l.addresses.length ? ` addr ${l.addresses.join(',')}` : ''}${l.mtuFromUnderlay ? ' mtu underlay-50' : ''}\n`);
+    }
+    for (const s of d.kernel.sysctls) process.stdout.write(`router  sysctl ${s.path}=${s.value}\n`);
+  });
+
+sourceOptions(program.command('validate'))
+  .description('check the configuration; exit 0 when it can be applied, 1 otherwise, listing every problem')
+  .action((o: { configDir: string; nodeConfig: string }) => {
+    const r = buildDesiredState({ configDir: o.configDir, nodeConfigPath: o.nodeConfig });
+    const problems = r.ok ? r.desired.problems : r.problems;
+    const failed = r.ok ? r.desired.failed : r.failed;
+    for (const p of problems) process.stdout.write(`${p.severity}: ${p.location ? formatLocation(p.location) + ': ' : ''}${p.message}\n`);
+    for (const f of failed) process.stdout.write(`error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} (${f.reason}): ${f.message}\n`);
+    if (!r.ok) process.stdout.write(`error: ${r.reason}\n`);
+    const bad = !r.ok || failed.length > 0;
+    process.stdout.write(bad ? 'configuration has errors\n' : 'configuration is valid\n');
+    process.exitCode = bad ? 1 : 0;
+  });
+
+program
+  .command('ensure-netns')
+  .description('create the router network namespace if it does not exist (run before FRR starts in it)')
+  .option('--netns <name>', 'router network namespace', 'perouter')
+  .action((o: { netns: string }) => {
+    const created = new NetlinkDataplane(o.netns).ensureRouterNamespace();
+    process.stdout.write(created ? `created /run/netns/${o.netns}\n` : `/run/netns/${o.netns} exists\n`);
+  });
+
+await program.parseAsync(process.argv);

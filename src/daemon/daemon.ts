@@ -1,0 +1,250 @@
+// The reconcile loop: one reconcile at a time, triggered by start-up, SIGHUP,
+// file changes, FRR restarts and a periodic resync. Each reconcile applies FRR
+// first and the kernel second (see README "Ordering"); if anything before the
+// kernel step fails, the kernel is not touched and the last good state stays.
+import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { formatLocation, type ConfigProblem, type FailedResource } from '../config/model.js';
+import { reconcileKernel, describeOp, type Dataplane } from '../dataplane/dataplane.js';
+import type { FrrControl } from '../frr/reloader.js';
+import { buildDesiredState, type ConfigSources, type DesiredState } from './pipeline.js';
+
+export interface DaemonOptions extends ConfigSources {
+  routerNetns: string;
+  stateDir: string;
+  /** Periodic drift check; 0 disables. */
+  resyncSeconds: number;
+  /** Debounce for file events (trailing), like upstream's 500 ms. */
+  debounceMs: number;
+  /** How often FRR's PID files are checked for a restart. */
+  frrPollMs: number;
+  watchFiles: boolean;
+}
+
+export interface DaemonStatus {
+  state: 'starting' | 'ready' | 'degraded' | 'waiting-for-frr' | 'config-invalid';
+  message: string;
+  reconciles: number;
+  lastReconcileAt?: string;
+  frr: { reloads: number; lastOutcome?: string; lastError?: string };
+  kernel: { writesLast: number; writesTotal: number; lastErrors: string[] };
+  failedResources: FailedResource[];
+  problems: string[];
+  applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean; frrConfigSha?: string };
+}
+
+const formatProblem = (p: ConfigProblem): string => `${p.severity}: ${p.location ? `${formatLocation(p.location)}: ` : ''}${p.message}`;
+
+export class Daemon {
+  private running = false;
+  private pending = false;
+  private forceFrr = false;
+  private stopped = false;
+  private timers: NodeJS.Timeout[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = 1000;
+  private debounceTimer: NodeJS.Timeout | undefined;
+  private watchers: FSWatcher[] = [];
+  private lastAppliedFrr: string | undefined;
+  private lastFrrPids: Record<string, number> = {};
+  private idle: Promise<void> = Promise.resolve();
+  readonly status: DaemonStatus = {
+    state: 'starting',
+    message: 'starting',
+    reconciles: 0,
+    frr: { reloads: 0 },
+    kernel: { writesLast: 0, writesTotal: 0, lastErrors: [] },
+    failedResources: [],
+    problems: [],
+  };
+
+  constructor(
+    private readonly opts: DaemonOptions,
+    private readonly dp: Dataplane,
+    private readonly frr: FrrControl,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.lastFrrPids = await this.frr.daemonPids();
+    if (this.opts.watchFiles) this.watchSources();
+    if (this.opts.resyncSeconds > 0) this.timers.push(setInterval(() => this.trigger('resync'), this.opts.resyncSeconds * 1000));
+    this.timers.push(setInterval(() => void this.checkFrrRestart(), this.opts.frrPollMs));
+    this.trigger('start');
+  }
+
+  /** Asks for a reconcile; coalesces with one already running. */
+  trigger(reason: string): void {
+    if (this.stopped) return;
+    this.log.debug({ reason }, 'reconcile requested');
+    if (this.running) {
+      this.pending = true;
+      return;
+    }
+    this.running = true;
+    this.idle = this.loop(reason);
+  }
+
+  /** Resolves when no reconcile is running (tests, shutdown). */
+  whenIdle(): Promise<void> {
+    return this.idle;
+  }
+
+  private async loop(reason: string): Promise<void> {
+    try {
+      do {
+        this.pending = false;
+        await this.reconcileOnce(reason);
+        reason = 'coalesced';
+      } while (this.pending && !this.stopped);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private scheduleRetry(why: string): void {
+    if (this.retryTimer || this.stopped) return;
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, 30_000);
+    this.log.info({ delayMs: delay, why }, 'will retry');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.trigger(`retry: ${why}`);
+    }, delay);
+  }
+
+  private async checkFrrRestart(): Promise<void> {
+    const pids = await this.frr.daemonPids();
+    const changed = Object.entries(pids).some(([d, p]) => this.lastFrrPids[d] !== undefined && this.lastFrrPids[d] !== p) ||
+      (Object.keys(this.lastFrrPids).length === 0 && Object.keys(pids).length > 0);
+    this.lastFrrPids = pids;
+    if (changed) {
+      this.log.warn({ pids }, 'FRR (re)started: pushing configuration again');
+      this.forceFrr = true;
+      this.trigger('frr-restart');
+    }
+  }
+
+  private watchSources(): void {
+    const onEvent = (): void => {
+      clearTimeout(this.debounceTimer);
+      this.debounceTimer = setTimeout(() => this.trigger('file-change'), this.opts.debounceMs);
+    };
+    for (const dir of new Set([this.opts.configDir, path.dirname(this.opts.nodeConfigPath)])) {
+      try {
+        this.watchers.push(watch(dir, onEvent));
+      } catch (e) {
+        // A missing directory is watched once it appears via the periodic resync.
+        this.log.warn({ dir, err: (e as Error).message }, 'cannot watch configuration directory');
+      }
+    }
+  }
+
+  private async reconcileOnce(reason: string): Promise<void> {
+    this.status.reconciles++;
+    this.status.lastReconcileAt = new Date().toISOString();
+    const log = this.log.child({ reconcile: this.status.reconciles, reason });
+    const built = buildDesiredState(this.opts);
+    this.status.problems = (built.ok ? built.desired.problems : built.problems).map(formatProblem);
+    for (const p of built.ok ? built.desired.problems : built.problems) {
+      (p.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ location: p.location }, formatProblem(p));
+    }
+    if (!built.ok) {
+      // Nothing is applied: what runs now stays as it is.
+      this.status.state = 'config-invalid';
+      this.status.message = `${built.reason}; running configuration left unchanged`;
+      this.status.failedResources = built.failed;
+      for (const f of built.failed) log.error({ kind: f.kind, name: f.name, reason: f.reason, location: f.location }, f.message);
+      log.error(this.status.message);
+      await this.writeStatus();
+      return;
+    }
+    const desired = built.desired;
+    this.status.failedResources = desired.failed;
+    for (const f of desired.failed) log.warn({ kind: f.kind, name: f.name, reason: f.reason, location: f.location }, `resource skipped: ${f.message}`);
+
+    if (this.dp.ensureRouterNamespace()) log.info({ netns: this.opts.routerNetns }, 'created router namespace');
+
+    // FRR first: with the configuration in place before the VXLAN devices appear,
+    // bgpd learns each VNI with its VRF binding (and newer FRR crashes otherwise).
+    if (!(await this.applyFrr(desired, log))) return;
+
+    const report = await reconcileKernel(this.dp, desired.kernel);
+    this.status.kernel.writesLast = report.writes;
+    this.status.kernel.writesTotal += report.writes;
+    this.status.kernel.lastErrors = report.errors.map((e) => `${describeOp(e.op)}: ${e.error}`);
+    if (report.ops.length > 0) log.info({ ops: report.ops.map(describeOp), writes: report.writes }, 'kernel changes applied');
+    else log.debug('kernel already as desired: no netlink write');
+    if (report.errors.length > 0) {
+      for (const e of this.status.kernel.lastErrors) log.error(e);
+      this.status.state = 'degraded';
+      this.status.message = `${report.errors.length} kernel change(s) failed`;
+      this.scheduleRetry('kernel errors');
+    } else {
+      this.status.state = desired.failed.length > 0 ? 'degraded' : 'ready';
+      this.status.message = desired.failed.length > 0 ? 'some resources failed validation' : 'all configuration applied';
+      this.retryDelayMs = 1000;
+    }
+    this.status.applied = {
+      l3vnis: desired.plan.l3vnis.map((v) => v.vni),
+      l2vnis: desired.plan.l2vnis.map((v) => v.vni),
+      passthrough: desired.plan.passthrough !== undefined,
+    };
+    await this.writeStatus();
+  }
+
+  private async applyFrr(desired: DesiredState, log: Logger): Promise<boolean> {
+    const force = this.forceFrr;
+    if (!force && this.lastAppliedFrr === desired.frrConfig) return true;
+    if (!(await this.frr.isRunning())) {
+      this.status.state = 'waiting-for-frr';
+      this.status.message = 'FRR is not running in the router namespace yet';
+      log.warn(this.status.message);
+      await this.writeStatus();
+      this.scheduleRetry('frr not running');
+      return false;
+    }
+    this.forceFrr = false;
+    const r = await this.frr.apply(desired.frrConfig);
+    this.status.frr.lastOutcome = r.outcome;
+    if (r.outcome === 'failed') {
+      this.status.frr.lastError = r.error;
+      this.status.state = 'degraded';
+      this.status.message = `FRR reload failed; kernel left untouched: ${r.error}`;
+      log.error(this.status.message);
+      await this.writeStatus();
+      this.scheduleRetry('frr reload failed');
+      return false;
+    }
+    if (r.outcome === 'applied') {
+      this.status.frr.reloads++;
+      log.info({ add: r.diff.toAdd.length, delete: r.diff.toDelete.length, attempts: r.attempts }, 'FRR configuration reloaded');
+    } else log.info('FRR already runs this configuration: no reload');
+    delete this.status.frr.lastError;
+    this.lastAppliedFrr = desired.frrConfig;
+    return true;
+  }
+
+  private async writeStatus(): Promise<void> {
+    try {
+      await fs.mkdir(this.opts.stateDir, { recursive: true });
+      const file = path.join(this.opts.stateDir, 'status.json');
+      await fs.writeFile(`${file}.tmp`, JSON.stringify(this.status, null, 2));
+      await fs.rename(`${file}.tmp`, file);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'cannot write status file');
+    }
+  }
+
+  /** Stops triggers and waits for a running reconcile; leaves the dataplane in place. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.debounceTimer);
+    for (const w of this.watchers) w.close();
+    await this.idle;
+    this.dp.close();
+  }
+}

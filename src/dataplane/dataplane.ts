@@ -1,0 +1,301 @@
+// The kernel side of perouterd: observes both namespaces (host and router) and
+// applies DataplaneOps through rtnetlink. No decisions are made here; they are in
+// diff.ts (pure). Each op maps to one or two typed netlink calls.
+import fs from 'node:fs';
+import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
+import { diffKernel, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
+import {
+  closeFd,
+  createNamedNetns,
+  netnsExists,
+  NetlinkError,
+  openNetnsFd,
+  openRtNetlink,
+  readSysctl,
+  writeSysctl,
+  netnsDir,
+  type LinkInfo,
+  type NewLink,
+  type NewLinkSpec,
+  type RtNetlink,
+} from './netlink/index.js';
+
+export interface ApplyReport {
+  /** Number of kernel-changing requests made (0 on a no-op reconcile). */
+  writes: number;
+  ops: DataplaneOp[];
+  errors: Array<{ op: DataplaneOp; error: string }>;
+}
+
+/** What the daemon needs from the kernel, small enough to fake in tests. */
+export interface Dataplane {
+  /** Creates the router namespace when missing; true when it was created now. */
+  ensureRouterNamespace(): boolean;
+  routerNamespaceExists(): boolean;
+  observe(sysctlPaths: string[]): Promise<ObservedState>;
+  apply(ops: DataplaneOp[]): Promise<ApplyReport>;
+  close(): void;
+}
+
+const describe = (op: DataplaneOp): string => {
+  switch (op.op) {
+    case 'create-link':
+      return `create ${op.ns}/${op.link.name} (${op.link.type.kind})`;
+    case 'delete-link':
+    case 'set-link':
+    case 'no-ipv6-link-local':
+    case 'neigh-suppress':
+      return `${op.op} ${op.ns}/${op.name}`;
+    case 'add-address':
+    case 'delete-address':
+      return `${op.op} ${op.cidr} on ${op.ns}/${op.link}`;
+    case 'sysctl':
+      return `sysctl ${op.path}=${op.value}`;
+    case 'move-nic-in':
+    case 'move-nic-out':
+      return `${op.op} ${op.name}`;
+  }
+};
+export { describe as describeOp };
+
+export class NetlinkDataplane implements Dataplane {
+  private readonly sockets: Partial<Record<NetnsRole, RtNetlink>> = {};
+
+  constructor(
+    private readonly routerNetns: string,
+    private readonly opts: { window?: number } = {},
+  ) {}
+
+  routerNamespaceExists(): boolean {
+    return netnsExists(this.routerNetns);
+  }
+
+  ensureRouterNamespace(): boolean {
+    if (netnsExists(this.routerNetns)) return false;
+    createNamedNetns(this.routerNetns);
+    // A new namespace invalidates any socket opened in a previous one.
+    this.sockets.router?.close();
+    delete this.sockets.router;
+    return true;
+  }
+
+  private nl(role: NetnsRole): RtNetlink {
+    let s = this.sockets[role];
+    if (!s) {
+      const o: { netnsPath?: string; window?: number } = {};
+      if (this.opts.window !== undefined) o.window = this.opts.window;
+      if (role === 'router') o.netnsPath = `${netnsDir()}/${this.routerNetns}`;
+      s = openRtNetlink(o);
+      this.sockets[role] = s;
+    }
+    return s;
+  }
+
+  async observe(sysctlPaths: string[]): Promise<ObservedState> {
+    const [hl, ha, rl, ra] = await Promise.all([this.nl('host').dumpLinks(), this.nl('host').dumpAddresses(), this.nl('router').dumpLinks(), this.nl('router').dumpAddresses()]);
+    const sysctls: Record<string, string | undefined> = {};
+    for (const p of sysctlPaths) sysctls[p] = readSysctl(this.routerNetns, p);
+    return { host: { links: hl, addrs: ha }, router: { links: rl, addrs: ra }, sysctls };
+  }
+
+  async apply(ops: DataplaneOp[]): Promise<ApplyReport> {
+    const report: ApplyReport = { writes: 0, ops, errors: [] };
+    // Names resolve to indexes per namespace; refreshed lazily after creates.
+    const index: Record<NetnsRole, Map<string, number>> = { host: new Map(), router: new Map() };
+    const refresh = async (role: NetnsRole): Promise<void> => {
+      index[role] = new Map((await this.nl(role).dumpLinks()).map((l) => [l.name, l.index]));
+    };
+    await Promise.all([refresh('host'), refresh('router')]);
+    const idx = async (role: NetnsRole, name: string): Promise<number> => {
+      let i = index[role].get(name);
+      if (i === undefined) {
+        const l = await this.nl(role).getLink(name);
+        if (!l) throw new Error(`link ${name} not found in ${role} namespace`);
+        i = l.index;
+        index[role].set(name, i);
+      }
+      return i;
+    };
+    const count = (): void => {
+      report.writes++;
+    };
+
+    for (const phase of phasesOf(ops)) {
+      await Promise.all(
+        phase.map(async (op) => {
+          try {
+            await this.applyOne(op, idx, count, index);
+          } catch (e) {
+            report.errors.push({ op, error: errorText(e) });
+          }
+        }),
+      );
+      // Veth creation and NIC moves change indexes in the other namespace.
+      if (phase.some((o) => o.op === 'create-link' || o.op === 'move-nic-in' || o.op === 'move-nic-out' || o.op === 'delete-link')) {
+        await Promise.all([refresh('host'), refresh('router')]);
+      }
+    }
+    return report;
+  }
+
+  private async applyOne(
+    op: DataplaneOp,
+    idx: (role: NetnsRole, name: string) => Promise<number>,
+    count: () => void,
+    index: Record<NetnsRole, Map<string, number>>,
+  ): Promise<void> {
+    switch (op.op) {
+      case 'sysctl': {
+        try {
+          if (writeSysctl(this.routerNetns, op.path, op.value)) count();
+        } catch (e) {
+          if (!op.optional) throw e;
+        }
+        return;
+      }
+      case 'move-nic-in': {
+        const hostIdx = await idx('host', op.name);
+        const fd = openNetnsFd(this.routerNetns);
+        try {
+          count();
+          await this.nl('host').setLink(hostIdx, { netnsFd: fd });
+        } finally {
+          closeFd(fd);
+        }
+        const moved = await this.nl('router').getLink(op.name);
+        if (!moved) throw new Error(`${op.name} did not appear in the router namespace`);
+        index.router.set(op.name, moved.index);
+        count();
+        await this.nl('router').setLink(moved.index, { group: op.group, up: true });
+        // The kernel drops addresses on a namespace move; put them back.
+        for (const a of op.addresses) {
+          count();
+          await this.nl('router').addAddress(moved.index, a);
+        }
+        return;
+      }
+      case 'move-nic-out': {
+        const rIdx = await idx('router', op.name);
+        // The host namespace is the one perouterd itself runs in.
+        const fd = fs.openSync('/proc/thread-self/ns/net', 'r');
+        try {
+          count();
+          await this.nl('router').setLink(rIdx, { netnsFd: fd, group: 0 });
+        } finally {
+          fs.closeSync(fd);
+        }
+        const back = await this.nl('host').getLink(op.name);
+        if (!back) throw new Error(`${op.name} did not come back to the host namespace`);
+        index.host.set(op.name, back.index);
+        count();
+        await this.nl('host').setLink(back.index, { up: true });
+        for (const a of op.addresses) {
+          count();
+          await this.nl('host').addAddress(back.index, a);
+        }
+        return;
+      }
+      case 'delete-link': {
+        const i = index[op.ns].get(op.name);
+        if (i === undefined) return;
+        count();
+        await this.nl(op.ns).deleteLink(i);
+        index[op.ns].delete(op.name);
+        return;
+      }
+      case 'create-link': {
+        const d = op.link;
+        let spec: NewLinkSpec;
+        switch (d.type.kind) {
+          case 'vrf':
+            spec = { kind: 'vrf', table: op.vrfTable ?? 1 };
+            break;
+          case 'bridge':
+            spec = { kind: 'bridge' };
+            break;
+          case 'vxlan':
+            spec = { kind: 'vxlan', vni: d.type.vni, local: d.type.local, port: d.type.port, learning: false };
+            break;
+          case 'veth': {
+            const peerFd = d.type.peerNs === 'router' ? openNetnsFd(this.routerNetns) : undefined;
+            try {
+              const v: NewLinkSpec = { kind: 'veth', peerName: d.type.peer };
+              if (peerFd !== undefined) v.peerNetnsFd = peerFd;
+              if (op.mtu !== undefined) v.peerMtu = op.mtu;
+              const link: NewLink = { name: d.name, spec: v, up: true };
+              if (op.mtu !== undefined) link.mtu = op.mtu;
+              if (d.master) link.master = await idx(op.ns, d.master);
+              count();
+              const created = await this.nl(op.ns).createLink(link);
+              index[op.ns].set(d.name, created.index);
+            } finally {
+              if (peerFd !== undefined) closeFd(peerFd);
+            }
+            return;
+          }
+          case 'veth-peer':
+            return;
+        }
+        const link: NewLink = { name: d.name, spec, up: true };
+        if (op.mtu !== undefined) link.mtu = op.mtu;
+        if (d.mac) link.mac = d.mac;
+        if (d.master) link.master = await idx(op.ns, d.master);
+        count();
+        const created = await this.nl(op.ns).createLink(link);
+        index[op.ns].set(d.name, created.index);
+        return;
+      }
+      case 'set-link': {
+        const i = await idx(op.ns, op.name);
+        const c = op.change;
+        const change: Parameters<RtNetlink['setLink']>[1] = {};
+        if (c.master !== undefined) change.master = c.master === null ? 0 : await idx(op.ns, c.master);
+        if (c.mtu !== undefined) change.mtu = c.mtu;
+        if (c.up !== undefined) change.up = c.up;
+        if (c.mac !== undefined) change.mac = c.mac;
+        count();
+        await this.nl(op.ns).setLink(i, change);
+        return;
+      }
+      case 'add-address': {
+        count();
+        await this.nl(op.ns).addAddress(await idx(op.ns, op.link), op.cidr);
+        return;
+      }
+      case 'delete-address': {
+        count();
+        await this.nl(op.ns).deleteAddress(await idx(op.ns, op.link), op.cidr);
+        return;
+      }
+      case 'no-ipv6-link-local': {
+        count();
+        await this.nl(op.ns).setLink(await idx(op.ns, op.name), { ipv6AddrGenMode: 1 });
+        return;
+      }
+      case 'neigh-suppress': {
+        count();
+        await this.nl(op.ns).setBridgePortNeighSuppress(await idx(op.ns, op.name), true);
+        return;
+      }
+    }
+  }
+
+  close(): void {
+    for (const s of Object.values(this.sockets)) s?.close();
+  }
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof NetlinkError) return `${e.op}: ${e.code}${e.extack ? ` (${e.extack})` : ''}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Observe, diff, apply: one kernel reconcile. */
+export async function reconcileKernel(dp: Dataplane, plan: KernelPlan): Promise<ApplyReport> {
+  const observed = await dp.observe(plan.sysctls.map((s) => s.path));
+  const ops = diffKernel(plan, observed);
+  if (ops.length === 0) return { writes: 0, ops, errors: [] };
+  return dp.apply(ops);
+}
+
+export type { LinkInfo };

@@ -1,0 +1,180 @@
+// Applies frr.conf to an FRR instance that runs in the router namespace with its
+// own path space (`-N <name>`), incrementally, with frr-reload.py from
+// frr-pythontools. perouterd does what upstream's reloader container does,
+// without the container: --test (syntax + diff), --reload, then read back.
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export interface FrrPaths {
+  /** FRR path space (`-N`): config in /etc/frr/<ps>/, sockets in /var/run/frr/<ps>/. */
+  pathspace: string;
+  confDir: string;
+  runDir: string;
+  reloadScript: string;
+  vtysh: string;
+  python: string;
+}
+
+export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): FrrPaths {
+  return {
+    pathspace,
+    confDir: `/etc/frr/${pathspace}`,
+    runDir: `/var/run/frr/${pathspace}`,
+    reloadScript: '/usr/lib/frr/frr-reload.py',
+    vtysh: '/usr/bin/vtysh',
+    python: '/usr/bin/python3',
+    ...overrides,
+  };
+}
+
+export interface FrrDiff {
+  toDelete: string[];
+  toAdd: string[];
+}
+
+export type FrrApplyResult =
+  | { outcome: 'applied'; attempts: number; diff: FrrDiff }
+  | { outcome: 'unchanged' }
+  | { outcome: 'failed'; error: string; attempts: number };
+
+/** The FRR side of the dataplane, behind an interface so the daemon can be tested without FRR. */
+export interface FrrControl {
+  /** True when zebra and bgpd answer on their vty sockets. */
+  isRunning(): Promise<boolean>;
+  /** PIDs of the FRR daemons, to notice restarts (a restarted FRR starts from frr.conf on disk). */
+  daemonPids(): Promise<Record<string, number>>;
+  /** Makes FRR's running configuration equal to `config`. */
+  apply(config: string): Promise<FrrApplyResult>;
+  /** The configuration last written as frr.conf (what FRR loads when it starts). */
+  storedConfig(): Promise<string | undefined>;
+}
+
+interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], timeoutMs: number): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === 1 && !stderr ? String(err.message) : '') });
+    });
+  });
+}
+
+/** Parses `frr-reload.py --test` output into the lines it would delete and add. */
+export function parseReloadTestOutput(out: string): FrrDiff {
+  const diff: FrrDiff = { toDelete: [], toAdd: [] };
+  let section: keyof FrrDiff | undefined;
+  for (const raw of out.split('\n')) {
+    const line = raw.replace(/\s+$/, '');
+    if (/^Lines To Delete$/.test(line)) section = 'toDelete';
+    else if (/^Lines To Add$/.test(line)) section = 'toAdd';
+    else if (/^=+$/.test(line) || line === '') continue;
+    else if (section) diff[section].push(line);
+  }
+  return diff;
+}
+
+const DEFAULT_REQUIRED_DAEMONS = ['zebra', 'bgpd'];
+
+export class FrrReloader implements FrrControl {
+  constructor(
+    private readonly paths: FrrPaths,
+    private readonly opts: { attempts?: number; timeoutMs?: number; requiredDaemons?: string[]; log?: (msg: string, extra?: object) => void } = {},
+  ) {}
+
+  private get file(): string {
+    return path.join(this.paths.confDir, 'frr.conf');
+  }
+
+  async isRunning(): Promise<boolean> {
+    const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, '-c', 'show daemons'], 10_000);
+    if (r.code !== 0) return false;
+    const listed = r.stdout.split(/\s+/);
+    return (this.opts.requiredDaemons ?? DEFAULT_REQUIRED_DAEMONS).every((d) => listed.includes(d));
+  }
+
+  async daemonPids(): Promise<Record<string, number>> {
+    const pids: Record<string, number> = {};
+    let entries: string[] = [];
+    try {
+      entries = await fs.readdir(this.paths.runDir);
+    } catch {
+      return pids;
+    }
+    for (const e of entries) {
+      if (!e.endsWith('.pid')) continue;
+      const v = Number((await fs.readFile(path.join(this.paths.runDir, e), 'utf8').catch(() => '')).trim());
+      if (v > 0) pids[e.slice(0, -4)] = v;
+    }
+    return pids;
+  }
+
+  async storedConfig(): Promise<string | undefined> {
+    return fs.readFile(this.file, 'utf8').catch(() => undefined);
+  }
+
+  private reloadArgs(mode: '--test' | '--reload', file: string): string[] {
+    return [this.paths.reloadScript, mode, '--stdout', '--pathspace', this.paths.pathspace, '--confdir', this.paths.confDir, '--rundir', this.paths.runDir, file];
+  }
+
+  /** Lines FRR would change to reach `file`; undefined with the error when the file is rejected. */
+  async diff(file: string): Promise<{ diff?: FrrDiff; error?: string }> {
+    const r = await run(this.paths.python, this.reloadArgs('--test', file), this.opts.timeoutMs ?? 120_000);
+    if (r.code !== 0) return { error: `frr-reload.py --test exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}` };
+    return { diff: parseReloadTestOutput(r.stdout) };
+  }
+
+  async apply(config: string): Promise<FrrApplyResult> {
+    await fs.mkdir(this.paths.confDir, { recursive: true });
+    // frr-reload.py needs vtysh.conf to exist in the path space (it may be empty).
+    await fs.writeFile(path.join(this.paths.confDir, 'vtysh.conf'), '', { flag: 'a' });
+    const candidate = path.join(this.paths.confDir, 'frr.conf.perouterd-candidate');
+    await fs.writeFile(candidate, config, { mode: 0o640 });
+    const attempts = this.opts.attempts ?? 3;
+    let lastError = '';
+    let firstDiff: FrrDiff | undefined;
+    try {
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        const t = await this.diff(candidate);
+        if (t.error) {
+          lastError = t.error;
+          // A syntax error will not go away by retrying; a daemon that is restarting might.
+          if (/Unknown command|% Invalid|Command incomplete/i.test(t.error)) break;
+          continue;
+        }
+        const d = t.diff!;
+        firstDiff ??= d;
+        if (d.toAdd.length === 0 && d.toDelete.length === 0) {
+          await this.commit(candidate);
+          return attempt === 1 ? { outcome: 'unchanged' } : { outcome: 'applied', attempts: attempt - 1, diff: firstDiff };
+        }
+        const r = await run(this.paths.python, this.reloadArgs('--reload', candidate), this.opts.timeoutMs ?? 180_000);
+        // FRR 8.4 can fail part-way on a first VRF/VNI reload and succeed on the
+        // next; the read-back on the following loop iteration decides.
+        if (r.code !== 0) lastError = `frr-reload.py --reload exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`;
+        this.opts.log?.('frr reload attempt', { attempt, code: r.code });
+      }
+      // Final read-back after the last reload attempt.
+      const t = await this.diff(candidate);
+      if (t.diff && t.diff.toAdd.length === 0 && t.diff.toDelete.length === 0) {
+        await this.commit(candidate);
+        return { outcome: 'applied', attempts, diff: firstDiff ?? t.diff };
+      }
+      return { outcome: 'failed', error: lastError || `FRR did not converge: ${JSON.stringify(t.diff ?? t.error)}`, attempts };
+    } finally {
+      await fs.rm(candidate, { force: true });
+    }
+  }
+
+  /** frr.conf on disk is what a restarted FRR loads: only ever the last applied config. */
+  private async commit(candidate: string): Promise<void> {
+    const tmp = `${this.file}.tmp`;
+    await fs.copyFile(candidate, tmp);
+    await fs.rename(tmp, this.file);
+  }
+}

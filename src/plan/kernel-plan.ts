@@ -1,0 +1,176 @@
+// RouterPlan → the kernel objects that must exist. Pure; the dataplane adapter
+// diffs this against what it observes and issues only the missing changes.
+import { names, UNDERLAY_LINK_GROUP, VXLAN_OVERHEAD, type RouterPlan, type VethAddressing } from './router-plan.js';
+
+export type NetnsRole = 'host' | 'router';
+
+export type DesiredLinkKind =
+  | { kind: 'vrf' }
+  | { kind: 'bridge' }
+  | { kind: 'vxlan'; vni: number; local: string; port: number }
+  /** A veth created from this side, with its peer placed directly in `peerNs`. */
+  | { kind: 'veth'; peer: string; peerNs: NetnsRole }
+  /** The far end of a veth that another DesiredLink creates; never created on its own. */
+  | { kind: 'veth-peer'; peer: string; peerNs: NetnsRole };
+
+export interface DesiredLink {
+  ns: NetnsRole;
+  name: string;
+  type: DesiredLinkKind;
+  /** Name of the master device in the same namespace (VRF or bridge). */
+  master?: string;
+  /** Addresses with prefix length, in the order they should be added. */
+  addresses: string[];
+  /** Veth legs follow the underlay MTU minus VXLAN overhead (inventory §4.4). */
+  mtuFromUnderlay?: boolean;
+  mac?: string;
+  /** IPv6 addr_gen_mode "none": no link-local on L3VNI bridges and vxlans. */
+  noIpv6LinkLocal?: boolean;
+  /** Bridge-port neighbour suppression (ARP/ND answered from EVPN). */
+  neighSuppress?: boolean;
+  /** Which resource this object serves, for logs and status. */
+  owner: string;
+}
+
+export interface DesiredSysctl {
+  path: string;
+  value: string;
+  /** Missing on older kernels (accept_untracked_na needs 5.18): warn, don't fail. */
+  optional?: boolean;
+}
+
+export interface KernelPlan {
+  underlayNics: string[];
+  underlayGroup: number;
+  /** VTEP addresses (/32, /128) on the router namespace's `lo`. */
+  loopbackAddresses: string[];
+  links: DesiredLink[];
+  sysctls: DesiredSysctl[];
+  /** Subtracted from the underlay MTU for veth legs; results <= 1280 leave MTU alone. */
+  vxlanOverhead: number;
+}
+
+/** Name patterns the dataplane owns: anything matching and not desired is removed. */
+export const managedNamePatterns: Record<NetnsRole, RegExp[]> = {
+  router: [/^vni\d+$/, /^br-pe-\d+$/, /^pe-e-\d+$/, /^pt-ns$/],
+  host: [/^host-e-\d+$/, /^pt-host$/],
+};
+
+/** The router-side name of a managed host-side veth (deleting one end deletes both). */
+export function routerPeerOfHostVeth(hostName: string): string | undefined {
+  const m = /^host-e-(\d+)$/.exec(hostName);
+  if (m) return `pe-e-${m[1]}`;
+  return hostName === 'pt-host' ? 'pt-ns' : undefined;
+}
+
+export const ROUTER_SYSCTLS: DesiredSysctl[] = [
+  { path: 'net/ipv4/conf/all/forwarding', value: '1' },
+  { path: 'net/ipv6/conf/all/forwarding', value: '1' },
+  { path: 'net/ipv4/conf/all/arp_accept', value: '1' },
+  { path: 'net/ipv4/conf/default/arp_accept', value: '1' },
+  { path: 'net/ipv6/conf/default/accept_untracked_na', value: '1', optional: true },
+  { path: 'net/ipv6/conf/all/accept_untracked_na', value: '1', optional: true },
+];
+
+function vethPair(
+  hostName: string,
+  peName: string,
+  owner: string,
+  opts: { peMaster?: string; addrs?: VethAddressing[]; mtuFromUnderlay: boolean; hostMaster?: string },
+): DesiredLink[] {
+  const host: DesiredLink = {
+    ns: 'host',
+    name: hostName,
+    type: { kind: 'veth', peer: peName, peerNs: 'router' },
+    addresses: (opts.addrs ?? []).map((a) => a.host),
+    owner,
+  };
+  const pe: DesiredLink = {
+    ns: 'router',
+    name: peName,
+    type: { kind: 'veth-peer', peer: hostName, peerNs: 'host' },
+    addresses: (opts.addrs ?? []).map((a) => a.pe),
+    owner,
+  };
+  if (opts.mtuFromUnderlay) host.mtuFromUnderlay = pe.mtuFromUnderlay = true;
+  if (opts.peMaster) pe.master = opts.peMaster;
+  if (opts.hostMaster) host.master = opts.hostMaster;
+  return [host, pe];
+}
+
+const sessionAddrs = (hs: { ipv4?: VethAddressing; ipv6?: VethAddressing } | undefined): VethAddressing[] =>
+  [hs?.ipv4, hs?.ipv6].filter((a): a is VethAddressing => a !== undefined);
+
+export function planKernel(plan: RouterPlan): KernelPlan {
+  const links: DesiredLink[] = [];
+  const u = plan.underlay;
+  const loopbackAddresses: string[] = [];
+  if (u?.vtepIPv4) loopbackAddresses.push(`${u.vtepIPv4}/32`);
+  if (u?.vtepIPv6) loopbackAddresses.push(`${u.vtepIPv6}/128`);
+
+  const vrfs = new Set<string>();
+  for (const v of plan.l3vnis) vrfs.add(v.vrf);
+  for (const v of plan.l2vnis) if (v.vrf) vrfs.add(v.vrf);
+  for (const vrf of [...vrfs].sort()) links.push({ ns: 'router', name: vrf, type: { kind: 'vrf' }, addresses: [], owner: `vrf ${vrf}` });
+
+  for (const v of plan.l3vnis) {
+    const owner = `L3VNI ${v.name}`;
+    links.push({ ns: 'router', name: names.peBridge(v.vni), type: { kind: 'bridge' }, master: v.vrf, addresses: [], noIpv6LinkLocal: true, owner });
+    links.push({
+      ns: 'router',
+      name: names.vxlan(v.vni),
+      type: { kind: 'vxlan', vni: v.vni, local: v.vtep, port: v.vxlanPort },
+      master: names.peBridge(v.vni),
+      addresses: [],
+      noIpv6LinkLocal: true,
+      neighSuppress: true,
+      owner,
+    });
+    if (v.hostSession) {
+      links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, { peMaster: v.vrf, addrs: sessionAddrs(v.hostSession), mtuFromUnderlay: true }));
+    }
+  }
+
+  for (const v of plan.l2vnis) {
+    const owner = `L2VNI ${v.name}`;
+    const bridge: DesiredLink = { ns: 'router', name: names.peBridge(v.vni), type: { kind: 'bridge' }, addresses: [...v.gatewayIPs], owner };
+    if (v.vrf) bridge.master = v.vrf;
+    if (v.gatewayMac) bridge.mac = v.gatewayMac;
+    links.push(bridge);
+    links.push({
+      ns: 'router',
+      name: names.vxlan(v.vni),
+      type: { kind: 'vxlan', vni: v.vni, local: v.vtep, port: v.vxlanPort },
+      master: names.peBridge(v.vni),
+      addresses: [],
+      noIpv6LinkLocal: true,
+      neighSuppress: true,
+      owner,
+    });
+    if (v.hostBridge?.managed) links.push({ ns: 'host', name: v.hostBridge.name, type: { kind: 'bridge' }, addresses: [], owner });
+    const opts: Parameters<typeof vethPair>[3] = { peMaster: names.peBridge(v.vni), mtuFromUnderlay: true };
+    if (v.hostBridge) opts.hostMaster = v.hostBridge.name;
+    links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, opts));
+  }
+
+  if (plan.passthrough) {
+    links.push(
+      ...vethPair(names.passthroughHost, names.passthroughPe, `L3Passthrough ${plan.passthrough.name}`, {
+        addrs: sessionAddrs(plan.passthrough.hostSession),
+        mtuFromUnderlay: false,
+      }),
+    );
+  }
+
+  return {
+    underlayNics: u?.nics ?? [],
+    underlayGroup: UNDERLAY_LINK_GROUP,
+    loopbackAddresses,
+    links,
+    sysctls: u ? ROUTER_SYSCTLS : [],
+    vxlanOverhead: VXLAN_OVERHEAD,
+  };
+}
+
+/** Managed host bridges (`br-hs-<vni>`) are also garbage-collected, but only bridges. */
+export const managedHostBridgePattern = /^br-hs-\d+$/;

@@ -1,0 +1,306 @@
+// Desired state of one node's router, resolved from validated configuration:
+// every name, address and number that the kernel and FRR need is decided here,
+// once, so the FRR renderer and the kernel planner never disagree.
+import type {
+  BFDSettings,
+  HostSession,
+  Neighbor,
+  NodeSettings,
+  RouterConfig,
+  UnderlaySpec,
+} from '../config/model.js';
+import { routerID, vethIPs, vtepIP, distributedGatewayMac } from './ipam.js';
+import { formatNetwork, parseCidr } from './ipnet.js';
+
+/** Names the kernel objects get, upstream-compatible (see inventory §4.9). */
+export const names = {
+  vxlan: (vni: number) => `vni${vni}`,
+  peBridge: (vni: number) => `br-pe-${vni}`,
+  hostBridge: (vni: number) => `br-hs-${vni}`,
+  hostVeth: (vni: number) => `host-e-${vni}`,
+  peVeth: (vni: number) => `pe-e-${vni}`,
+  passthroughHost: 'pt-host',
+  passthroughPe: 'pt-ns',
+} as const;
+
+/** Link group that marks the underlay NICs moved into the router namespace. */
+export const UNDERLAY_LINK_GROUP = 4242;
+
+/** VXLAN overhead subtracted from the underlay MTU for the veth legs. */
+export const VXLAN_OVERHEAD = 50;
+
+export interface VethAddressing {
+  /** Router (PE) side address with prefix length, e.g. 192.169.10.1/24. */
+  pe: string;
+  /** Host side address with prefix length, e.g. 192.169.10.5/24. */
+  host: string;
+}
+
+export interface HostSessionPlan {
+  /** ASN of the router side of the session (the per-VRF BGP instance). */
+  asn: number;
+  /** `remote-as` value: a number, `external` or `internal`. */
+  remoteAs: string;
+  /** True when the host speaker is iBGP relative to the underlay ASN (needs next-hop-self). */
+  internal: boolean;
+  ipv4?: VethAddressing;
+  ipv6?: VethAddressing;
+}
+
+export interface NeighborPlan {
+  /** Address, interface name or listen-range CIDR, as FRR spells the peer. */
+  peer: string;
+  form: 'address' | 'interface' | 'listenRange';
+  family: 4 | 6;
+  remoteAs: string;
+  internal: boolean;
+  port?: number;
+  password?: string;
+  keepalive?: number;
+  hold?: number;
+  connectTime?: number;
+  ebgpMultiHopTtl?: number | 'default';
+  bfd?: { profile?: string; settings: BFDSettings };
+  /** Address families to activate, already defaulted. */
+  families: Array<'ipv4unicast' | 'ipv6unicast' | 'evpn'>;
+  routeReflectorClient: Set<string>;
+}
+
+export interface UnderlayPlan {
+  asn: number;
+  routerId: string;
+  nics: string[];
+  neighbors: NeighborPlan[];
+  /** VTEP addresses without prefix length, put on the router namespace's lo. */
+  vtepIPv4?: string;
+  vtepIPv6?: string;
+  gracefulRestart?: { restartTime: number; stalePathTime: number };
+  clusterId?: string;
+  listenLimit: number;
+}
+
+export interface L3VniPlan {
+  name: string;
+  vrf: string;
+  vni: number;
+  vxlanPort: number;
+  /** Local VTEP address (family chosen by underlayAddressFamily). */
+  vtep: string;
+  hostSession?: HostSessionPlan;
+  importRTs: string[];
+  exportRTs: string[];
+  /** Gateway subnets of L2VNIs attached to this VRF, advertised as networks. */
+  gatewayNetworks: string[];
+}
+
+export interface L2VniPlan {
+  name: string;
+  vni: number;
+  vxlanPort: number;
+  vtep: string;
+  vrf?: string;
+  gatewayIPs: string[];
+  gatewayMac?: string;
+  hostBridge?: { name: string; managed: boolean };
+}
+
+export interface PassthroughPlan {
+  name: string;
+  hostSession: HostSessionPlan;
+}
+
+export interface RouterPlan {
+  nodeName: string;
+  nodeIndex: number;
+  logLevel: NodeSettings['logLevel'];
+  underlay?: UnderlayPlan;
+  l3vnis: L3VniPlan[];
+  l2vnis: L2VniPlan[];
+  passthrough?: PassthroughPlan;
+  rawSnippets: string[];
+}
+
+const bare = (addr: string): string => addr.split('/')[0] ?? addr;
+const isV6 = (addr: string): boolean => addr.includes(':');
+
+function remoteAsOf(n: { asn?: number; type?: 'External' | 'Internal' }, localAsn: number): { remoteAs: string; internal: boolean } {
+  if (n.asn !== undefined) return { remoteAs: String(n.asn), internal: n.asn === localAsn };
+  return n.type === 'Internal' ? { remoteAs: 'internal', internal: true } : { remoteAs: 'external', internal: false };
+}
+
+export function planHostSession(hs: HostSession, nodeIndex: number, underlayAsn: number | undefined): HostSessionPlan {
+  const { remoteAs } = remoteAsOf({ asn: hs.hostASN, type: hs.hostType }, hs.asn);
+  // Upstream decides next-hop-self on iBGP relative to the underlay ASN, not the VRF ASN.
+  const internal = hs.hostASN !== undefined ? hs.hostASN === (underlayAsn ?? hs.asn) : hs.hostType === 'Internal';
+  const plan: HostSessionPlan = { asn: hs.asn, remoteAs, internal };
+  if (hs.localCIDR.ipv4) plan.ipv4 = vethIPs(hs.localCIDR.ipv4, nodeIndex);
+  if (hs.localCIDR.ipv6) plan.ipv6 = vethIPs(hs.localCIDR.ipv6, nodeIndex);
+  return plan;
+}
+
+function neighborFamily(n: Neighbor): 4 | 6 {
+  const peer = n.address ?? n.listenRange;
+  return peer !== undefined && isV6(peer) ? 6 : 4;
+}
+
+function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
+  const hasVnis = cfg.l3vnis.length > 0 || cfg.l2vnis.length > 0;
+  const pt = cfg.l3passthroughs[0]?.spec.hostSession.localCIDR;
+  return u.neighbors.map((n, i) => {
+    const family = neighborFamily(n);
+    const { remoteAs, internal } = remoteAsOf(n, u.asn);
+    const families = new Set<NeighborPlan['families'][number]>();
+    const rrClient = new Set<string>();
+    if (n.addressFamilies && n.addressFamilies.length > 0) {
+      for (const af of n.addressFamilies) {
+        if (af.type === 'ipv4unicast' || af.type === 'ipv6unicast' || af.type === 'evpn') families.add(af.type);
+        if (af.properties?.includes('routeReflectorClient')) rrClient.add(af.type);
+      }
+    } else {
+      // Upstream's default families (inventory §5.2 defaultNLPsForNeighbor).
+      families.add(family === 6 ? 'ipv6unicast' : 'ipv4unicast');
+      if (pt?.ipv4) families.add('ipv4unicast');
+      if (pt?.ipv6) families.add('ipv6unicast');
+      if (hasVnis) {
+        families.add('ipv4unicast');
+        families.add('evpn');
+      }
+      for (const c of u.tunnelEndpoint?.cidrs ?? []) families.add(isV6(c) ? 'ipv6unicast' : 'ipv4unicast');
+    }
+    const peer = n.address ?? n.interface ?? n.listenRange ?? '';
+    const form: NeighborPlan['form'] = n.address ? 'address' : n.interface ? 'interface' : 'listenRange';
+    const multihop = n.properties?.find((p) => p.type === 'ebgpMultiHop');
+    const plan: NeighborPlan = {
+      peer,
+      form,
+      family,
+      remoteAs,
+      internal,
+      families: [...families].sort(),
+      routeReflectorClient: rrClient,
+    };
+    if (n.port !== undefined) plan.port = n.port;
+    if (n.password !== undefined) plan.password = n.password;
+    if (n.keepaliveTimeSeconds !== undefined && n.holdTimeSeconds !== undefined) {
+      plan.keepalive = n.keepaliveTimeSeconds;
+      plan.hold = n.holdTimeSeconds;
+    }
+    if (n.connectTimeSeconds !== undefined) plan.connectTime = n.connectTimeSeconds;
+    if (multihop) plan.ebgpMultiHopTtl = multihop.ebgpMultiHop?.ttl ?? 'default';
+    if (n.bfd !== undefined) {
+      const hasSettings = Object.keys(n.bfd).length > 0;
+      plan.bfd = hasSettings ? { profile: `neighbor-${i}`, settings: n.bfd } : { settings: n.bfd };
+    }
+    return plan;
+  });
+}
+
+/** Picks the local VTEP for an overlay: the requested family, else IPv4, else IPv6. */
+function pickVtep(u: UnderlayPlan | undefined, family: 'IPv4' | 'IPv6' | undefined): string {
+  if (!u) throw new Error('an underlay with a tunnelEndpoint is required for VNIs');
+  if (family === 'IPv6') {
+    if (!u.vtepIPv6) throw new Error('underlayAddressFamily IPv6 requested but the tunnelEndpoint has no IPv6 CIDR');
+    return u.vtepIPv6;
+  }
+  if (family === 'IPv4') {
+    if (!u.vtepIPv4) throw new Error('underlayAddressFamily IPv4 requested but the tunnelEndpoint has no IPv4 CIDR');
+    return u.vtepIPv4;
+  }
+  const v = u.vtepIPv4 ?? u.vtepIPv6;
+  if (!v) throw new Error('underlay tunnel endpoint configuration is required when VNIs are defined');
+  return v;
+}
+
+/** Gateway IPs are host addresses in a subnet (192.170.1.1/24); FRR advertises the network. */
+const maskedNetwork = (cidr: string): string => formatNetwork(parseCidr(cidr));
+
+/**
+ * Resolves a validated configuration into the router plan. Pure: same input, same plan.
+ * The config must already have passed semantic validation (src/config/validate.ts).
+ */
+export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listenLimit?: number } = {}): RouterPlan {
+  const u = cfg.underlays[0]?.spec;
+  let underlay: UnderlayPlan | undefined;
+  if (u) {
+    underlay = {
+      asn: u.asn,
+      routerId: bare(routerID(u.routerIDCIDR, node.nodeIndex)),
+      nics: u.interfaces.flatMap((i) => (i.networkDevice ? [i.networkDevice.interfaceName] : [])),
+      neighbors: planNeighbors(u, cfg),
+      listenLimit: opts.listenLimit ?? 65535,
+    };
+    for (const c of u.tunnelEndpoint?.cidrs ?? []) {
+      const ip = bare(vtepIP(c, node.nodeIndex));
+      if (isV6(ip)) underlay.vtepIPv6 = ip;
+      else underlay.vtepIPv4 = ip;
+    }
+    if (u.gracefulRestart) {
+      underlay.gracefulRestart = {
+        restartTime: u.gracefulRestart.restartTimeSeconds,
+        stalePathTime: u.gracefulRestart.stalePathTimeSeconds,
+      };
+    }
+    if (u.routeReflector) underlay.clusterId = u.routeReflector.clusterID;
+  }
+
+  const l3vnis: L3VniPlan[] = cfg.l3vnis.map((r) => {
+    const s = r.spec;
+    const p: L3VniPlan = {
+      name: r.name,
+      vrf: s.vrf,
+      vni: s.vni,
+      vxlanPort: s.vxlanPort,
+      vtep: pickVtep(underlay, s.underlayAddressFamily),
+      importRTs: s.importRTs ?? [],
+      exportRTs: s.exportRTs ?? [],
+      gatewayNetworks: [],
+    };
+    if (s.hostSession) p.hostSession = planHostSession(s.hostSession, node.nodeIndex, underlay?.asn);
+    return p;
+  });
+  const vrfOfL3vni = new Map(cfg.l3vnis.map((r) => [r.name, r.spec.vrf]));
+
+  const l2vnis: L2VniPlan[] = cfg.l2vnis.map((r) => {
+    const s = r.spec;
+    const p: L2VniPlan = {
+      name: r.name,
+      vni: s.vni,
+      vxlanPort: s.vxlanPort,
+      vtep: pickVtep(underlay, s.underlayAddressFamily),
+      gatewayIPs: s.gatewayIPs ?? [],
+    };
+    const ref = s.routingDomain?.l3vni?.name;
+    if (ref !== undefined) {
+      const vrf = vrfOfL3vni.get(ref);
+      if (vrf) p.vrf = vrf;
+    }
+    if (p.gatewayIPs.length > 0) p.gatewayMac = distributedGatewayMac(s.vni);
+    const lb = s.hostMaster?.linuxBridge;
+    if (s.hostMaster?.type === 'LinuxBridge' && lb) {
+      p.hostBridge = lb.lifecycle === 'Managed' ? { name: names.hostBridge(s.vni), managed: true } : { name: lb.name ?? '', managed: false };
+    }
+    return p;
+  });
+
+  // L2 gateway subnets are advertised from the VRF instance they are attached to.
+  for (const l3 of l3vnis) {
+    const nets = new Set<string>();
+    for (const l2 of l2vnis) if (l2.vrf === l3.vrf) for (const g of l2.gatewayIPs) nets.add(maskedNetwork(g));
+    l3.gatewayNetworks = [...nets].sort();
+  }
+
+  const pt = cfg.l3passthroughs[0];
+  const plan: RouterPlan = {
+    nodeName: node.nodeName,
+    nodeIndex: node.nodeIndex,
+    logLevel: node.logLevel,
+    l3vnis: [...l3vnis].sort((a, b) => a.vni - b.vni),
+    l2vnis: [...l2vnis].sort((a, b) => a.vni - b.vni),
+    rawSnippets: [...cfg.rawFrrConfigs].sort((a, b) => a.spec.priority - b.spec.priority).map((r) => r.spec.rawConfig),
+  };
+  if (underlay) plan.underlay = underlay;
+  if (pt) plan.passthrough = { name: pt.name, hostSession: planHostSession(pt.spec.hostSession, node.nodeIndex, underlay?.asn) };
+  return plan;
+}
+
+export { maskedNetwork, bare as addressOf };
