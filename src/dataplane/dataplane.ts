@@ -33,7 +33,8 @@ export interface Dataplane {
   ensureRouterNamespace(): boolean;
   routerNamespaceExists(): boolean;
   observe(sysctlPaths: string[]): Promise<ObservedState>;
-  apply(ops: DataplaneOp[]): Promise<ApplyReport>;
+  /** `observed` is the state the ops were computed from (saves a re-dump). */
+  apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport>;
   close(): void;
 }
 
@@ -63,7 +64,8 @@ export class NetlinkDataplane implements Dataplane {
 
   constructor(
     private readonly routerNetns: string,
-    private readonly opts: { window?: number } = {},
+    /** hostNetns: run the "host" side in a named namespace instead of perouterd's own (benchmarks, labs). */
+    private readonly opts: { window?: number; hostNetns?: string } = {},
   ) {}
 
   routerNamespaceExists(): boolean {
@@ -85,6 +87,7 @@ export class NetlinkDataplane implements Dataplane {
       const o: { netnsPath?: string; window?: number } = {};
       if (this.opts.window !== undefined) o.window = this.opts.window;
       if (role === 'router') o.netnsPath = `${netnsDir()}/${this.routerNetns}`;
+      else if (this.opts.hostNetns) o.netnsPath = `${netnsDir()}/${this.opts.hostNetns}`;
       s = openRtNetlink(o);
       this.sockets[role] = s;
     }
@@ -98,14 +101,14 @@ export class NetlinkDataplane implements Dataplane {
     return { host: { links: hl, addrs: ha }, router: { links: rl, addrs: ra }, sysctls };
   }
 
-  async apply(ops: DataplaneOp[]): Promise<ApplyReport> {
+  async apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport> {
     const report: ApplyReport = { writes: 0, ops, errors: [] };
-    // Names resolve to indexes per namespace; refreshed lazily after creates.
+    // Names resolve to indexes per namespace: from the observation the diff was
+    // made from, then kept current from what each create/move returns, so no
+    // re-dump is needed between phases.
     const index: Record<NetnsRole, Map<string, number>> = { host: new Map(), router: new Map() };
-    const refresh = async (role: NetnsRole): Promise<void> => {
-      index[role] = new Map((await this.nl(role).dumpLinks()).map((l) => [l.name, l.index]));
-    };
-    await Promise.all([refresh('host'), refresh('router')]);
+    const state = observed ?? (await this.observe([]));
+    for (const role of ['host', 'router'] as const) index[role] = new Map(state[role].links.map((l) => [l.name, l.index]));
     const idx = async (role: NetnsRole, name: string): Promise<number> => {
       let i = index[role].get(name);
       if (i === undefined) {
@@ -130,10 +133,6 @@ export class NetlinkDataplane implements Dataplane {
           }
         }),
       );
-      // Veth creation and NIC moves change indexes in the other namespace.
-      if (phase.some((o) => o.op === 'create-link' || o.op === 'move-nic-in' || o.op === 'move-nic-out' || o.op === 'delete-link')) {
-        await Promise.all([refresh('host'), refresh('router')]);
-      }
     }
     return report;
   }
@@ -177,7 +176,7 @@ export class NetlinkDataplane implements Dataplane {
       case 'move-nic-out': {
         const rIdx = await idx('router', op.name);
         // The host namespace is the one perouterd itself runs in.
-        const fd = fs.openSync('/proc/thread-self/ns/net', 'r');
+        const fd = this.opts.hostNetns ? openNetnsFd(this.opts.hostNetns) : fs.openSync('/proc/thread-self/ns/net', 'r');
         try {
           count();
           await this.nl('router').setLink(rIdx, { netnsFd: fd, group: 0 });
@@ -217,7 +216,7 @@ export class NetlinkDataplane implements Dataplane {
             spec = { kind: 'vxlan', vni: d.type.vni, local: d.type.local, port: d.type.port, learning: false };
             break;
           case 'veth': {
-            const peerFd = d.type.peerNs === 'router' ? openNetnsFd(this.routerNetns) : undefined;
+            const peerFd = d.type.peerNs === 'router' ? openNetnsFd(this.routerNetns) : this.opts.hostNetns ? openNetnsFd(this.opts.hostNetns) : undefined;
             try {
               const v: NewLinkSpec = { kind: 'veth', peerName: d.type.peer };
               if (peerFd !== undefined) v.peerNetnsFd = peerFd;
@@ -228,6 +227,9 @@ export class NetlinkDataplane implements Dataplane {
               count();
               const created = await this.nl(op.ns).createLink(link);
               index[op.ns].set(d.name, created.index);
+              // IFLA_LINK of a veth is its peer's index in the peer's namespace.
+              if (created.linkIndex) index[d.type.peerNs].set(d.type.peer, created.linkIndex);
+              else index[d.type.peerNs].delete(d.type.peer);
             } finally {
               if (peerFd !== undefined) closeFd(peerFd);
             }
@@ -295,7 +297,7 @@ export async function reconcileKernel(dp: Dataplane, plan: KernelPlan): Promise<
   const observed = await dp.observe(plan.sysctls.map((s) => s.path));
   const ops = diffKernel(plan, observed);
   if (ops.length === 0) return { writes: 0, ops, errors: [] };
-  return dp.apply(ops);
+  return dp.apply(ops, observed);
 }
 
 export type { LinkInfo };

@@ -181,9 +181,10 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
     const obs = recreate.has(key) ? undefined : byName(d.ns, d.name);
     const wantMtu = d.mtuFromUnderlay ? vethMtu : undefined;
     if (!obs) {
-      if (d.type.kind === 'veth-peer') {
+      const t = d.type;
+      if (t.kind === 'veth-peer') {
         // Created together with its peer; its settings follow once it exists.
-        const creator = plan.links.find((x) => x.name === d.type.peer && x.ns === d.type.peerNs);
+        const creator = plan.links.find((x) => x.name === t.peer && x.ns === t.peerNs);
         if (!creator) throw new Error(`veth peer ${d.name} has no creating side`);
       } else {
         const c: Extract<DataplaneOp, { op: 'create-link' }> = { op: 'create-link', ns: d.ns, link: d };

@@ -1,0 +1,182 @@
+// npm run bench: create then delete the kernel objects of N VNIs (bridge + vxlan
+// + veth) in fresh namespaces on the host kernel, three ways, in the same run:
+//   1. perouterd's dataplane (plan → diff → netlink apply), with event-loop delay measured;
+//   2. one `ip -batch` process (the baseline to match);
+//   3. one `ip` process per object (what a shell-out design costs).
+// The host kernel has no VRF, so VRFs are left out here (the lab covers them).
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { NetlinkDataplane, reconcileKernel } from '../dataplane/dataplane.js';
+import { createNamedNetns, deleteNamedNetns } from '../dataplane/netlink/index.js';
+import type { DesiredLink, KernelPlan } from '../plan/kernel-plan.js';
+
+const N = Number(process.argv[2] ?? process.env.BENCH_VNIS ?? 200);
+const VNI_BASE = 1000;
+const IP = '/usr/sbin/ip';
+
+function planFor(n: number): KernelPlan {
+  const links: DesiredLink[] = [];
+  for (let i = 0; i < n; i++) {
+    const vni = VNI_BASE + i;
+    const owner = `bench ${vni}`;
+    links.push({ ns: 'router', name: `br-pe-${vni}`, type: { kind: 'bridge' }, addresses: [], owner });
+    links.push({ ns: 'router', name: `vni${vni}`, type: { kind: 'vxlan', vni, local: '100.65.0.1', port: 4789 }, master: `br-pe-${vni}`, addresses: [], owner });
+    links.push({ ns: 'host', name: `host-e-${vni}`, type: { kind: 'veth', peer: `pe-e-${vni}`, peerNs: 'router' }, addresses: [], owner });
+    links.push({ ns: 'router', name: `pe-e-${vni}`, type: { kind: 'veth-peer', peer: `host-e-${vni}`, peerNs: 'host' }, master: `br-pe-${vni}`, addresses: [], owner });
+  }
+  return { underlayNics: [], underlayGroup: 4242, loopbackAddresses: [], links, sysctls: [], vxlanOverhead: 50 };
+}
+
+const emptyPlan: KernelPlan = { underlayNics: [], underlayGroup: 4242, loopbackAddresses: [], links: [], sysctls: [], vxlanOverhead: 50 };
+
+function linkCount(ns: string): number {
+  return (JSON.parse(execFileSync(IP, ['-n', ns, '-j', 'link', 'show'], { encoding: 'utf8' })) as unknown[]).length;
+}
+
+function freshPair(tag: string): { router: string; host: string } {
+  const router = `bench-r-${tag}-${process.pid}`;
+  const host = `bench-h-${tag}-${process.pid}`;
+  createNamedNetns(router);
+  createNamedNetns(host);
+  return { router, host };
+}
+
+function dropPair(p: { router: string; host: string }): void {
+  deleteNamedNetns(p.router);
+  deleteNamedNetns(p.host);
+}
+
+/** Waits until the kernel finished tearing down earlier namespaces (cleanup_net holds rtnl_lock). */
+function settle(): void {
+  execFileSync(IP, ['link', 'show', 'lo']);
+  spawnSync('sleep', ['1']);
+}
+
+interface Figures {
+  createMs: number;
+  deleteMs: number;
+  maxLoopDelayMs?: number;
+}
+
+async function viaPerouterd(): Promise<Figures> {
+  const p = freshPair('pd');
+  const dp = new NetlinkDataplane(p.router, { hostNetns: p.host });
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  // A timer that should fire every 5 ms; the worst gap is the event-loop stall.
+  let last = performance.now();
+  let worstGap = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    worstGap = Math.max(worstGap, now - last - 5);
+    last = now;
+  }, 5);
+  h.enable();
+  try {
+    await dp.observe([]); // open sockets outside the timed region
+    const plan = planFor(N);
+    let t = performance.now();
+    const created = await reconcileKernel(dp, plan);
+    const createMs = performance.now() - t;
+    if (created.errors.length) throw new Error(`create errors: ${created.errors.slice(0, 3).map((e) => e.error).join('; ')}`);
+    const again = await reconcileKernel(dp, plan);
+    if (again.writes !== 0) throw new Error(`second apply made ${again.writes} writes`);
+    t = performance.now();
+    const deleted = await reconcileKernel(dp, emptyPlan);
+    const deleteMs = performance.now() - t;
+    if (deleted.errors.length) throw new Error(`delete errors: ${deleted.errors.slice(0, 3).map((e) => e.error).join('; ')}`);
+    if (linkCount(p.router) !== 1) throw new Error('links left behind');
+    h.disable();
+    return { createMs, deleteMs, maxLoopDelayMs: Math.max(worstGap, h.max / 1e6) };
+  } finally {
+    clearInterval(tick);
+    dp.close();
+    dropPair(p);
+  }
+}
+
+function createCommands(host: string): string[] {
+  const cmds: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const vni = VNI_BASE + i;
+    cmds.push(`link add br-pe-${vni} up type bridge`);
+    cmds.push(`link add vni${vni} up master br-pe-${vni} type vxlan id ${vni} local 100.65.0.1 dstport 4789 nolearning`);
+    cmds.push(`link add pe-e-${vni} up master br-pe-${vni} type veth peer name host-e-${vni} netns ${host}`);
+  }
+  return cmds;
+}
+
+function deleteCommands(): string[] {
+  const cmds: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const vni = VNI_BASE + i;
+    cmds.push(`link del pe-e-${vni}`, `link del vni${vni}`, `link del br-pe-${vni}`);
+  }
+  return cmds;
+}
+
+function viaIpBatch(): Figures {
+  const p = freshPair('batch');
+  const dir = mkdtempSync(path.join(tmpdir(), 'perouterd-bench-'));
+  try {
+    const c = path.join(dir, 'create');
+    const d = path.join(dir, 'delete');
+    writeFileSync(c, createCommands(p.host).join('\n') + '\n');
+    writeFileSync(d, deleteCommands().join('\n') + '\n');
+    let t = performance.now();
+    execFileSync(IP, ['-n', p.router, '-batch', c]);
+    const createMs = performance.now() - t;
+    t = performance.now();
+    execFileSync(IP, ['-n', p.router, '-batch', d]);
+    const deleteMs = performance.now() - t;
+    return { createMs, deleteMs };
+  } finally {
+    dropPair(p);
+  }
+}
+
+function viaIpPerObject(): Figures {
+  const p = freshPair('proc');
+  try {
+    const run = (cmds: string[]): number => {
+      const t = performance.now();
+      for (const cmd of cmds) execFileSync(IP, ['-n', p.router, ...cmd.split(' ')]);
+      return performance.now() - t;
+    };
+    return { createMs: run(createCommands(p.host)), deleteMs: run(deleteCommands()) };
+  } finally {
+    dropPair(p);
+  }
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(0).padStart(7)} ms`;
+
+async function main(): Promise<void> {
+  console.log(`perouterd dataplane benchmark: ${N} VNIs = ${3 * N} links created (bridge, vxlan, veth pair) then deleted, host kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`);
+  settle();
+  const batch = viaIpBatch();
+  settle();
+  const pd = await viaPerouterd();
+  settle();
+  const proc = viaIpPerObject();
+  console.log('');
+  console.log(`${'variant'.padEnd(34)} ${'create'.padStart(10)} ${'delete'.padStart(10)}`);
+  console.log(`${'perouterd dataplane (netlink)'.padEnd(34)} ${fmt(pd.createMs)} ${fmt(pd.deleteMs)}   max event-loop delay ${pd.maxLoopDelayMs!.toFixed(1)} ms`);
+  console.log(`${'ip -batch (1 process)'.padEnd(34)} ${fmt(batch.createMs)} ${fmt(batch.deleteMs)}`);
+  console.log(`${'ip, 1 process per object'.padEnd(34)} ${fmt(proc.createMs)} ${fmt(proc.deleteMs)}`);
+  console.log('');
+  const createVsBatch = pd.createMs / batch.createMs;
+  const createVsProc = proc.createMs / pd.createMs;
+  const deleteVsBatch = pd.deleteMs / batch.deleteMs;
+  const verdict = (ok: boolean): string => (ok ? 'meets target' : 'MISSES target');
+  console.log(`create: perouterd / ip -batch        = ${createVsBatch.toFixed(2)}x  (target <= 1.5x: ${verdict(createVsBatch <= 1.5)})`);
+  console.log(`create: per-process / perouterd      = ${createVsProc.toFixed(1)}x faster  (target >= 10x: ${verdict(createVsProc >= 10)})`);
+  console.log(`delete: perouterd / ip -batch        = ${deleteVsBatch.toFixed(2)}x  (target <= 1.2x: ${verdict(deleteVsBatch <= 1.2)})`);
+  console.log(`event loop: worst delay              = ${pd.maxLoopDelayMs!.toFixed(1)} ms  (target < 50 ms: ${verdict(pd.maxLoopDelayMs! < 50)})`);
+}
+
+await main();

@@ -1,0 +1,63 @@
+// Shared vitest wrapper for lab scenarios: boot UML once per file, run one
+// compiled scenario inside, and turn every check it recorded into an assertion.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bootLab, labAvailable, type LabRun } from './uml.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  ms: number;
+}
+interface Results {
+  checks: Check[];
+  measurements: Record<string, unknown>;
+  fatal?: string;
+  finished: boolean;
+}
+
+export function labScenarioSuite(title: string, scenario: string, expected: string[], timeoutMs = 600_000): void {
+  const compiled = `${REPO}build/test/lab/scenarios/${scenario}.js`;
+  const avail = labAvailable();
+  // In CI the lab must run: a missing lab is a failure there, not a skip.
+  const skip = !avail.ok && !process.env.CI;
+  describe.skipIf(skip)(`kernel lab: ${title}`, () => {
+    let run: LabRun;
+    let results: Results | undefined;
+    const tail = (n = 120): string => run.log.split('\n').slice(-n).join('\n');
+
+    beforeAll(async () => {
+      if (!avail.ok) throw new Error(`kernel lab unavailable: ${JSON.stringify(avail)}`);
+      if (!existsSync(compiled)) throw new Error(`${compiled} missing: run "npx tsc -p tsconfig.lab.json" first`);
+      run = await bootLab({ scenario: compiled, timeoutMs, onLine: process.env.LAB_VERBOSE ? (l) => console.log(l) : undefined });
+      results = run.results as Results | undefined;
+      console.log(
+        `[${scenario}] lab finished in ${run.durationMs} ms, exit ${run.exitCode}${run.timedOut ? ' TIMED OUT' : ''}; work dir ${run.workDir}\n` +
+          `measurements: ${JSON.stringify(results?.measurements ?? {})}`,
+      );
+    });
+
+    it('the scenario ran to the end', () => {
+      const why = `exit ${run.exitCode}${run.timedOut ? ' (timed out)' : ''}, fatal: ${results?.fatal ?? '-'}\n--- console tail ---\n${tail()}`;
+      expect(results, why).toBeDefined();
+      expect(results?.fatal, why).toBeUndefined();
+      expect(results?.finished, why).toBe(true);
+    });
+
+    it.each(expected)('%s', (name) => {
+      const c = results?.checks.find((x) => x.name === name);
+      expect(c, `check "${name}" was not recorded (fatal: ${results?.fatal ?? '-'})\n${tail(60)}`).toBeDefined();
+      expect(c?.ok, `${name}: ${c?.detail}\n${tail(60)}`).toBe(true);
+    });
+
+    it('every recorded check passed', () => {
+      const failed = (results?.checks ?? []).filter((c) => !c.ok);
+      expect(failed.map((c) => `FAIL ${c.name}: ${c.detail}`), tail()).toEqual([]);
+      expect(run.exitCode, tail()).toBe(0);
+    });
+  });
+}
