@@ -229,3 +229,34 @@ export interface FailedResource {
 export function formatLocation(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}: ${loc.field}`;
 }
+
+// ---------------------------------------------------------------- static file shapes (additions)
+
+/** Name carried by list items of the static file (becomes `static-<node>-<name>`). */
+export interface StaticNamed {
+  name?: string;
+}
+
+/** One `openpe_*.yaml` after schema validation and defaults (upstream `PERouterConfig`). */
+export interface StaticConfigFile {
+  underlays?: UnderlaySpec[];
+  l3vnis?: Array<L3VNISpec & StaticNamed>;
+  l2vnis?: Array<L2VNISpec & StaticNamed>;
+  /** Parsed and validated, then rejected: L3VPN (SRv6) is not supported yet. */
+  l3vpns?: unknown[];
+  bgppassthrough?: L3PassthroughSpec;
+  rawfrrconfigs?: RawFRRConfigSpec[];
+}
+
+/** One line per problem: `file:line:col: field: severity: message` (parts left out when unknown). */
+export function formatProblem(p: ConfigProblem): string {
+  const l = p.location;
+  if (!l) return `${p.severity}: ${p.message}`;
+  const where = l.field === '' ? `${l.file}:${l.line}:${l.column}` : formatLocation(l);
+  return `${where}: ${p.severity}: ${p.message}`;
+}
+
+/** True when any problem is an error: the configuration must then not be applied. */
+export function hasErrors(problems: readonly ConfigProblem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}

@@ -127,13 +127,21 @@ export class Daemon {
   }
 
   private watchSources(): void {
-    const onEvent = (): void => {
+    // Only our own files count: the node config's directory may hold anything
+    // (the state dir, logs), and reacting to those would loop.
+    const nodeConfigName = path.basename(this.opts.nodeConfigPath);
+    const relevant = (dir: string, file: string | null): boolean =>
+      file === null ||
+      (path.resolve(dir) === path.resolve(this.opts.configDir) && /^openpe_.*\.yaml$/.test(file)) ||
+      (path.resolve(dir) === path.resolve(path.dirname(this.opts.nodeConfigPath)) && file === nodeConfigName);
+    const onEvent = (dir: string) => (_event: string, file: string | Buffer | null): void => {
+      if (!relevant(dir, file === null ? null : String(file))) return;
       clearTimeout(this.debounceTimer);
       this.debounceTimer = setTimeout(() => this.trigger('file-change'), this.opts.debounceMs);
     };
     for (const dir of new Set([this.opts.configDir, path.dirname(this.opts.nodeConfigPath)])) {
       try {
-        this.watchers.push(watch(dir, onEvent));
+        this.watchers.push(watch(dir, onEvent(dir)));
       } catch (e) {
         // A missing directory is watched once it appears via the periodic resync.
         this.log.warn({ dir, err: (e as Error).message }, 'cannot watch configuration directory');

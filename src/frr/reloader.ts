@@ -65,6 +65,9 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<ExecResult
   });
 }
 
+/** Lines frr-reload.py reports that no reload can settle (identity, not routing). */
+const IGNORED_DIFF_LINE = /^(no )?(hostname|frr version|frr defaults)\b/;
+
 /** Parses `frr-reload.py --test` output into the lines it would delete and add. */
 export function parseReloadTestOutput(out: string): FrrDiff {
   const diff: FrrDiff = { toDelete: [], toAdd: [] };
@@ -74,7 +77,7 @@ export function parseReloadTestOutput(out: string): FrrDiff {
     if (/^Lines To Delete$/.test(line)) section = 'toDelete';
     else if (/^Lines To Add$/.test(line)) section = 'toAdd';
     else if (/^=+$/.test(line) || line === '') continue;
-    else if (section) diff[section].push(line);
+    else if (section && !IGNORED_DIFF_LINE.test(line.trim())) diff[section].push(line);
   }
   return diff;
 }

@@ -30,8 +30,12 @@ const hostRoute = (addr: string): string => `${addressOf(addr)}/${isV6(addr) ? 1
 /** Renders the complete frr.conf for the plan. */
 export function renderFrrConfig(plan: RouterPlan): string {
   const l = new Lines();
+  // The datacenter profile is required (packaging/frr/daemons sets it): its
+  // defaults (no ebgp-requires-policy, fast timers) are what this config assumes,
+  // and lines equal to a default are not rendered, since FRR never prints them
+  // back and frr-reload.py would see a difference forever. No `hostname`: FRR
+  // takes the node's, and a rendered one could never be read back the same.
   l.add(0, 'frr defaults datacenter');
-  l.add(0, `hostname ${plan.nodeName}`);
   l.add(0, `log stdout ${FRR_LOG_LEVEL[plan.logLevel]}`);
   l.add(0, 'log timestamp precision 3');
   if (plan.logLevel === 'debug') {
@@ -93,7 +97,6 @@ function renderBfd(l: Lines, u: UnderlayPlan): void {
 
 function baseBgpLines(l: Lines, routerId: string | undefined): void {
   if (routerId) l.add(1, `bgp router-id ${routerId}`);
-  l.add(1, 'no bgp ebgp-requires-policy');
   l.add(1, 'no bgp network import-check');
   l.add(1, 'no bgp default ipv4-unicast');
 }

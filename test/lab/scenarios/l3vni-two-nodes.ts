@@ -48,6 +48,7 @@ router bgp 64515
  address-family ipv4 unicast
   network ${service}/32
   neighbor ${peer} activate
+  neighbor ${peer} allowas-in
  exit-address-family
 exit
 !
@@ -113,6 +114,34 @@ async function torType5(): Promise<Evpn5[]> {
     }
   }
   return out;
+}
+
+/** What an operator would look at first, printed when a routing check fails. */
+async function diagnostics(): Promise<string> {
+  const out: string[] = [];
+  const grab = async (what: string, fn: () => Promise<string>): Promise<void> => {
+    try {
+      out.push(`--- ${what}\n${(await fn()).trim()}`);
+    } catch (e) {
+      out.push(`--- ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  await grab('pe1 bgp vrf all summary', () => vtysh('pe1', 'show bgp vrf all summary'));
+  await grab('pe1 running-config', () => vtysh('pe1', 'show running-config'));
+  await grab('pe1 evpn vni', () => vtysh('pe1', ['show evpn vni', 'show bgp l2vpn evpn summary', 'show ip route vrf red']));
+  await grab('node1 bgp', () => vtysh('node1', ['show bgp summary', 'show ip route']));
+  await grab('pe1 links', async () => (await links('pe1')).map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''}`).join('\n'));
+  await grab('pe1 addrs', async () => JSON.stringify(await ipJson('pe1', ['-br', 'addr'])));
+  await grab('node1 addrs', async () => JSON.stringify(await ipJson('node1', ['-br', 'addr'])));
+  await grab('tor evpn', () => vtysh('tor', 'show bgp l2vpn evpn'));
+  return out.join('\n');
+}
+
+let diagnosed = false;
+async function diagnoseOnce(): Promise<void> {
+  if (diagnosed) return;
+  diagnosed = true;
+  log(`DIAGNOSTICS\n${await diagnostics()}`);
 }
 
 async function main(): Promise<void> {
@@ -219,9 +248,12 @@ async function main(): Promise<void> {
           const s = await vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>(ns, 'show bgp vrf red summary json');
           return Object.values(s.ipv4Unicast?.peers ?? {}).some((p) => p.state === 'Established');
         },
-        90_000,
+        60_000,
         `${ns} VRF red host session`,
-      );
+      ).catch(async (e) => {
+        await diagnoseOnce();
+        throw e;
+      });
     }
   });
 
@@ -234,9 +266,12 @@ async function main(): Promise<void> {
         const b = r.find((x) => x.prefix === '10.100.2.1/32')?.nexthops.includes('100.65.0.2');
         return a && b ? r : undefined;
       },
-      120_000,
+      90_000,
       'type-5 routes at the ToR',
-    );
+    ).catch(async (e) => {
+      await diagnoseOnce();
+      throw e;
+    });
     measure('type5_at_tor_ms', Date.now() - t);
     return JSON.stringify(got.filter((x) => x.prefix.startsWith('10.100.')));
   });

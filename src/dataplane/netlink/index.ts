@@ -1,0 +1,17 @@
+// rtnetlink for perouterd: own codec + koffi transport (see socket.ts for the
+// threading model). No `ip`/`bridge` processes.
+
+export { NetlinkError, isNetlinkError } from './error.js';
+export { errnoName, errnoNumber, errnoMessage } from './errno.js';
+export type { AddrInfo, LinkChange, LinkInfo, NewLink, NewLinkSpec, RouteInfo, RouteSpec } from './types.js';
+export { openRtNetlink, type OpenRtNetlinkOptions, type RtNetlink } from './rtnetlink.js';
+export {
+  closeFd,
+  createNamedNetns,
+  deleteNamedNetns,
+  netnsDir,
+  netnsExists,
+  openNetnsFd,
+  runInNetnsSync,
+} from './netns.js';
+export { readSysctl, writeSysctl } from './sysctl.js';

@@ -1,0 +1,397 @@
+// NETLINK_ROUTE request socket.
+//
+// - Opened inside the target netns with a synchronous main-thread setns()
+//   bracket (netns.ts); a socket keeps its netns for life, so later I/O may run
+//   on any thread.
+// - The kernel executes a request inside sendmsg() (DELLINK ~28 ms, a group
+//   delete seconds, unbounded under rtnl_lock contention), so send() runs on the
+//   libuv threadpool, never on the event loop. One send at a time keeps the
+//   order; queued requests are coalesced into one datagram (the kernel handles
+//   each message in turn and acks each one).
+// - recv() also runs on the pool, and only while requests are sent and
+//   unanswered: their replies are already queued by the time send() returns, so
+//   it practically never blocks. SO_RCVTIMEO (1 s) bounds it anyway.
+//   => each socket occupies at most 2 threadpool threads (one send + one recv).
+//   Size UV_THREADPOOL_SIZE accordingly (the CLI does).
+// - At most `window` requests are outstanding; replies are matched on
+//   (seq, our port id).
+// - ENOBUFS (receive queue overflow) rejects every outstanding request with
+//   NetlinkError 'ENOBUFS' (outcome unknown: re-dump), drains the queue and
+//   keeps the socket usable.
+// - No event subscriptions: a request's notifications carry its seq/pid and
+//   would be confused with its reply. Use a separate socket for events.
+
+import * as fs from 'node:fs';
+import { decodeNlMsgs, encodeNlMsg, parseDonePayload, parseErrorPayload, type NlMsg } from './codec.js';
+import * as K from './constants.js';
+import { EAGAIN, EBUSY, ECANCELED, EINTR, EMSGSIZE, ENOBUFS, ETIMEDOUT } from './errno.js';
+import { NetlinkError } from './error.js';
+import { libc } from './libc.js';
+import { withNetnsFd } from './netns.js';
+
+export interface NetlinkSocketOptions {
+  /** netns file to open the socket in (default: the caller's current netns). */
+  netnsPath?: string;
+  /** Alternatively an open netns fd. */
+  netnsFd?: number;
+  /** Max outstanding requests (default 32). */
+  window?: number;
+  /** @internal tests: plain SO_RCVBUF instead of the 8 MiB SO_RCVBUFFORCE, to provoke ENOBUFS. */
+  testRcvBuf?: number;
+}
+
+const RCVBUF = 8 << 20; // pipelined ACKs overflow the 208 KiB default
+const RECV_BUF_LEN = 64 << 10; // dump datagrams are <= 32 KiB; MSG_TRUNC detects more
+const MAX_BATCH_BYTES = 32 << 10;
+const DUMP_RETRIES = 5;
+const IDLE_TIMEOUTS = 10; // x SO_RCVTIMEO: sent requests with no reply at all -> ETIMEDOUT
+
+interface Request {
+  seq: number;
+  op: string;
+  type: number;
+  flags: number;
+  payload: Buffer;
+  dump: boolean;
+  /** Non-dump RTM_GET*: completed by its one reply. */
+  get: boolean;
+  sent: boolean;
+  intr: boolean;
+  retries: number;
+  replies: NlMsg[];
+  resolve: (msgs: NlMsg[]) => void;
+  reject: (e: Error) => void;
+}
+
+function setInt(fd: number, level: number, name: number, value: number): ReturnType<typeof libc.setsockopt> {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(value, 0);
+  return libc.setsockopt(fd, level, name, b);
+}
+
+export class NetlinkSocket {
+  readonly fd: number;
+  /** Our netlink port id (nl_pid), assigned by the kernel at bind. */
+  readonly pid: number;
+  private readonly window: number;
+  private seq = 0;
+  private readonly queue: Request[] = [];
+  private readonly inflight = new Map<number, Request>();
+  private dumpInFlight = false;
+  private sendBusy = false;
+  private recvBusy = false;
+  private draining = false;
+  private idleTimeouts = 0;
+  private closed = false;
+  private fdClosed = false;
+  private readonly rbuf = Buffer.alloc(RECV_BUF_LEN);
+  /** Counters for logs/metrics and tests. */
+  readonly stats = { sends: 0, datagrams: 0, dumpRetries: 0, overruns: 0 };
+
+  constructor(opts: NetlinkSocketOptions = {}) {
+    this.window = Math.max(1, opts.window ?? 32);
+    const create = (): ReturnType<typeof libc.socket> =>
+      libc.socket(K.AF_NETLINK, K.SOCK_RAW | K.SOCK_CLOEXEC, K.NETLINK_ROUTE);
+    let r: ReturnType<typeof libc.socket>;
+    if (opts.netnsFd !== undefined) {
+      r = withNetnsFd(opts.netnsFd, create);
+    } else if (opts.netnsPath !== undefined) {
+      const nsFd = fs.openSync(opts.netnsPath, fs.constants.O_RDONLY);
+      try {
+        r = withNetnsFd(nsFd, create);
+      } finally {
+        fs.closeSync(nsFd);
+      }
+    } else {
+      r = create();
+    }
+    if (r.ret < 0) throw new NetlinkError('socket(AF_NETLINK)', r.errno);
+    this.fd = r.ret;
+    try {
+      this.pid = this.setup(opts);
+    } catch (e) {
+      libc.close(this.fd);
+      throw e;
+    }
+  }
+
+  private setup(opts: NetlinkSocketOptions): number {
+    const fd = this.fd;
+    const check = (what: string, res: { ret: number; errno: number }): void => {
+      if (res.ret < 0) throw new NetlinkError(what, res.errno);
+    };
+    // Extended ACK text, capped ACKs (no echo of our request) and strict
+    // dump-filter checking.
+    check('setsockopt(NETLINK_EXT_ACK)', setInt(fd, K.SOL_NETLINK, K.NETLINK_EXT_ACK, 1));
+    check('setsockopt(NETLINK_CAP_ACK)', setInt(fd, K.SOL_NETLINK, K.NETLINK_CAP_ACK, 1));
+    check('setsockopt(NETLINK_GET_STRICT_CHK)', setInt(fd, K.SOL_NETLINK, K.NETLINK_GET_STRICT_CHK, 1));
+    if (opts.testRcvBuf !== undefined) {
+      check('setsockopt(SO_RCVBUF)', setInt(fd, K.SOL_SOCKET, K.SO_RCVBUF, opts.testRcvBuf));
+    } else if (setInt(fd, K.SOL_SOCKET, K.SO_RCVBUFFORCE, RCVBUF).ret < 0) {
+      // No CAP_NET_ADMIN: take what rmem_max allows.
+      setInt(fd, K.SOL_SOCKET, K.SO_RCVBUF, RCVBUF);
+    }
+    const tv = Buffer.alloc(16); // struct timeval { long tv_sec; long tv_usec; }
+    tv.writeBigInt64LE(1n, 0);
+    check('setsockopt(SO_RCVTIMEO)', libc.setsockopt(fd, K.SOL_SOCKET, K.SO_RCVTIMEO, tv));
+
+    const sa = Buffer.alloc(12); // sockaddr_nl { u16 family; u16 pad; u32 pid; u32 groups }
+    sa.writeUInt16LE(K.AF_NETLINK, 0);
+    check('bind(AF_NETLINK)', libc.bind(fd, sa));
+    const out = Buffer.alloc(12);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(12, 0);
+    check('getsockname(AF_NETLINK)', libc.getsockname(fd, out, len));
+    return out.readUInt32LE(4);
+  }
+
+  /** Requests sent or queued and not yet answered. */
+  get pending(): number {
+    return this.queue.length + this.inflight.size;
+  }
+
+  /**
+   * Send one request and collect its reply messages:
+   * - a dump (RTM_GET* with NLM_F_DUMP): every part up to NLMSG_DONE;
+   * - another RTM_GET*: its single reply message (no ACK asked: it would only
+   *   double the messages and receive-queue use);
+   * - a change: nothing, completed by the ACK (NLM_F_ACK is always added, so
+   *   success is confirmed, not assumed).
+   * Errors arrive as NLMSG_ERROR in every case. NLM_F_REQUEST is added.
+   */
+  request(op: string, type: number, flags: number, payload: Buffer): Promise<NlMsg[]> {
+    if (this.closed) return Promise.reject(new NetlinkError(op, ECANCELED));
+    const get = isGet(type);
+    const dump = get && (flags & K.NLM_F_DUMP) === K.NLM_F_DUMP;
+    return new Promise<NlMsg[]>((resolve, reject) => {
+      this.queue.push({
+        seq: 0,
+        op,
+        type,
+        flags: flags | K.NLM_F_REQUEST | (get ? 0 : K.NLM_F_ACK),
+        payload,
+        dump,
+        get,
+        sent: false,
+        intr: false,
+        retries: 0,
+        replies: [],
+        resolve,
+        reject,
+      });
+      this.pump();
+    });
+  }
+
+  /** Reject everything pending; the fd is closed once no pool call uses it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.queue, ...this.inflight.values()];
+    this.queue.length = 0;
+    this.inflight.clear();
+    for (const r of all) r.reject(new NetlinkError(r.op, ECANCELED));
+    this.maybeCloseFd();
+  }
+
+  private maybeCloseFd(): void {
+    // Closing while a pool thread is inside send/recv could let the fd number
+    // be reused under it; wait (at most SO_RCVTIMEO) for it to return.
+    if (this.closed && !this.fdClosed && !this.sendBusy && !this.recvBusy) {
+      this.fdClosed = true;
+      libc.close(this.fd);
+    }
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    return this.seq;
+  }
+
+  private pump(): void {
+    if (this.closed || this.sendBusy || this.draining) return;
+    const batch: Request[] = [];
+    const bufs: Buffer[] = [];
+    let bytes = 0;
+    let dumpInBatch = this.dumpInFlight;
+    while (this.queue.length > 0 && this.inflight.size < this.window) {
+      const req = this.queue[0]!;
+      // The kernel runs one dump per socket at a time (EBUSY otherwise): a dump
+      // waits for the previous one's DONE; later requests keep their order.
+      if (req.dump && dumpInBatch) break;
+      req.seq = this.nextSeq();
+      const msg = encodeNlMsg(req.type, req.flags, req.seq, this.pid, req.payload);
+      if (batch.length > 0 && bytes + msg.length > MAX_BATCH_BYTES) break;
+      this.queue.shift();
+      if (req.dump) {
+        dumpInBatch = true;
+        this.dumpInFlight = true;
+      }
+      this.inflight.set(req.seq, req);
+      batch.push(req);
+      bufs.push(msg);
+      bytes += msg.length;
+    }
+    if (batch.length === 0) return;
+    const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
+    this.sendBusy = true;
+    this.stats.sends++;
+    libc.sendAsync(this.fd, data, 0, (res) => {
+      this.sendBusy = false;
+      if (this.closed) return this.maybeCloseFd();
+      if (res.ret < 0 || res.error) {
+        for (const req of batch) {
+          if (this.inflight.get(req.seq) !== req) continue;
+          this.complete(req);
+          req.reject(res.error ?? new NetlinkError(req.op, res.errno));
+        }
+      } else {
+        // Replies may have been handled already by a recv that raced this callback.
+        for (const req of batch) req.sent = true;
+        this.startRecv();
+      }
+      this.pump();
+    });
+  }
+
+  private hasSentInflight(): boolean {
+    for (const r of this.inflight.values()) if (r.sent) return true;
+    return false;
+  }
+
+  private startRecv(): void {
+    if (this.closed || this.recvBusy) return;
+    if (!this.draining && !this.hasSentInflight()) return;
+    this.recvBusy = true;
+    const flags = K.MSG_TRUNC | (this.draining ? K.MSG_DONTWAIT : 0);
+    libc.recvAsync(this.fd, this.rbuf, flags, (res) => {
+      this.recvBusy = false;
+      if (this.closed) return this.maybeCloseFd();
+      try {
+        this.onRecv(res.ret, res.errno, res.error);
+      } catch (e) {
+        // A bug in parsing must not leave promises hanging or kill the process.
+        this.failInflight(() => (e instanceof Error ? e : new Error(String(e))));
+      }
+      this.startRecv();
+      this.pump();
+    });
+  }
+
+  private onRecv(ret: number, errno: number, error: Error | undefined): void {
+    if (error) {
+      this.failInflight(() => error);
+      return;
+    }
+    if (ret < 0) {
+      if (errno === EAGAIN || errno === EINTR) {
+        if (this.draining) {
+          this.draining = false; // queue empty: resume sending
+        } else if (errno === EAGAIN && ++this.idleTimeouts >= IDLE_TIMEOUTS) {
+          this.idleTimeouts = 0;
+          this.failInflight((r) => new NetlinkError(r.op, ETIMEDOUT), true);
+        }
+        return;
+      }
+      // ENOBUFS: replies were dropped; nobody can tell which requests were applied.
+      this.failInflight((r) => new NetlinkError(r.op, errno));
+      if (errno === ENOBUFS) {
+        this.stats.overruns++;
+        this.draining = true;
+      }
+      return;
+    }
+    this.idleTimeouts = 0;
+    this.stats.datagrams++;
+    if (ret > this.rbuf.length) {
+      // MSG_TRUNC: the datagram was larger than our buffer and its tail is lost.
+      this.failInflight((r) => new NetlinkError(r.op, EMSGSIZE));
+      this.draining = true;
+      return;
+    }
+    for (const m of decodeNlMsgs(this.rbuf, ret)) this.dispatch(m);
+  }
+
+  private dispatch(m: NlMsg): void {
+    if (m.pid !== this.pid) return;
+    const req = this.inflight.get(m.seq);
+    if (!req) return; // stale reply of a request we already gave up on
+    switch (m.type) {
+      case K.NLMSG_NOOP:
+      case K.NLMSG_OVERRUN:
+        return;
+      case K.NLMSG_ERROR: {
+        const info = parseErrorPayload(m.payload, m.flags);
+        if (info.errno === 0) {
+          if (req.dump) return; // a dump ends with DONE, not an ACK
+          this.complete(req);
+          req.resolve(req.replies);
+          return;
+        }
+        if (req.dump && info.errno === EBUSY && req.retries < DUMP_RETRIES) {
+          // Another dump (one we abandoned after ENOBUFS) is still running in the kernel.
+          this.retry(req);
+          return;
+        }
+        this.complete(req);
+        req.reject(new NetlinkError(req.op, info.errno, info.extack, info.badAttrOffset));
+        return;
+      }
+      case K.NLMSG_DONE: {
+        if (!req.dump) return;
+        const info = parseDonePayload(m.payload, m.flags);
+        if ((m.flags & K.NLM_F_DUMP_INTR) !== 0) req.intr = true;
+        if (info.errno !== 0) {
+          this.complete(req);
+          req.reject(new NetlinkError(req.op, info.errno, info.extack));
+        } else if (req.intr && req.retries < DUMP_RETRIES) {
+          // The object list changed during the dump: it may be inconsistent. Start over.
+          this.retry(req);
+        } else if (req.intr) {
+          this.complete(req);
+          req.reject(new NetlinkError(req.op, EINTR, 'dump kept being interrupted (NLM_F_DUMP_INTR)'));
+        } else {
+          this.complete(req);
+          req.resolve(req.replies);
+        }
+        return;
+      }
+      default:
+        if ((m.flags & K.NLM_F_DUMP_INTR) !== 0) req.intr = true;
+        // Copy: the receive buffer is reused for the next datagram.
+        req.replies.push({ ...m, payload: Buffer.from(m.payload) });
+        if (req.get && !req.dump) {
+          this.complete(req);
+          req.resolve(req.replies);
+        }
+    }
+  }
+
+  private complete(req: Request): void {
+    this.inflight.delete(req.seq);
+    if (req.dump) this.dumpInFlight = false;
+  }
+
+  private retry(req: Request): void {
+    this.stats.dumpRetries++;
+    this.complete(req);
+    req.retries++;
+    req.intr = false;
+    req.sent = false;
+    req.replies = [];
+    this.queue.unshift(req);
+  }
+
+  private failInflight(mkErr: (r: Request) => Error, sentOnly = false): void {
+    for (const r of [...this.inflight.values()]) {
+      if (sentOnly && !r.sent) continue;
+      this.complete(r);
+      r.reject(mkErr(r));
+    }
+  }
+}
+
+function isGet(type: number): boolean {
+  // RTM_GET* are type % 4 == 2 in the rtnetlink numbering.
+  return type >= K.RTM_NEWLINK && (type & 3) === 2;
+}
