@@ -26,8 +26,8 @@ function planFor(n: number): KernelPlan {
     const owner = `bench ${vni}`;
     links.push({ ns: 'router', name: `br-pe-${vni}`, type: { kind: 'bridge' }, addresses: [], owner });
     links.push({ ns: 'router', name: `vni${vni}`, type: { kind: 'vxlan', vni, local: '100.65.0.1', port: 4789 }, master: `br-pe-${vni}`, addresses: [], owner });
-    links.push({ ns: 'host', name: `host-e-${vni}`, type: { kind: 'veth', peer: `pe-e-${vni}`, peerNs: 'router' }, addresses: [], owner });
-    links.push({ ns: 'router', name: `pe-e-${vni}`, type: { kind: 'veth-peer', peer: `host-e-${vni}`, peerNs: 'host' }, master: `br-pe-${vni}`, addresses: [], owner });
+    links.push({ ns: 'router', name: `pe-e-${vni}`, type: { kind: 'veth', peer: `host-e-${vni}`, peerNs: 'host' }, master: `br-pe-${vni}`, addresses: [], owner });
+    links.push({ ns: 'host', name: `host-e-${vni}`, type: { kind: 'veth-peer', peer: `pe-e-${vni}`, peerNs: 'router' }, addresses: [], owner });
   }
   return { underlayNics: [], underlayGroup: 4242, loopbackAddresses: [], links, sysctls: [], vxlanOverhead: 50 };
 }

@@ -81,6 +81,11 @@ export class NetlinkDataplane implements Dataplane {
     return true;
   }
 
+  /** An fd of the host namespace: the named one if configured, else perouterd's own. */
+  private hostNetnsFd(): number {
+    return this.opts.hostNetns ? openNetnsFd(this.opts.hostNetns) : fs.openSync('/proc/self/ns/net', 'r');
+  }
+
   private nl(role: NetnsRole): RtNetlink {
     let s = this.sockets[role];
     if (!s) {
@@ -176,7 +181,7 @@ export class NetlinkDataplane implements Dataplane {
       case 'move-nic-out': {
         const rIdx = await idx('router', op.name);
         // The host namespace is the one perouterd itself runs in.
-        const fd = this.opts.hostNetns ? openNetnsFd(this.opts.hostNetns) : fs.openSync('/proc/thread-self/ns/net', 'r');
+        const fd = this.hostNetnsFd();
         try {
           count();
           await this.nl('router').setLink(rIdx, { netnsFd: fd, group: 0 });
@@ -216,7 +221,8 @@ export class NetlinkDataplane implements Dataplane {
             spec = { kind: 'vxlan', vni: d.type.vni, local: d.type.local, port: d.type.port, learning: false };
             break;
           case 'veth': {
-            const peerFd = d.type.peerNs === 'router' ? openNetnsFd(this.routerNetns) : this.opts.hostNetns ? openNetnsFd(this.opts.hostNetns) : undefined;
+            const peerFd =
+              d.type.peerNs === op.ns ? undefined : d.type.peerNs === 'router' ? openNetnsFd(this.routerNetns) : this.hostNetnsFd();
             try {
               const v: NewLinkSpec = { kind: 'veth', peerName: d.type.peer };
               if (peerFd !== undefined) v.peerNetnsFd = peerFd;
@@ -231,14 +237,16 @@ export class NetlinkDataplane implements Dataplane {
               if (created.linkIndex) index[d.type.peerNs].set(d.type.peer, created.linkIndex);
               else index[d.type.peerNs].delete(d.type.peer);
             } finally {
-              if (peerFd !== undefined) closeFd(peerFd);
+              if (peerFd !== undefined) fs.closeSync(peerFd);
             }
             return;
           }
           case 'veth-peer':
             return;
         }
-        const link: NewLink = { name: d.name, spec, up: true };
+        // addr_gen_mode only prevents a link-local if set before the link goes up:
+        // such links are created down and brought up by the no-ipv6-link-local op.
+        const link: NewLink = { name: d.name, spec, up: !d.noIpv6LinkLocal };
         if (op.mtu !== undefined) link.mtu = op.mtu;
         if (d.mac) link.mac = d.mac;
         if (d.master) link.master = await idx(op.ns, d.master);
@@ -270,8 +278,11 @@ export class NetlinkDataplane implements Dataplane {
         return;
       }
       case 'no-ipv6-link-local': {
+        const i = await idx(op.ns, op.name);
         count();
-        await this.nl(op.ns).setLink(await idx(op.ns, op.name), { ipv6AddrGenMode: 1 });
+        await this.nl(op.ns).setLink(i, { ipv6AddrGenMode: 1 });
+        count();
+        await this.nl(op.ns).setLink(i, { up: true });
         return;
       }
       case 'neigh-suppress': {

@@ -8,7 +8,7 @@ export type DesiredLinkKind =
   | { kind: 'vrf' }
   | { kind: 'bridge' }
   | { kind: 'vxlan'; vni: number; local: string; port: number }
-  /** A veth created from this side, with its peer placed directly in `peerNs`. */
+  /** A veth created from this side (master set at creation), with its peer placed directly in `peerNs`. */
   | { kind: 'veth'; peer: string; peerNs: NetnsRole }
   /** The far end of a veth that another DesiredLink creates; never created on its own. */
   | { kind: 'veth-peer'; peer: string; peerNs: NetnsRole };
@@ -78,17 +78,22 @@ function vethPair(
   owner: string,
   opts: { peMaster?: string; addrs?: VethAddressing[]; mtuFromUnderlay: boolean; hostMaster?: string },
 ): DesiredLink[] {
+  // Created from the router side with its master set in the same request, so the
+  // router leg is born inside its VRF/bridge: with FRR 8.4, a leg created in the
+  // default VRF and enslaved a moment later sometimes left bgpd without the
+  // interface ("nexthop_set failed … intf (Unknown)"), and the host session never
+  // came up (seen in the lab in about half the runs).
   const host: DesiredLink = {
     ns: 'host',
     name: hostName,
-    type: { kind: 'veth', peer: peName, peerNs: 'router' },
+    type: { kind: 'veth-peer', peer: peName, peerNs: 'router' },
     addresses: (opts.addrs ?? []).map((a) => a.host),
     owner,
   };
   const pe: DesiredLink = {
     ns: 'router',
     name: peName,
-    type: { kind: 'veth-peer', peer: hostName, peerNs: 'host' },
+    type: { kind: 'veth', peer: hostName, peerNs: 'host' },
     addresses: (opts.addrs ?? []).map((a) => a.pe),
     owner,
   };

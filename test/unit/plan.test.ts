@@ -31,7 +31,7 @@ describe('kernel plan and diff', () => {
     const ops = diffKernel(plan, state);
     expect(ops.map((o) => o.op)).toContain('move-nic-in');
     const created = ops.flatMap((o) => (o.op === 'create-link' ? [`${o.ns}/${o.link.name}`] : []));
-    expect(created).toEqual(['router/red', 'router/br-pe-100', 'router/vni100', 'host/host-e-100']);
+    expect(created).toEqual(['router/red', 'router/br-pe-100', 'router/vni100', 'router/pe-e-100']);
     const nic = ops.find((o) => o.op === 'move-nic-in');
     expect(nic).toMatchObject({ name: 'eth1', addresses: ['192.168.11.3/24'], group: 4242 });
     applyToFake(state, ops);

@@ -113,14 +113,17 @@ class RtNetlinkImpl implements RtNetlink {
   }
 
   async createLink(link: NewLink): Promise<LinkInfo> {
-    const created = this.sock.request(
+    // NLM_F_ECHO: the kernel sends the new RTM_NEWLINK back (with its ifindex)
+    // before the ACK, so one round trip tells us the new link's index.
+    const replies = await this.sock.request(
       `RTM_NEWLINK ${link.name} (${link.spec.kind})`,
       K.RTM_NEWLINK,
-      K.NLM_F_CREATE | K.NLM_F_EXCL,
+      K.NLM_F_CREATE | K.NLM_F_EXCL | (link.netnsFd === undefined ? K.NLM_F_ECHO : 0),
       encodeNewLink(link),
     );
+    const echoed = replies.find((x) => x.type === K.RTM_NEWLINK);
+    if (echoed) return decodeLink(echoed.payload);
     if (link.netnsFd !== undefined) {
-      await created;
       // The link lives in another netns: look it up through a short-lived socket there.
       const other = new NetlinkSocket({ netnsFd: link.netnsFd });
       try {
@@ -133,12 +136,7 @@ class RtNetlinkImpl implements RtNetlink {
         other.close();
       }
     }
-    // Pipelined right behind the NEWLINK (same round trip); the kernel does not
-    // return the new ifindex in the ACK.
-    const lookup = this.getLinkReq(link.name);
-    lookup.catch(() => undefined); // its outcome only matters if the create succeeded
-    await created;
-    const info = await lookup;
+    const info = await this.getLinkReq(link.name);
     if (!info) throw new NetlinkError(`RTM_GETLINK ${link.name}`, ENODEV, 'link vanished right after creation');
     return info;
   }

@@ -126,13 +126,17 @@ async function diagnostics(): Promise<string> {
       out.push(`--- ${what}: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
-  await grab('pe1 bgp vrf all summary', () => vtysh('pe1', 'show bgp vrf all summary'));
-  await grab('pe1 running-config', () => vtysh('pe1', 'show running-config'));
-  await grab('pe1 evpn vni', () => vtysh('pe1', ['show evpn vni', 'show bgp l2vpn evpn summary', 'show ip route vrf red']));
-  await grab('node1 bgp', () => vtysh('node1', ['show bgp summary', 'show ip route']));
-  await grab('pe1 links', async () => (await links('pe1')).map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''}`).join('\n'));
-  await grab('pe1 addrs', async () => JSON.stringify(await ipJson('pe1', ['-br', 'addr'])));
-  await grab('node1 addrs', async () => JSON.stringify(await ipJson('node1', ['-br', 'addr'])));
+  for (const [pe, node] of [['pe1', 'node1'], ['pe2', 'node2']] as const) {
+    await grab(`${pe} bgp vrf all summary`, () => vtysh(pe, 'show bgp vrf all summary'));
+    await grab(`${pe} running-config`, () => vtysh(pe, 'show running-config'));
+    await grab(`${pe} evpn vni / vrf red routes`, () => vtysh(pe, ['show evpn vni', 'show vrf', 'show ip route vrf red']));
+    await grab(`${node} bgp`, () => vtysh(node, ['show bgp summary', 'show ip route']));
+    await grab(`${pe} links`, async () => (await links(pe)).map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''}`).join('\n'));
+    await grab(`${pe} addrs`, async () => JSON.stringify(await ipJson(pe, ['-br', 'addr'])));
+    await grab(`${node} addrs`, async () => JSON.stringify(await ipJson(node, ['-br', 'addr'])));
+    await grab(`${pe} bgpd log`, async () => logTail(pe, 40, 'bgpd'));
+    await grab(`${pe} zebra log`, async () => logTail(pe, 40, 'zebra'));
+  }
   await grab('tor evpn', () => vtysh('tor', 'show bgp l2vpn evpn'));
   return out.join('\n');
 }
@@ -141,7 +145,8 @@ let diagnosed = false;
 async function diagnoseOnce(): Promise<void> {
   if (diagnosed) return;
   diagnosed = true;
-  log(`DIAGNOSTICS\n${await diagnostics()}`);
+  // One line per log call: the lab console only prefixes the first line.
+  for (const line of (await diagnostics()).split('\n')) log(`DIAG ${line}`);
 }
 
 async function main(): Promise<void> {
