@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/host/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/host/**/*.test.ts', 'test/k8s/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },

@@ -6,7 +6,7 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
-import { formatLocation } from '../config/model.js';
+import { formatLocation, problemLine } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
 import { buildDesiredState } from '../daemon/pipeline.js';
 import { NetlinkDataplane } from '../dataplane/dataplane.js';
@@ -70,17 +70,22 @@ sourceOptions(program.command('render'))
   .option('--node-index <n>', 'render for this node index instead of node-config’s')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
   .action((o: { configDir: string; nodeConfig: string; nodeIndex?: string; output: string }) => {
+    if (o.nodeIndex !== undefined && !/^\d+$/.test(o.nodeIndex)) {
+      process.stderr.write(`error: --node-index must be a whole number >= 0, got "${o.nodeIndex}"\n`);
+      process.exitCode = 1;
+      return;
+    }
     const src = { configDir: o.configDir, nodeConfigPath: o.nodeConfig, ...(o.nodeIndex !== undefined ? { nodeIndexOverride: Number(o.nodeIndex) } : {}) };
     const r = buildDesiredState(src);
     if (!r.ok) {
-      for (const p of r.problems) process.stderr.write(`${p.severity}: ${p.location ? formatLocation(p.location) + ': ' : ''}${p.message}\n`);
+      for (const p of r.problems) process.stderr.write(`${problemLine(p)}\n`);
       for (const f of r.failed) process.stderr.write(`error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name}: ${f.message}\n`);
       process.stderr.write(`error: ${r.reason}\n`);
       process.exitCode = 1;
       return;
     }
     const d = r.desired;
-    for (const p of d.problems) process.stderr.write(`${p.severity}: ${p.location ? formatLocation(p.location) + ': ' : ''}${p.message}\n`);
+    for (const p of d.problems) process.stderr.write(`${problemLine(p)}\n`);
     for (const f of d.failed) process.stderr.write(`warning: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} skipped (${f.reason}): ${f.message}\n`);
     if (o.output === 'json') {
       process.stdout.write(JSON.stringify({ node: d.node, plan: d.plan, kernel: d.kernel, frrConfig: d.frrConfig, failedResources: d.failed }, (_k, v: unknown) => (v instanceof Set ? [...v] : v), 2) + '\n');
@@ -103,7 +108,7 @@ sourceOptions(program.command('validate'))
     const r = buildDesiredState({ configDir: o.configDir, nodeConfigPath: o.nodeConfig });
     const problems = r.ok ? r.desired.problems : r.problems;
     const failed = r.ok ? r.desired.failed : r.failed;
-    for (const p of problems) process.stdout.write(`${p.severity}: ${p.location ? formatLocation(p.location) + ': ' : ''}${p.message}\n`);
+    for (const p of problems) process.stdout.write(`${problemLine(p)}\n`);
     for (const f of failed) process.stdout.write(`error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} (${f.reason}): ${f.message}\n`);
     if (!r.ok) process.stdout.write(`error: ${r.reason}\n`);
     const bad = !r.ok || failed.length > 0;

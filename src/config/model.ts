@@ -227,7 +227,13 @@ export interface FailedResource {
 
 /** Formats a location the way compilers do, so editors can jump to it. */
 export function formatLocation(loc: SourceLocation): string {
-  return `${loc.file}:${loc.line}:${loc.column}: ${loc.field}`;
+  const at = `${loc.file}:${loc.line}:${loc.column}`;
+  return loc.field ? `${at}: ${loc.field}` : at;
+}
+
+/** One line per problem as the CLI and the daemon's log print it: severity first. */
+export function problemLine(p: ConfigProblem): string {
+  return `${p.severity}: ${p.location ? `${formatLocation(p.location)}: ` : ''}${p.message}`;
 }
 
 // ---------------------------------------------------------------- static file shapes (additions)

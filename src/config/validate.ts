@@ -124,7 +124,7 @@ export function validateUnderlays(underlays: readonly UnderlayResource[], opts: 
       continue;
     }
     const name = itf.networkDevice?.interfaceName ?? '';
-    const err = interfaceNameError(name);
+    const err = interfaceNameError(name) ?? (RESERVED_LINK_NAME.test(name) ? `interface "${name}" is reserved for perouterd's own interfaces` : undefined);
     if (err) msgs.push(err);
     else if (names.has(name)) msgs.push(`duplicate interface name ${name}`);
     names.add(name);
@@ -212,9 +212,18 @@ function hostSessionError(hs: HostSession, opts: ValidateOptions): string | unde
   return undefined;
 }
 
+/** Names perouterd gives its own kernel objects (and lo): no user-chosen device may take one. */
+const RESERVED_LINK_NAME = /^(lo|vni\d+|br-pe-\d+|br-hs-\d+|pe-e-\d+|host-e-\d+|pt-ns|pt-host|default)$/;
+
+function reservedNameError(name: string, u: UnderlayResource | undefined): string | undefined {
+  if (RESERVED_LINK_NAME.test(name)) return `"${name}" is reserved for perouterd's own interfaces`;
+  if (u?.spec.interfaces?.some((i) => i.networkDevice?.interfaceName === name)) return `"${name}" is the underlay interface`;
+  return undefined;
+}
+
 function l3vniError(v: L3VNIResource, u: UnderlayResource | undefined, opts: ValidateOptions): { reason: FailureReason; message: string } | undefined {
   const s = v.spec;
-  const vrfErr = interfaceNameError(s.vrf ?? '');
+  const vrfErr = interfaceNameError(s.vrf ?? '') ?? reservedNameError(s.vrf ?? '', u);
   if (vrfErr) return { reason: 'ValidationFailed', message: `invalid vrf name for vni "${v.name}", vrf "${s.vrf}": ${vrfErr}` };
   for (const rt of [...(s.exportRTs ?? []), ...(s.importRTs ?? [])]) {
     const m = routeTargetError(rt);
@@ -237,7 +246,7 @@ function l2vniError(v: L2VNIResource, u: UnderlayResource | undefined): { reason
     if (hm.type !== 'LinuxBridge') return { reason: 'ValidationFailed', message: `invalid hostmaster type "${String(hm.type)}"` };
     const name = hm.linuxBridge?.name;
     if (name) {
-      const m = interfaceNameError(name);
+      const m = interfaceNameError(name) ?? reservedNameError(name, u);
       if (m) return { reason: 'ValidationFailed', message: `invalid hostmaster name for vni ${v.name}: ${name} - ${m}` };
     }
   }

@@ -5,8 +5,8 @@
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { formatLocation, type ConfigProblem, type FailedResource } from '../config/model.js';
-import { reconcileKernel, describeOp, type Dataplane } from '../dataplane/dataplane.js';
+import { problemLine, type FailedResource } from '../config/model.js';
+import { reconcileKernel, describeOp, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
 import type { FrrControl } from '../frr/reloader.js';
 import { buildDesiredState, type ConfigSources, type DesiredState } from './pipeline.js';
 
@@ -34,7 +34,6 @@ export interface DaemonStatus {
   applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean; frrConfigSha?: string };
 }
 
-const formatProblem = (p: ConfigProblem): string => `${p.severity}: ${p.location ? `${formatLocation(p.location)}: ` : ''}${p.message}`;
 
 export class Daemon {
   private running = false;
@@ -154,9 +153,9 @@ export class Daemon {
     this.status.lastReconcileAt = new Date().toISOString();
     const log = this.log.child({ reconcile: this.status.reconciles, reason });
     const built = buildDesiredState(this.opts);
-    this.status.problems = (built.ok ? built.desired.problems : built.problems).map(formatProblem);
+    this.status.problems = (built.ok ? built.desired.problems : built.problems).map(problemLine);
     for (const p of built.ok ? built.desired.problems : built.problems) {
-      (p.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ location: p.location }, formatProblem(p));
+      (p.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ location: p.location }, problemLine(p));
     }
     if (!built.ok) {
       // Nothing is applied: what runs now stays as it is.
@@ -174,18 +173,24 @@ export class Daemon {
 
     if (this.dp.ensureRouterNamespace()) log.info({ netns: this.opts.routerNetns }, 'created router namespace');
 
-    // FRR first: with the configuration in place before the VXLAN devices appear,
-    // bgpd learns each VNI with its VRF binding (and newer FRR crashes otherwise).
-    if (!(await this.applyFrr(desired, log))) return;
+    // Order (README "Ordering"): FRR must accept the new configuration before
+    // anything changes; then kernel additions, then the FRR reload, then kernel
+    // removals. New VRFs and their interfaces thus exist when FRR creates the
+    // BGP instance for them, so bgpd learns them in one full sync from zebra:
+    // FRR 8.4 loses incremental interface events for a VRF that appears under a
+    // running instance (lab: the host session never came up in half the runs).
+    const frrChanged = this.forceFrr || this.lastAppliedFrr !== desired.frrConfig;
+    if (frrChanged && !(await this.checkFrr(desired, log))) return;
 
-    const report = await reconcileKernel(this.dp, desired.kernel);
-    this.status.kernel.writesLast = report.writes;
-    this.status.kernel.writesTotal += report.writes;
-    this.status.kernel.lastErrors = report.errors.map((e) => `${describeOp(e.op)}: ${e.error}`);
-    if (report.ops.length > 0) log.info({ ops: report.ops.map(describeOp), writes: report.writes }, 'kernel changes applied');
-    else log.debug('kernel already as desired: no netlink write');
+    const additions = await reconcileKernel(this.dp, desired.kernel, 'additions');
+    if (frrChanged && !(await this.applyFrr(desired, log))) {
+      this.recordKernel(additions, log);
+      return;
+    }
+    const removals = await reconcileKernel(this.dp, desired.kernel, 'removals');
+    const report: ApplyReport = { writes: additions.writes + removals.writes, ops: [...additions.ops, ...removals.ops], errors: [...additions.errors, ...removals.errors] };
+    this.recordKernel(report, log);
     if (report.errors.length > 0) {
-      for (const e of this.status.kernel.lastErrors) log.error(e);
       this.status.state = 'degraded';
       this.status.message = `${report.errors.length} kernel change(s) failed`;
       this.scheduleRetry('kernel errors');
@@ -202,9 +207,17 @@ export class Daemon {
     await this.writeStatus();
   }
 
-  private async applyFrr(desired: DesiredState, log: Logger): Promise<boolean> {
-    const force = this.forceFrr;
-    if (!force && this.lastAppliedFrr === desired.frrConfig) return true;
+  private recordKernel(report: ApplyReport, log: Logger): void {
+    this.status.kernel.writesLast = report.writes;
+    this.status.kernel.writesTotal += report.writes;
+    this.status.kernel.lastErrors = report.errors.map((e) => `${describeOp(e.op)}: ${e.error}`);
+    if (report.ops.length > 0) log.info({ ops: report.ops.map(describeOp), writes: report.writes }, 'kernel changes applied');
+    else log.debug('kernel already as desired: no netlink write');
+    for (const e of this.status.kernel.lastErrors) log.error(e);
+  }
+
+  /** FRR must be up and accept the configuration before anything is changed. */
+  private async checkFrr(desired: DesiredState, log: Logger): Promise<boolean> {
     if (!(await this.frr.isRunning())) {
       this.status.state = 'waiting-for-frr';
       this.status.message = 'FRR is not running in the router namespace yet';
@@ -213,13 +226,25 @@ export class Daemon {
       this.scheduleRetry('frr not running');
       return false;
     }
+    const err = await this.frr.check(desired.frrConfig);
+    if (err === undefined) return true;
+    this.status.frr.lastError = err;
+    this.status.state = 'degraded';
+    this.status.message = `FRR rejects the configuration; nothing changed: ${err}`;
+    log.error(this.status.message);
+    await this.writeStatus();
+    this.scheduleRetry('frr rejects configuration');
+    return false;
+  }
+
+  private async applyFrr(desired: DesiredState, log: Logger): Promise<boolean> {
     this.forceFrr = false;
     const r = await this.frr.apply(desired.frrConfig);
     this.status.frr.lastOutcome = r.outcome;
     if (r.outcome === 'failed') {
       this.status.frr.lastError = r.error;
       this.status.state = 'degraded';
-      this.status.message = `FRR reload failed; kernel left untouched: ${r.error}`;
+      this.status.message = `FRR reload failed; stale kernel objects kept: ${r.error}`;
       log.error(this.status.message);
       await this.writeStatus();
       this.scheduleRetry('frr reload failed');

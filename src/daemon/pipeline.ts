@@ -63,7 +63,7 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
       rawFrrConfigs: [...config.rawFrrConfigs, ...a.rawFrrConfigs],
     };
   }
-  const v = validateRouterConfig(config);
+  const v = validateRouterConfig(config, { nodeIndex: node.nodeIndex });
   if (v.fatal) {
     return { ok: false, problems, failed: v.fatal.failed, reason: v.fatal.message };
   }

@@ -65,7 +65,7 @@ export class NetlinkDataplane implements Dataplane {
   constructor(
     private readonly routerNetns: string,
     /** hostNetns: run the "host" side in a named namespace instead of perouterd's own (benchmarks, labs). */
-    private readonly opts: { window?: number; hostNetns?: string } = {},
+    private readonly opts: { window?: number; hostNetns?: string; vrfSettleMs?: number } = {},
   ) {}
 
   routerNamespaceExists(): boolean {
@@ -138,6 +138,14 @@ export class NetlinkDataplane implements Dataplane {
           }
         }),
       );
+      // FRR 8.4 (zebra → bgpd) loses interface events for a VRF that appeared
+      // microseconds earlier ("INTERFACE_VRF_UPDATE: Cannot find IF … in VRF 0"),
+      // and bgpd then never learns the host-side address: the host session stays
+      // down until FRR restarts (lab, about half the runs). Letting FRR see a new
+      // VRF before anything is put into it avoids that.
+      if (phase.some((o) => o.op === 'create-link' && o.link.type.kind === 'vrf')) {
+        await new Promise((r) => setTimeout(r, this.opts.vrfSettleMs ?? 1000));
+      }
     }
     return report;
   }
@@ -303,10 +311,21 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Observe, diff, apply: one kernel reconcile. */
-export async function reconcileKernel(dp: Dataplane, plan: KernelPlan): Promise<ApplyReport> {
+/**
+ * Removals are what takes something away that is no longer configured: stale
+ * links and addresses, NICs handed back. They run after FRR dropped its
+ * configuration for them. Everything else (creates, settings, and deletes that
+ * make room for a recreate) is an addition and runs before FRR is reloaded.
+ */
+export function isRemoval(op: DataplaneOp): boolean {
+  return (op.op === 'delete-link' && op.reason === 'not configured') || op.op === 'delete-address' || op.op === 'move-nic-out';
+}
+
+/** Observe, diff, apply: one kernel reconcile (or just its additions / removals). */
+export async function reconcileKernel(dp: Dataplane, plan: KernelPlan, only: 'all' | 'additions' | 'removals' = 'all'): Promise<ApplyReport> {
   const observed = await dp.observe(plan.sysctls.map((s) => s.path));
-  const ops = diffKernel(plan, observed);
+  const all = diffKernel(plan, observed);
+  const ops = only === 'all' ? all : all.filter((o) => isRemoval(o) === (only === 'removals'));
   if (ops.length === 0) return { writes: 0, ops, errors: [] };
   return dp.apply(ops, observed);
 }

@@ -44,6 +44,8 @@ export interface FrrControl {
   isRunning(): Promise<boolean>;
   /** PIDs of the FRR daemons, to notice restarts (a restarted FRR starts from frr.conf on disk). */
   daemonPids(): Promise<Record<string, number>>;
+  /** Checks `config` with FRR's own parser (frr-reload.py --test): undefined when FRR accepts it. */
+  check(config: string): Promise<string | undefined>;
   /** Makes FRR's running configuration equal to `config`. */
   apply(config: string): Promise<FrrApplyResult>;
   /** The configuration last written as frr.conf (what FRR loads when it starts). */
@@ -130,6 +132,18 @@ export class FrrReloader implements FrrControl {
     const r = await run(this.paths.python, this.reloadArgs('--test', file), this.opts.timeoutMs ?? 120_000);
     if (r.code !== 0) return { error: `frr-reload.py --test exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}` };
     return { diff: parseReloadTestOutput(r.stdout) };
+  }
+
+  async check(config: string): Promise<string | undefined> {
+    await fs.mkdir(this.paths.confDir, { recursive: true });
+    await fs.writeFile(path.join(this.paths.confDir, 'vtysh.conf'), '', { flag: 'a' });
+    const candidate = path.join(this.paths.confDir, 'frr.conf.perouterd-check');
+    await fs.writeFile(candidate, config, { mode: 0o640 });
+    try {
+      return (await this.diff(candidate)).error;
+    } finally {
+      await fs.rm(candidate, { force: true });
+    }
   }
 
   async apply(config: string): Promise<FrrApplyResult> {

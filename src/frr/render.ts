@@ -1,8 +1,45 @@
-// RouterPlan → frr.conf text. Pure. The output uses FRR's own layout (`!`
-// separators, `exit`, `exit-vrf`, `exit-address-family`), because frr-reload.py's
-// mark pass rejects blocks that are not closed (measured with FRR 8.4).
-import type { HostSessionPlan, L3VniPlan, NeighborPlan, RouterPlan, UnderlayPlan } from '../plan/router-plan.js';
+// RouterPlan → frr.conf text. Pure.
+//
+// Two constraints shape every line (both measured with Debian's FRR 8.4.4 run with
+// `-F datacenter`, see test/host/frr-accepts.test.ts):
+//
+// * Layout: FRR's own (`!` separators, `exit` after `router bgp`/`route-map`/`bfd`,
+//   `exit-vrf` after `vrf`, `exit-address-family`), because frr-reload.py's mark pass
+//   rejects blocks that are not closed.
+// * Convergence: after FRR loaded the file, `frr-reload.py --test` of the same file
+//   must find nothing to add or delete. FRR never prints a line whose value equals
+//   its default, so such a line would be "added" on every reload, forever. Every
+//   line below is therefore either omitted when it equals FRR's default, or written
+//   exactly the way `show running-config` prints it back (see FRR_DEFAULTS).
+import type { BFDSettings } from '../config/model.js';
+import type { HostSessionPlan, L3VniPlan, NeighborPlan, RouterPlan, UnderlayPlan, VethAddressing } from '../plan/router-plan.js';
 import { addressOf } from '../plan/router-plan.js';
+import { canonicalIP } from '../plan/ipnet.js';
+
+/**
+ * FRR 8.4 (datacenter profile) defaults: a line carrying one of these values is
+ * not printed back by `show running-config`, so it is not rendered.
+ */
+export const FRR_DEFAULTS = {
+  /** `log stdout` without a level means debugging; FRR prints no level then. */
+  logStdoutLevel: 'debugging',
+  /** `bgp listen limit`. */
+  listenLimit: 100,
+  /** `neighbor X port`. */
+  bgpPort: 179,
+  /** `neighbor X ebgp-multihop 1` is plain eBGP (not printed); no TTL means 255 (printed as `ebgp-multihop 255`). */
+  ebgpTtl: 1,
+  maxTtl: 255,
+  /** `bgp graceful-restart restart-time` / `stalepath-time`. */
+  grRestartTime: 120,
+  grStalePathTime: 360,
+  /** bfdd profile values. */
+  bfdReceiveInterval: 300,
+  bfdTransmitInterval: 300,
+  bfdDetectMultiplier: 3,
+  bfdMinimumTtl: 254,
+  bfdEchoInterval: 50,
+} as const;
 
 const FRR_LOG_LEVEL: Record<RouterPlan['logLevel'], string> = {
   debug: 'debugging',
@@ -10,6 +47,24 @@ const FRR_LOG_LEVEL: Record<RouterPlan['logLevel'], string> = {
   warn: 'warnings',
   error: 'errors',
 };
+
+/**
+ * Debug switches for logLevel debug, as FRR prints them (`debug bgp updates` is
+ * printed back as its two halves).
+ */
+const DEBUG_LINES = [
+  'debug zebra events',
+  'debug zebra kernel',
+  'debug zebra vxlan',
+  'debug zebra evpn mh es',
+  'debug bgp neighbor-events',
+  'debug bgp updates in',
+  'debug bgp updates out',
+  'debug bgp zebra',
+  'debug bgp evpn mh route',
+  'debug bfd peer',
+  'debug bfd zebra',
+];
 
 class Lines {
   private readonly out: string[] = [];
@@ -26,21 +81,32 @@ class Lines {
 
 const isV6 = (a: string): boolean => a.includes(':');
 const hostRoute = (addr: string): string => `${addressOf(addr)}/${isV6(addr) ? 128 : 32}`;
+const DIGITS = /^\d+$/;
+
+/** A route target as FRR prints it: numbers without leading zeros, the IPv4 admin field canonical. */
+export function frrRouteTarget(rt: string): string {
+  const i = rt.lastIndexOf(':');
+  if (i < 0) return rt;
+  const admin = rt.slice(0, i);
+  const mn = rt.slice(i + 1);
+  const num = (x: string): string => (DIGITS.test(x) ? BigInt(x).toString() : x);
+  return `${DIGITS.test(admin) ? num(admin) : canonicalIP(admin)}:${num(mn)}`;
+}
+
+const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
 
 /** Renders the complete frr.conf for the plan. */
 export function renderFrrConfig(plan: RouterPlan): string {
   const l = new Lines();
   // The datacenter profile is required (packaging/frr/daemons sets it): its
-  // defaults (no ebgp-requires-policy, fast timers) are what this config assumes,
-  // and lines equal to a default are not rendered, since FRR never prints them
-  // back and frr-reload.py would see a difference forever. No `hostname`: FRR
-  // takes the node's, and a rendered one could never be read back the same.
+  // defaults (no ebgp-requires-policy, fast timers) are what this config assumes.
+  // No `hostname`: FRR takes the node's, and a rendered one could never be read
+  // back the same.
   l.add(0, 'frr defaults datacenter');
-  l.add(0, `log stdout ${FRR_LOG_LEVEL[plan.logLevel]}`);
+  const level = FRR_LOG_LEVEL[plan.logLevel];
+  l.add(0, level === FRR_DEFAULTS.logStdoutLevel ? 'log stdout' : `log stdout ${level}`);
   l.add(0, 'log timestamp precision 3');
-  if (plan.logLevel === 'debug') {
-    for (const d of ['debug zebra events', 'debug zebra kernel', 'debug zebra vxlan', 'debug zebra evpn mh es', 'debug bgp neighbor-events', 'debug bgp updates', 'debug bgp zebra', 'debug bgp evpn mh route', 'debug bfd peer', 'debug bfd zebra']) l.add(0, d);
-  }
+  if (plan.logLevel === 'debug') for (const d of DEBUG_LINES) l.add(0, d);
   l.add(0, 'ip nht resolve-via-default');
   l.add(0, 'ipv6 nht resolve-via-default');
   l.sep();
@@ -57,6 +123,7 @@ export function renderFrrConfig(plan: RouterPlan): string {
 
   if (plan.underlay) renderBfd(l, plan.underlay);
 
+  // Always present, even in an empty configuration (upstream TestEmpty).
   l.add(0, 'route-map allowall permit 1');
   l.add(0, 'exit');
   l.sep();
@@ -66,28 +133,43 @@ export function renderFrrConfig(plan: RouterPlan): string {
     for (const v of plan.l3vnis) renderVrfInstance(l, v, plan.underlay);
   }
 
+  // Raw snippets, already ordered by priority: verbatim, after every BGP instance.
   for (const raw of plan.rawSnippets) {
-    for (const line of raw.replace(/\s+$/, '').split('\n')) l.add(0, line);
+    const text = raw.replace(/\s+$/, '');
+    if (text === '') continue;
+    for (const line of text.split('\n')) l.add(0, line.replace(/\s+$/, ''));
     l.sep();
   }
   return l.toString();
 }
 
+/** The lines of one BFD profile that differ from bfdd's defaults. */
+function bfdProfileLines(s: BFDSettings): string[] {
+  const out: string[] = [];
+  const d = FRR_DEFAULTS;
+  if (s.receiveInterval !== undefined && s.receiveInterval !== d.bfdReceiveInterval) out.push(`receive-interval ${s.receiveInterval}`);
+  if (s.transmitInterval !== undefined && s.transmitInterval !== d.bfdTransmitInterval) out.push(`transmit-interval ${s.transmitInterval}`);
+  if (s.detectMultiplier !== undefined && s.detectMultiplier !== d.bfdDetectMultiplier) out.push(`detect-multiplier ${s.detectMultiplier}`);
+  if (s.echoMode) out.push('echo-mode');
+  if (s.echoInterval !== undefined && s.echoInterval !== d.bfdEchoInterval) out.push(`echo receive-interval ${s.echoInterval}`);
+  if (s.passiveMode || s.sessionMode === 'Passive') out.push('passive-mode');
+  const ttl = s.minimumTTL ?? s.minimumTtl;
+  if (ttl !== undefined && ttl !== d.bfdMinimumTtl) out.push(`minimum-ttl ${ttl}`);
+  return out;
+}
+
+/**
+ * The `bfd` block holds only profiles: a neighbour with `bfd: {}` needs none, and
+ * an empty `bfd` block is not printed back by FRR.
+ */
 function renderBfd(l: Lines, u: UnderlayPlan): void {
-  const profiles = u.neighbors.filter((n) => n.bfd?.profile);
-  if (!u.neighbors.some((n) => n.bfd)) return;
+  const withProfile = u.neighbors.filter((n) => n.bfd?.profile !== undefined);
+  if (withProfile.length === 0) return;
   l.add(0, 'bfd');
-  for (const n of profiles) {
-    const s = n.bfd!.settings;
-    l.add(1, `profile ${n.bfd!.profile}`);
-    if (s.receiveInterval !== undefined) l.add(2, `receive-interval ${s.receiveInterval}`);
-    if (s.transmitInterval !== undefined) l.add(2, `transmit-interval ${s.transmitInterval}`);
-    if (s.detectMultiplier !== undefined) l.add(2, `detect-multiplier ${s.detectMultiplier}`);
-    if (s.echoInterval !== undefined) l.add(2, `echo receive-interval ${s.echoInterval}`);
-    if (s.echoMode) l.add(2, 'echo-mode');
-    if (s.passiveMode || s.sessionMode === 'Passive') l.add(2, 'passive-mode');
-    const ttl = s.minimumTtl ?? s.minimumTTL;
-    if (ttl !== undefined) l.add(2, `minimum-ttl ${ttl}`);
+  for (const n of withProfile) {
+    const bfd = n.bfd!;
+    l.add(1, `profile ${bfd.profile}`);
+    for (const line of bfdProfileLines(bfd.settings)) l.add(2, line);
     l.add(1, 'exit');
     l.add(1, '!');
   }
@@ -95,36 +177,64 @@ function renderBfd(l: Lines, u: UnderlayPlan): void {
   l.sep();
 }
 
-function baseBgpLines(l: Lines, routerId: string | undefined): void {
-  if (routerId) l.add(1, `bgp router-id ${routerId}`);
+/** The base lines of every BGP instance. `no bgp ebgp-requires-policy` is the datacenter default. */
+function baseBgpLines(l: Lines, routerId: string): void {
+  l.add(1, `bgp router-id ${routerId}`);
   l.add(1, 'no bgp network import-check');
   l.add(1, 'no bgp default ipv4-unicast');
 }
 
-function renderNeighborSession(l: Lines, n: NeighborPlan, gr: boolean): void {
-  if (n.form === 'listenRange') {
-    l.add(1, `neighbor ${n.peer} peer-group`);
-    l.add(1, `neighbor ${n.peer} remote-as ${n.remoteAs}`);
-    l.add(1, `bgp listen range ${n.peer} peer-group ${n.peer}`);
-  } else if (n.form === 'interface') {
-    l.add(1, `neighbor ${n.peer} interface remote-as ${n.remoteAs}`);
-  } else {
-    l.add(1, `neighbor ${n.peer} remote-as ${n.remoteAs}`);
-  }
+/** `ebgp-multihop` as FRR prints it, or undefined when it is not rendered. */
+function ebgpMultiHopLine(n: NeighborPlan): string | undefined {
+  if (n.ebgpMultiHopTtl === undefined) return undefined;
+  // FRR refuses ebgp-multihop on iBGP sessions (the line is dropped, never read back)
+  // and on interface peers ("Operation not allowed on a directly connected
+  // neighbor", which fails the whole reload every time).
+  if (n.internal || n.form === 'interface') return undefined;
+  const ttl = n.ebgpMultiHopTtl === 'default' ? FRR_DEFAULTS.maxTtl : n.ebgpMultiHopTtl;
+  // TTL 1 is what every eBGP session has; FRR does not print it.
+  if (ttl === FRR_DEFAULTS.ebgpTtl) return undefined;
+  return `ebgp-multihop ${ttl}`;
+}
+
+function renderNeighborSession(l: Lines, n: NeighborPlan): void {
   const p = n.peer;
-  if (n.ebgpMultiHopTtl !== undefined) l.add(1, n.ebgpMultiHopTtl === 'default' ? `neighbor ${p} ebgp-multihop` : `neighbor ${p} ebgp-multihop ${n.ebgpMultiHopTtl}`);
-  if (n.port !== undefined) l.add(1, `neighbor ${p} port ${n.port}`);
+  if (n.form === 'listenRange') {
+    // A listen range becomes a peer-group named after the (masked) range.
+    l.add(1, `neighbor ${p} peer-group`);
+    l.add(1, `neighbor ${p} remote-as ${n.remoteAs}`);
+    l.add(1, `bgp listen range ${p} peer-group ${p}`);
+  } else if (n.form === 'interface') {
+    l.add(1, `neighbor ${p} interface remote-as ${n.remoteAs}`);
+  } else {
+    l.add(1, `neighbor ${p} remote-as ${n.remoteAs}`);
+  }
+  const multihop = ebgpMultiHopLine(n);
+  if (multihop) l.add(1, `neighbor ${p} ${multihop}`);
+  if (n.port !== undefined && n.port !== FRR_DEFAULTS.bgpPort) l.add(1, `neighbor ${p} port ${n.port}`);
   if (n.keepalive !== undefined && n.hold !== undefined) l.add(1, `neighbor ${p} timers ${n.keepalive} ${n.hold}`);
   if (n.connectTime !== undefined) l.add(1, `neighbor ${p} timers connect ${n.connectTime}`);
-  else if (gr) l.add(1, `neighbor ${p} timers connect 5`);
   if (n.password !== undefined) l.add(1, `neighbor ${p} password ${n.password}`);
-  if (n.bfd) l.add(1, n.bfd.profile ? `neighbor ${p} bfd profile ${n.bfd.profile}` : `neighbor ${p} bfd`);
+  if (n.bfd) {
+    // FRR prints `neighbor X bfd` for every BFD neighbour, and the profile line besides.
+    l.add(1, `neighbor ${p} bfd`);
+    if (n.bfd.profile) l.add(1, `neighbor ${p} bfd profile ${n.bfd.profile}`);
+  }
   if (n.form === 'address' && !n.internal && n.families.includes('ipv6unicast') && n.ebgpMultiHopTtl === undefined) {
     l.add(1, `neighbor ${p} disable-connected-check`);
   }
-  if (n.form === 'interface' || (n.family === 6 && n.families.includes('ipv4unicast'))) {
+  // Interface (unnumbered) peers have extended-nexthop on by default: FRR does not print it.
+  if (n.form !== 'interface' && n.family === 6 && n.families.includes('ipv4unicast')) {
     l.add(1, `neighbor ${p} capability extended-nexthop`);
   }
+}
+
+/** activate + route-map allowall in/out (+ next-hop-self force for iBGP): a host-facing session. */
+function hostPeerAfLines(l: Lines, peer: string, internal: boolean): void {
+  l.add(2, `neighbor ${peer} activate`);
+  l.add(2, `neighbor ${peer} route-map allowall in`);
+  l.add(2, `neighbor ${peer} route-map allowall out`);
+  if (internal) l.add(2, `neighbor ${peer} next-hop-self force`);
 }
 
 function renderUnderlay(l: Lines, plan: RouterPlan, u: UnderlayPlan): void {
@@ -133,33 +243,38 @@ function renderUnderlay(l: Lines, plan: RouterPlan, u: UnderlayPlan): void {
   if (u.gracefulRestart) {
     l.add(1, 'bgp graceful-restart');
     l.add(1, 'bgp graceful-restart preserve-fw-state');
-    // Rendering FRR's own defaults makes frr-reload reset sessions; render only real changes.
-    if (u.gracefulRestart.restartTime !== 120) l.add(1, `bgp graceful-restart restart-time ${u.gracefulRestart.restartTime}`);
-    if (u.gracefulRestart.stalePathTime !== 360) l.add(1, `bgp graceful-restart stalepath-time ${u.gracefulRestart.stalePathTime}`);
+    // FRR's own defaults are not printed back (and rendering them made frr-reload
+    // reset sessions upstream, FRR issue 22953): render only real changes.
+    if (u.gracefulRestart.restartTime !== FRR_DEFAULTS.grRestartTime) l.add(1, `bgp graceful-restart restart-time ${u.gracefulRestart.restartTime}`);
+    if (u.gracefulRestart.stalePathTime !== FRR_DEFAULTS.grStalePathTime) l.add(1, `bgp graceful-restart stalepath-time ${u.gracefulRestart.stalePathTime}`);
   }
   if (u.clusterId) l.add(1, `bgp cluster-id ${u.clusterId}`);
-  if (u.neighbors.some((n) => n.form === 'listenRange')) l.add(1, `bgp listen limit ${u.listenLimit}`);
-  for (const n of u.neighbors) renderNeighborSession(l, n, u.gracefulRestart !== undefined);
+  if (u.neighbors.some((n) => n.form === 'listenRange') && u.listenLimit !== FRR_DEFAULTS.listenLimit) {
+    l.add(1, `bgp listen limit ${u.listenLimit}`);
+  }
+  for (const n of u.neighbors) renderNeighborSession(l, n);
 
+  // L3Passthrough: the host speaker peers with the underlay instance itself.
   const pt = plan.passthrough?.hostSession;
-  if (pt) {
-    for (const fam of [pt.ipv4, pt.ipv6]) {
-      if (!fam) continue;
-      const peer = addressOf(fam.host);
-      l.add(1, `neighbor ${peer} remote-as ${pt.remoteAs}`);
-      l.add(1, `neighbor ${peer} timers connect 5`);
-    }
+  const ptPeers: Array<[4 | 6, VethAddressing]> = [];
+  if (pt?.ipv4) ptPeers.push([4, pt.ipv4]);
+  if (pt?.ipv6) ptPeers.push([6, pt.ipv6]);
+  for (const [, veth] of ptPeers) {
+    const peer = addressOf(veth.host);
+    l.add(1, `neighbor ${peer} remote-as ${pt!.remoteAs}`);
+    l.add(1, `neighbor ${peer} timers connect 5`);
   }
 
   for (const fam of [4, 6] as const) {
     const afName = fam === 4 ? 'ipv4unicast' : 'ipv6unicast';
     const vtep = fam === 4 ? u.vtepIPv4 : u.vtepIPv6;
     const active = u.neighbors.filter((n) => n.families.includes(afName));
-    const ptFam = pt ? (fam === 4 ? pt.ipv4 : pt.ipv6) : undefined;
-    if (active.length === 0 && !vtep && !ptFam) continue;
+    const ptVeth = ptPeers.find(([f]) => f === fam)?.[1];
+    if (active.length === 0 && !vtep && !ptVeth) continue;
     l.add(1, '!');
     l.add(1, `address-family ipv${fam} unicast`);
     if (vtep) l.add(2, `network ${vtep}/${fam === 4 ? 32 : 128}`);
+    if (ptVeth) l.add(2, `network ${hostRoute(ptVeth.host)}`);
     for (const n of active) {
       l.add(2, `neighbor ${n.peer} activate`);
       if (!n.internal) l.add(2, `neighbor ${n.peer} allowas-in`);
@@ -168,17 +283,11 @@ function renderUnderlay(l: Lines, plan: RouterPlan, u: UnderlayPlan): void {
         l.add(2, `neighbor ${n.peer} next-hop-self force`);
       }
     }
-    if (pt && ptFam) {
-      const peer = addressOf(ptFam.host);
-      l.add(2, `network ${hostRoute(ptFam.host)}`);
-      l.add(2, `neighbor ${peer} activate`);
-      l.add(2, `neighbor ${peer} route-map allowall in`);
-      l.add(2, `neighbor ${peer} route-map allowall out`);
-      if (pt.internal) l.add(2, `neighbor ${peer} next-hop-self force`);
-    }
+    if (pt && ptVeth) hostPeerAfLines(l, addressOf(ptVeth.host), pt.internal);
     l.add(1, 'exit-address-family');
   }
 
+  // EVPN: on a VTEP, or on a node without one whose neighbours carry evpn (a pure route reflector).
   const evpn = u.neighbors.filter((n) => n.families.includes('evpn'));
   const hasTunnel = u.vtepIPv4 !== undefined || u.vtepIPv6 !== undefined;
   if (hasTunnel || evpn.length > 0) {
@@ -196,31 +305,31 @@ function renderUnderlay(l: Lines, plan: RouterPlan, u: UnderlayPlan): void {
   l.sep();
 }
 
-function renderHostSessionAf(l: Lines, hs: HostSessionPlan | undefined, fam: 4 | 6, extraNetworks: string[]): void {
+/**
+ * One unicast family of a VRF instance: the host IPs and L2 gateway subnets of that
+ * family as networks, and every host-session peer (of either family: upstream
+ * activates the host speaker in both families) with the allowall route-maps.
+ */
+function renderVrfAf(l: Lines, hs: HostSessionPlan | undefined, fam: 4 | 6, gatewayNetworks: string[]): void {
   const veth = hs ? (fam === 4 ? hs.ipv4 : hs.ipv6) : undefined;
-  const nets = extraNetworks.filter((n) => isV6(n) === (fam === 6));
-  if (!veth && nets.length === 0) return;
+  const networks = unique([...(veth ? [hostRoute(veth.host)] : []), ...gatewayNetworks.filter((n) => isV6(n) === (fam === 6))]);
+  const peers = hs ? [hs.ipv4, hs.ipv6].flatMap((v) => (v ? [addressOf(v.host)] : [])) : [];
+  if (networks.length === 0 && peers.length === 0) return;
   l.add(1, '!');
   l.add(1, `address-family ipv${fam} unicast`);
-  if (veth) l.add(2, `network ${hostRoute(veth.host)}`);
-  for (const n of nets) l.add(2, `network ${n}`);
-  if (hs && veth) {
-    const peer = addressOf(veth.host);
-    l.add(2, `neighbor ${peer} activate`);
-    l.add(2, `neighbor ${peer} route-map allowall in`);
-    l.add(2, `neighbor ${peer} route-map allowall out`);
-    if (hs.internal) l.add(2, `neighbor ${peer} next-hop-self force`);
-  }
+  for (const n of networks) l.add(2, `network ${n}`);
+  for (const peer of peers) hostPeerAfLines(l, peer, hs!.internal);
   l.add(1, 'exit-address-family');
 }
 
 function renderVrfInstance(l: Lines, v: L3VniPlan, u: UnderlayPlan): void {
   const hs = v.hostSession;
   l.add(0, `router bgp ${hs?.asn ?? u.asn} vrf ${v.vrf}`);
-  baseBgpLines(l, undefined);
-  // One neighbour per family present. Upstream emits a second, duplicate
-  // `router bgp … vrf` block for dual stack; a single block is equivalent and
-  // what FRR prints back, so frr-reload sees no spurious diff.
+  // The underlay's router-id: without it FRR would pick a VRF address, which is
+  // the same PE-side veth IP on every node (and so would the auto-derived RD be).
+  baseBgpLines(l, u.routerId);
+  // Upstream emits a second, duplicate `router bgp … vrf` block for dual stack;
+  // FRR merges them into this single block, which is what it prints back.
   for (const veth of [hs?.ipv4, hs?.ipv6]) {
     if (hs && veth) {
       const peer = addressOf(veth.host);
@@ -228,14 +337,15 @@ function renderVrfInstance(l: Lines, v: L3VniPlan, u: UnderlayPlan): void {
       l.add(1, `neighbor ${peer} timers connect 5`);
     }
   }
-  renderHostSessionAf(l, hs, 4, v.gatewayNetworks);
-  renderHostSessionAf(l, hs, 6, v.gatewayNetworks);
+  renderVrfAf(l, hs, 4, v.gatewayNetworks);
+  renderVrfAf(l, hs, 6, v.gatewayNetworks);
   l.add(1, '!');
   l.add(1, 'address-family l2vpn evpn');
   l.add(2, 'advertise ipv4 unicast');
   l.add(2, 'advertise ipv6 unicast');
-  for (const rt of v.exportRTs) l.add(2, `route-target export ${rt}`);
-  for (const rt of v.importRTs) l.add(2, `route-target import ${rt}`);
+  // No RD and no default RTs: FRR derives them. FRR prints each RT once.
+  for (const rt of unique(v.exportRTs.map(frrRouteTarget))) l.add(2, `route-target export ${rt}`);
+  for (const rt of unique(v.importRTs.map(frrRouteTarget))) l.add(2, `route-target import ${rt}`);
   l.add(1, 'exit-address-family');
   l.add(0, 'exit');
   l.sep();

@@ -10,7 +10,7 @@ import type {
   UnderlaySpec,
 } from '../config/model.js';
 import { routerID, vethIPs, vtepIP, distributedGatewayMac } from './ipam.js';
-import { formatNetwork, parseCidr } from './ipnet.js';
+import { canonicalIP, formatNetwork, parseCidr } from './ipnet.js';
 
 /** Names the kernel objects get, upstream-compatible (see inventory §4.9). */
 export const names = {
@@ -58,7 +58,9 @@ export interface NeighborPlan {
   password?: string;
   keepalive?: number;
   hold?: number;
+  /** `timers connect`: the neighbour's own, else 5 under graceful restart, else unset. */
   connectTime?: number;
+  /** ebgpMultiHop property: its TTL, or 'default' when it has none (FRR's 255). */
   ebgpMultiHopTtl?: number | 'default';
   bfd?: { profile?: string; settings: BFDSettings };
   /** Address families to activate, already defaulted. */
@@ -76,6 +78,7 @@ export interface UnderlayPlan {
   vtepIPv6?: string;
   gracefulRestart?: { restartTime: number; stalePathTime: number };
   clusterId?: string;
+  /** `bgp listen limit` (upstream's --bgplistenlimit, default 65535), used when a listen range exists. */
   listenLimit: number;
 }
 
@@ -143,8 +146,26 @@ function neighborFamily(n: Neighbor): 4 | 6 {
   return peer !== undefined && isV6(peer) ? 6 : 4;
 }
 
+/** Connect timer every underlay neighbour gets under graceful restart unless it sets its own (upstream applyGracefulRestart). */
+export const GRACEFUL_RESTART_CONNECT_TIME = 5;
+
+/**
+ * The peer as FRR prints it back: addresses canonical (lower-case, compressed),
+ * listen ranges masked (FRR masks `bgp listen range`, and the peer-group is named
+ * after the same text), interface names as given.
+ */
+function peerOf(n: Neighbor): { peer: string; form: NeighborPlan['form'] } {
+  if (n.address !== undefined) return { peer: canonicalIP(n.address), form: 'address' };
+  if (n.interface !== undefined) return { peer: n.interface, form: 'interface' };
+  return { peer: formatNetwork(parseCidr(n.listenRange ?? '')), form: 'listenRange' };
+}
+
 function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
-  const hasVnis = cfg.l3vnis.length > 0 || cfg.l2vnis.length > 0;
+  // Upstream activates EVPN only while some VNI exists, so adding the first VNI
+  // or removing the last one changes the session's families and resets the
+  // underlay session. perouterd keeps EVPN active whenever the node is a VTEP
+  // (tunnelEndpoint set): VNIs come and go without touching the underlay.
+  const hasVnis = cfg.l3vnis.length > 0 || cfg.l2vnis.length > 0 || (u.tunnelEndpoint?.cidrs.length ?? 0) > 0;
   const pt = cfg.l3passthroughs[0]?.spec.hostSession.localCIDR;
   return u.neighbors.map((n, i) => {
     const family = neighborFamily(n);
@@ -153,6 +174,7 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
     const rrClient = new Set<string>();
     if (n.addressFamilies && n.addressFamilies.length > 0) {
       for (const af of n.addressFamilies) {
+        // ipv4vpn / ipv6vpn belong to L3VPN (SRv6), which perouterd rejects: nothing to activate.
         if (af.type === 'ipv4unicast' || af.type === 'ipv6unicast' || af.type === 'evpn') families.add(af.type);
         if (af.properties?.includes('routeReflectorClient')) rrClient.add(af.type);
       }
@@ -167,8 +189,7 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
       }
       for (const c of u.tunnelEndpoint?.cidrs ?? []) families.add(isV6(c) ? 'ipv6unicast' : 'ipv4unicast');
     }
-    const peer = n.address ?? n.interface ?? n.listenRange ?? '';
-    const form: NeighborPlan['form'] = n.address ? 'address' : n.interface ? 'interface' : 'listenRange';
+    const { peer, form } = peerOf(n);
     const multihop = n.properties?.find((p) => p.type === 'ebgpMultiHop');
     const plan: NeighborPlan = {
       peer,
@@ -186,9 +207,11 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
       plan.hold = n.holdTimeSeconds;
     }
     if (n.connectTimeSeconds !== undefined) plan.connectTime = n.connectTimeSeconds;
+    else if (u.gracefulRestart) plan.connectTime = GRACEFUL_RESTART_CONNECT_TIME;
     if (multihop) plan.ebgpMultiHopTtl = multihop.ebgpMultiHop?.ttl ?? 'default';
     if (n.bfd !== undefined) {
-      const hasSettings = Object.keys(n.bfd).length > 0;
+      // `bfd: {}` enables BFD with FRR's defaults and no profile; any setting makes a profile.
+      const hasSettings = Object.values(n.bfd).some((v) => v !== undefined);
       plan.bfd = hasSettings ? { profile: `neighbor-${i}`, settings: n.bfd } : { settings: n.bfd };
     }
     return plan;
@@ -240,7 +263,7 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
         stalePathTime: u.gracefulRestart.stalePathTimeSeconds,
       };
     }
-    if (u.routeReflector) underlay.clusterId = u.routeReflector.clusterID;
+    if (u.routeReflector) underlay.clusterId = canonicalIP(u.routeReflector.clusterID);
   }
 
   const l3vnis: L3VniPlan[] = cfg.l3vnis.map((r) => {

@@ -106,7 +106,10 @@ describe.skipIf(!isRoot)('rtnetlink against the host kernel', () => {
       up: true,
       mtu: 1450,
     });
-    expect(vx).toMatchObject({
+    // createLink returns the link as announced at creation (NLM_F_ECHO): its
+    // identity and kind data; master and flags are applied right after.
+    expect(vx).toMatchObject({ name: 'vx10', kind: 'vxlan', vxlan: { vni: 10, port: 4789, local: '10.0.0.1', learning: false } });
+    expect(await rt.getLink(vx.index)).toMatchObject({
       name: 'vx10',
       kind: 'vxlan',
       master: br.index,

@@ -31,6 +31,7 @@ export interface RtNetlink {
   /** ENODEV -> undefined. */
   getLink(nameOrIndex: string | number): Promise<LinkInfo | undefined>;
   /** CREATE|EXCL (EEXIST if the name exists); returns the new link as the kernel reports it. */
+  /** Creates a link (CREATE|EXCL). Returns it as the kernel announced it at creation: index, name, kind and kind data (master and flags are applied right after; use getLink for them). */
   createLink(link: NewLink): Promise<LinkInfo>;
   setLink(index: number, change: LinkChange): Promise<void>;
   /** ENODEV is success. */
