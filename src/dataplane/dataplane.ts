@@ -61,6 +61,7 @@ export { describe as describeOp };
 
 export class NetlinkDataplane implements Dataplane {
   private readonly sockets: Partial<Record<NetnsRole, RtNetlink>> = {};
+  private knownVrfs = new Set<string>();
 
   constructor(
     private readonly routerNetns: string,
@@ -113,6 +114,7 @@ export class NetlinkDataplane implements Dataplane {
     // re-dump is needed between phases.
     const index: Record<NetnsRole, Map<string, number>> = { host: new Map(), router: new Map() };
     const state = observed ?? (await this.observe([]));
+    this.knownVrfs = new Set(state.router.links.filter((l) => l.kind === 'vrf').map((l) => l.name));
     for (const role of ['host', 'router'] as const) index[role] = new Map(state[role].links.map((l) => [l.name, l.index]));
     const idx = async (role: NetnsRole, name: string): Promise<number> => {
       let i = index[role].get(name);
@@ -128,7 +130,10 @@ export class NetlinkDataplane implements Dataplane {
       report.writes++;
     };
 
-    for (const phase of phasesOf(ops)) {
+    const phases = phasesOf(ops);
+    const phasesUpTo = (i: number): DataplaneOp[] => phases.slice(0, i + 1).flat();
+    for (let i = 0; i < phases.length; i++) {
+      const phase = phases[i]!;
       await Promise.all(
         phase.map(async (op) => {
           try {
@@ -138,16 +143,31 @@ export class NetlinkDataplane implements Dataplane {
           }
         }),
       );
-      // FRR 8.4 (zebra → bgpd) loses interface events for a VRF that appeared
-      // microseconds earlier ("INTERFACE_VRF_UPDATE: Cannot find IF … in VRF 0"),
-      // and bgpd then never learns the host-side address: the host session stays
-      // down until FRR restarts (lab, about half the runs). Letting FRR see a new
-      // VRF before anything is put into it avoids that.
-      if (phase.some((o) => o.op === 'create-link' && o.link.type.kind === 'vrf')) {
-        await new Promise((r) => setTimeout(r, this.opts.vrfSettleMs ?? 1000));
-      }
+      // FRR 8.4's zebra loses track of an interface that is put into a VRF and
+      // addressed within microseconds: the address never becomes a connected
+      // route in the VRF, and bgpd then refuses the host session ("nexthop_set
+      // failed … intf (Unknown)"), until FRR restarts. Seen in about half the
+      // lab runs; never with `ip`, whose process start-up spaces the steps. So
+      // a VRF gets a moment to be seen before anything is put into it, and
+      // interfaces just placed into a VRF get one before they are addressed.
+      if (phase.some((o) => o.op === 'create-link' && o.link.type.kind === 'vrf')) await this.settle();
+      const next = phases[i + 1];
+      if (next?.some((o) => o.op === 'add-address') && phasesUpTo(i).some((o) => this.putsIntoVrf(o, ops))) await this.settle();
     }
     return report;
+  }
+
+  private settle(): Promise<void> {
+    return new Promise((r) => setTimeout(r, this.opts.vrfSettleMs ?? 1000));
+  }
+
+  /** Whether `op` creates or moves a router-namespace link into a VRF. */
+  private putsIntoVrf(op: DataplaneOp, ops: DataplaneOp[]): boolean {
+    const isVrf = (name: string | null | undefined): boolean =>
+      !!name && ops.some((o) => o.op === 'create-link' && o.link.name === name && o.link.type.kind === 'vrf') || this.knownVrfs.has(name ?? '');
+    if (op.op === 'create-link') return op.ns === 'router' && isVrf(op.link.master);
+    if (op.op === 'set-link') return op.ns === 'router' && op.change.master !== undefined && isVrf(op.change.master);
+    return false;
   }
 
   private async applyOne(

@@ -135,7 +135,7 @@ async function diagnostics(): Promise<string> {
   for (const [pe, node] of [['pe1', 'node1'], ['pe2', 'node2']] as const) {
     await grab(`${pe} bgp vrf all summary`, () => vtysh(pe, 'show bgp vrf all summary'));
     await grab(`${pe} running-config`, () => vtysh(pe, 'show running-config'));
-    await grab(`${pe} evpn vni / vrf red routes`, () => vtysh(pe, ['show evpn vni', 'show vrf', 'show ip route vrf red']));
+    await grab(`${pe} evpn vni / vrf red routes`, () => vtysh(pe, ['show evpn vni', 'show vrf', 'show ip route vrf red', 'show interface pe-e-100']));
     await grab(`${node} bgp`, () => vtysh(node, ['show bgp summary', 'show ip route']));
     await grab(`${pe} links`, async () => (await links(pe)).map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''}`).join('\n'));
     await grab(`${pe} addrs`, async () => JSON.stringify(await ipJson(pe, ['-br', 'addr'])));
