@@ -8,7 +8,12 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { formatLocation, problemLine } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
-import { buildDesiredState } from '../daemon/pipeline.js';
+import os from 'node:os';
+import { buildDesiredState, hostInterfaceAddresses } from '../daemon/pipeline.js';
+import { loadNodeConfig } from '../config/load.js';
+import { ApiSource } from '../k8s/api-source.js';
+import { resolveKubeconfigPath } from '../k8s/kubeconfig.js';
+import { netnsExists } from '../dataplane/netlink/index.js';
 import { NetlinkDataplane } from '../dataplane/dataplane.js';
 import { FrrReloader, frrPaths } from '../frr/reloader.js';
 
@@ -31,9 +36,15 @@ sourceOptions(program.command('run'))
   .option('--state-dir <dir>', 'where status.json is written', '/run/perouterd')
   .option('--resync-seconds <n>', 'periodic drift check interval (0 = off)', '30')
   .option('--no-watch', 'do not watch the configuration files')
+  .option('--kubeconfig <file>', 'kubeconfig for the API stage (default: $KUBECONFIG, else /var/lib/hostbridge/kubeconfig, written by the hostbridge pod)')
+  .option('--namespace <ns>', 'namespace of mirrored objects, RawFRRConfigs and the node status', 'openperouter-system')
+  .option('--no-api', 'static files only: never contact the Kubernetes API')
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
-  .action(async (o: { configDir: string; nodeConfig: string; netns: string; frrPathspace?: string; stateDir: string; resyncSeconds: string; watch: boolean; logLevel: string }) => {
+  .action(async (o: { configDir: string; nodeConfig: string; netns: string; frrPathspace?: string; stateDir: string; resyncSeconds: string; watch: boolean; logLevel: string; kubeconfig?: string; namespace: string; api: boolean }) => {
     const log = pino({ level: o.logLevel, base: { netns: o.netns } });
+    // A fresh boot (no router namespace yet) starts from the static files only;
+    // a restart with the namespace in place keeps the networks the API defined.
+    const routerExisted = netnsExists(o.netns);
     const dp = new NetlinkDataplane(o.netns);
     const frr = new FrrReloader(frrPaths(o.frrPathspace ?? o.netns), { log: (m, e) => log.debug(e ?? {}, m) });
     const daemon = new Daemon(
@@ -51,18 +62,37 @@ sourceOptions(program.command('run'))
       frr,
       log,
     );
+    let api: ApiSource | undefined;
+    if (o.api) {
+      const node = loadNodeConfig(o.nodeConfig, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
+      api = new ApiSource({
+        kubeconfigPath: resolveKubeconfigPath(o.kubeconfig),
+        namespace: o.namespace,
+        nodeName: node.settings?.nodeName ?? os.hostname(),
+        stateDir: o.stateDir,
+        log: log.child({ component: 'k8s' }),
+      });
+      const persisted = routerExisted ? api.loadPersistedSnapshot() : undefined;
+      if (persisted) log.info('API unreachable so far: using the API objects persisted by the previous run');
+      daemon.attachApi(api, persisted);
+      api.onChange(() => daemon.trigger('api-change'));
+    }
     process.on('SIGHUP', () => {
       log.info('SIGHUP: re-applying configuration');
       daemon.trigger('sighup');
     });
     const shutdown = (sig: string): void => {
       log.info({ signal: sig }, 'stopping; the dataplane stays in place');
-      void daemon.stop().then(() => process.exit(0));
+      void daemon
+        .stop()
+        .then(() => api?.stop())
+        .then(() => process.exit(0));
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
     log.info({ configDir: o.configDir, nodeConfig: o.nodeConfig }, 'perouterd starting');
     await daemon.start();
+    api?.start();
   });
 
 sourceOptions(program.command('render'))

@@ -5,7 +5,8 @@
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { problemLine, type FailedResource } from '../config/model.js';
+import { problemLine, type FailedResource, type RouterConfig } from '../config/model.js';
+import type { StatusReport } from '../k8s/status.js';
 import { reconcileKernel, describeOp, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
 import type { FrrControl } from '../frr/reloader.js';
 import { buildDesiredState, type ConfigSources, type DesiredState } from './pipeline.js';
@@ -22,6 +23,15 @@ export interface DaemonOptions extends ConfigSources {
   watchFiles: boolean;
 }
 
+/** What the daemon needs from the Kubernetes side (src/k8s/api-source.ts), small enough to fake. */
+export interface ApiLink {
+  /** The API objects for this node; undefined before the first sync. */
+  snapshot(): RouterConfig | undefined;
+  mirrorStatic(staticCfg: RouterConfig | undefined, nodeIndex: number): Promise<void>;
+  reportStatus(s: StatusReport): Promise<void>;
+  state(): unknown;
+}
+
 export interface DaemonStatus {
   state: 'starting' | 'ready' | 'degraded' | 'waiting-for-frr' | 'config-invalid';
   message: string;
@@ -32,7 +42,10 @@ export interface DaemonStatus {
   failedResources: FailedResource[];
   problems: string[];
   applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean; frrConfigSha?: string };
+  k8s?: unknown;
 }
+
+const SOME_FAILED = 'some resources failed validation';
 
 
 export class Daemon {
@@ -48,6 +61,9 @@ export class Daemon {
   private lastAppliedFrr: string | undefined;
   private lastFrrPids: Record<string, number> = {};
   private idle: Promise<void> = Promise.resolve();
+  private api: ApiLink | undefined;
+  /** API objects persisted by an earlier run, used until the API answers (restart while it is down). */
+  private apiFallback: RouterConfig | undefined;
   readonly status: DaemonStatus = {
     state: 'starting',
     message: 'starting',
@@ -64,6 +80,12 @@ export class Daemon {
     private readonly frr: FrrControl,
     private readonly log: Logger,
   ) {}
+
+  /** Connects the Kubernetes side; `fallback` is the persisted snapshot to use until the API syncs. */
+  attachApi(api: ApiLink, fallback?: RouterConfig): void {
+    this.api = api;
+    this.apiFallback = fallback;
+  }
 
   async start(): Promise<void> {
     this.lastFrrPids = await this.frr.daemonPids();
@@ -152,7 +174,13 @@ export class Daemon {
     this.status.reconciles++;
     this.status.lastReconcileAt = new Date().toISOString();
     const log = this.log.child({ reconcile: this.status.reconciles, reason });
-    const built = buildDesiredState(this.opts);
+    const apiConfig = this.api?.snapshot() ?? this.apiFallback;
+    const built = buildDesiredState(this.opts, apiConfig ? { apiConfig } : undefined);
+    if (this.api) {
+      const nodeIndex = built.ok ? built.desired.node.nodeIndex : built.node?.nodeIndex;
+      const staticCfg = built.ok ? built.desired.staticConfig : built.staticConfig;
+      if (nodeIndex !== undefined) void this.api.mirrorStatic(staticCfg, nodeIndex);
+    }
     this.status.problems = (built.ok ? built.desired.problems : built.problems).map(problemLine);
     for (const p of built.ok ? built.desired.problems : built.problems) {
       (p.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ location: p.location }, problemLine(p));
@@ -196,7 +224,7 @@ export class Daemon {
       this.scheduleRetry('kernel errors');
     } else {
       this.status.state = desired.failed.length > 0 ? 'degraded' : 'ready';
-      this.status.message = desired.failed.length > 0 ? 'some resources failed validation' : 'all configuration applied';
+      this.status.message = desired.failed.length > 0 ? SOME_FAILED : 'all configuration applied';
       this.retryDelayMs = 1000;
     }
     this.status.applied = {
@@ -260,6 +288,11 @@ export class Daemon {
   }
 
   private async writeStatus(): Promise<void> {
+    if (this.api) {
+      const ok = this.status.state === 'ready' || (this.status.state === 'degraded' && this.status.message === SOME_FAILED);
+      void this.api.reportStatus({ ok, message: this.status.message, failed: this.status.failedResources });
+      this.status.k8s = this.api.state();
+    }
     try {
       await fs.mkdir(this.opts.stateDir, { recursive: true });
       const file = path.join(this.opts.stateDir, 'status.json');

@@ -6,6 +6,7 @@ import { loadNodeConfig, loadStaticConfig } from '../config/load.js';
 import { validateRouterConfig } from '../config/validate.js';
 import type { ConfigProblem, FailedResource, NodeSettings, RouterConfig } from '../config/model.js';
 import { planRouter, type RouterPlan } from '../plan/router-plan.js';
+import { mergeApiOverStatic } from '../k8s/merge.js';
 import { planKernel, type KernelPlan } from '../plan/kernel-plan.js';
 import { renderFrrConfig } from '../frr/render.js';
 
@@ -20,6 +21,8 @@ export interface ConfigSources {
 export interface DesiredState {
   node: NodeSettings;
   config: RouterConfig;
+  /** The static files alone (what is mirrored to CRs). */
+  staticConfig: RouterConfig;
   plan: RouterPlan;
   frrConfig: string;
   kernel: KernelPlan;
@@ -30,7 +33,7 @@ export interface DesiredState {
 export type PipelineResult =
   | { ok: true; desired: DesiredState }
   /** Nothing may be applied: a file is invalid, or the underlay failed validation. */
-  | { ok: false; problems: ConfigProblem[]; failed: FailedResource[]; reason: string };
+  | { ok: false; problems: ConfigProblem[]; failed: FailedResource[]; reason: string; node?: NodeSettings; staticConfig?: RouterConfig };
 
 /** Addresses of a host interface, used to derive the node index from `interfaceName`. */
 export function hostInterfaceAddresses(name: string): Array<{ address: string; prefixLen: number }> {
@@ -50,31 +53,29 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
   const stat = loadStaticConfig(src.configDir, node, src.namespace);
   problems.push(...stat.problems);
   if (stat.problems.some((p) => p.severity === 'error')) {
-    return { ok: false, problems, failed: [], reason: 'static configuration is invalid' };
+    return { ok: false, problems, failed: [], reason: 'static configuration is invalid', node };
   }
   let config = stat.config;
+  // API objects go on top of the static base; on a conflict the static side
+  // wins and the API object is reported (src/k8s/merge.ts).
+  const conflicts: FailedResource[] = [];
   if (extra?.apiConfig) {
-    const a = extra.apiConfig;
-    config = {
-      underlays: [...config.underlays, ...a.underlays],
-      l3vnis: [...config.l3vnis, ...a.l3vnis],
-      l2vnis: [...config.l2vnis, ...a.l2vnis],
-      l3passthroughs: [...config.l3passthroughs, ...a.l3passthroughs],
-      rawFrrConfigs: [...config.rawFrrConfigs, ...a.rawFrrConfigs],
-    };
+    const m = mergeApiOverStatic(config, extra.apiConfig);
+    config = m.merged;
+    conflicts.push(...m.conflicts);
   }
   const v = validateRouterConfig(config, { nodeIndex: node.nodeIndex });
   if (v.fatal) {
-    return { ok: false, problems, failed: v.fatal.failed, reason: v.fatal.message };
+    return { ok: false, problems, failed: [...conflicts, ...v.fatal.failed], reason: v.fatal.message, node, staticConfig: stat.config };
   }
   let plan: RouterPlan;
   try {
     plan = planRouter(v.valid, node);
   } catch (e) {
-    return { ok: false, problems, failed: v.failed, reason: e instanceof Error ? e.message : String(e) };
+    return { ok: false, problems, failed: [...conflicts, ...v.failed], reason: e instanceof Error ? e.message : String(e), node, staticConfig: stat.config };
   }
   return {
     ok: true,
-    desired: { node, config: v.valid, plan, frrConfig: renderFrrConfig(plan), kernel: planKernel(plan), failed: v.failed, problems },
+    desired: { node, config: v.valid, staticConfig: stat.config, plan, frrConfig: renderFrrConfig(plan), kernel: planKernel(plan), failed: [...conflicts, ...v.failed], problems },
   };
 }

@@ -1,0 +1,248 @@
+// mergeApiOverStatic: the static side wins every conflict with an API object; the loser is
+// reported (ValidationFailed, naming the winner); conflicts among API objects are left to
+// validateRouterConfig.
+import { describe, expect, it } from 'vitest';
+import {
+  emptyRouterConfig,
+  type L2VNIResource,
+  type L2VNISpec,
+  type L3PassthroughResource,
+  type L3VNIResource,
+  type L3VNISpec,
+  type RawFRRConfigResource,
+  type RouterConfig,
+  type UnderlayResource,
+} from '../../src/config/model.js';
+import { validateRouterConfig } from '../../src/config/validate.js';
+import { mergeApiOverStatic } from '../../src/k8s/merge.js';
+
+const NS = 'openperouter-system';
+const staticOrigin = { source: 'static' as const, location: { file: 'openpe_a.yaml', line: 1, column: 1, field: '' } };
+const apiOrigin = { source: 'api' as const, uid: 'u', generation: 1 };
+
+type Src = 'static' | 'api';
+const origin = (s: Src): L3VNIResource['origin'] => (s === 'static' ? staticOrigin : apiOrigin);
+const nm = (s: Src, n: string): string => (s === 'static' ? `static-node1-${n}` : n);
+
+function underlay(s: Src, name = 'underlay-0'): UnderlayResource {
+  return {
+    kind: 'Underlay',
+    name: nm(s, name),
+    namespace: NS,
+    origin: origin(s),
+    spec: {
+      asn: 64514,
+      routerIDCIDR: '10.0.0.0/24',
+      neighbors: [{ asn: 64512, address: '192.168.11.2' }],
+      interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }],
+      tunnelEndpoint: { cidrs: ['100.65.0.0/24'] },
+    },
+  };
+}
+
+function l3(s: Src, name: string, vni: number, extra: Partial<L3VNISpec> = {}, ns = NS): L3VNIResource {
+  return {
+    kind: 'L3VNI',
+    name: nm(s, name),
+    namespace: ns,
+    origin: origin(s),
+    spec: { vrf: name, vni, vxlanPort: 4789, ...extra },
+  };
+}
+
+function hs(cidr: string): L3VNISpec['hostSession'] {
+  return { asn: 64514, hostASN: 64515, localCIDR: { ipv4: cidr } };
+}
+
+function l2(s: Src, name: string, vni: number, extra: Partial<L2VNISpec> = {}): L2VNIResource {
+  return { kind: 'L2VNI', name: nm(s, name), namespace: NS, origin: origin(s), spec: { vni, vxlanPort: 4789, ...extra } };
+}
+
+function pt(s: Src, name: string, cidr: string): L3PassthroughResource {
+  return { kind: 'L3Passthrough', name: nm(s, name), namespace: NS, origin: origin(s), spec: { hostSession: { asn: 64514, hostASN: 64516, localCIDR: { ipv4: cidr } } } };
+}
+
+function raw(s: Src, name: string): RawFRRConfigResource {
+  return { kind: 'RawFRRConfig', name: nm(s, name), namespace: NS, origin: origin(s), spec: { priority: 0, rawConfig: '! x' } };
+}
+
+function cfg(parts: Partial<RouterConfig>): RouterConfig {
+  return { ...emptyRouterConfig(), ...parts };
+}
+
+const names = (c: RouterConfig): string[] =>
+  [...c.underlays, ...c.l3vnis, ...c.l2vnis, ...c.l3passthroughs, ...c.rawFrrConfigs].map((r) => `${r.kind}/${r.name}`);
+
+describe('mergeApiOverStatic', () => {
+  it('appends API objects that do not conflict, static ones first', () => {
+    const st = cfg({ underlays: [underlay('static')], l3vnis: [l3('static', 'red', 100, { hostSession: hs('192.169.10.0/24') })] });
+    const api = cfg({
+      l3vnis: [l3('api', 'blue', 200, { hostSession: hs('192.169.20.0/24') })],
+      l2vnis: [l2('api', 'l2', 300)],
+      rawFrrConfigs: [raw('api', 'extra')],
+    });
+    const { merged, conflicts } = mergeApiOverStatic(st, api);
+    expect(conflicts).toEqual([]);
+    expect(names(merged)).toEqual([
+      'Underlay/static-node1-underlay-0',
+      'L3VNI/static-node1-red',
+      'L3VNI/blue',
+      'L2VNI/l2',
+      'RawFRRConfig/extra',
+    ]);
+    // Inputs are not modified.
+    expect(st.l3vnis).toHaveLength(1);
+    expect(api.l3vnis).toHaveLength(1);
+  });
+
+  it('keeps everything when either side is empty', () => {
+    const api = cfg({ underlays: [underlay('api', 'u')], l3passthroughs: [pt('api', 'p', '192.168.50.0/24')] });
+    expect(mergeApiOverStatic(emptyRouterConfig(), api)).toEqual({ merged: api, conflicts: [] });
+    const st = cfg({ underlays: [underlay('static')] });
+    expect(mergeApiOverStatic(st, emptyRouterConfig())).toEqual({ merged: st, conflicts: [] });
+  });
+
+  it('drops a second underlay coming from the API', () => {
+    const { merged, conflicts } = mergeApiOverStatic(cfg({ underlays: [underlay('static')] }), cfg({ underlays: [underlay('api', 'my-underlay')] }));
+    expect(merged.underlays.map((u) => u.name)).toEqual(['static-node1-underlay-0']);
+    expect(conflicts).toEqual([
+      {
+        kind: 'Underlay',
+        name: 'my-underlay',
+        reason: 'ValidationFailed',
+        message: `can't have more than one underlay per node: conflicts with static Underlay ${NS}/static-node1-underlay-0, the static configuration wins`,
+      },
+    ]);
+    // Without the merge, validation would fail the whole node (UnderlayFailed).
+    expect(validateRouterConfig(merged).fatal).toBeUndefined();
+  });
+
+  it('drops an API L3VNI with the VNI of a static L3VNI or L2VNI', () => {
+    const st = cfg({ underlays: [underlay('static')], l3vnis: [l3('static', 'red', 100)], l2vnis: [l2('static', 'pods', 300)] });
+    const api = cfg({ l3vnis: [l3('api', 'aaa', 100), l3('api', 'bbb', 300), l3('api', 'ccc', 400)] });
+    const { merged, conflicts } = mergeApiOverStatic(st, api);
+    expect(merged.l3vnis.map((v) => v.name)).toEqual(['static-node1-red', 'ccc']);
+    expect(conflicts.map((c) => `${c.kind}/${c.name}: ${c.message}`)).toEqual([
+      `L3VNI/aaa: duplicate vni 100: conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`,
+      `L3VNI/bbb: duplicate vni 300: conflicts with static L2VNI ${NS}/static-node1-pods, the static configuration wins`,
+    ]);
+    // Sorted-name first-wins alone would let "aaa" (sorted before "static-…") take VNI 100.
+    const naive = validateRouterConfig({ ...st, l3vnis: [...st.l3vnis, ...api.l3vnis] });
+    expect(naive.valid.l3vnis.map((v) => v.name)).toContain('aaa');
+    expect(naive.valid.l3vnis.map((v) => v.name)).not.toContain('static-node1-red');
+    const merged2 = validateRouterConfig(merged);
+    expect(merged2.valid.l3vnis.map((v) => v.name)).toEqual(['ccc', 'static-node1-red']);
+  });
+
+  it('drops an API L3VNI in the VRF of a static L3VNI', () => {
+    const st = cfg({ l3vnis: [l3('static', 'red', 100)] });
+    const api = cfg({ l3vnis: [{ ...l3('api', 'red-too', 101), spec: { vrf: 'red', vni: 101, vxlanPort: 4789 } }] });
+    const { merged, conflicts } = mergeApiOverStatic(st, api);
+    expect(merged.l3vnis).toHaveLength(1);
+    expect(conflicts[0]).toMatchObject({ kind: 'L3VNI', name: 'red-too', reason: 'ValidationFailed' });
+    expect(conflicts[0]?.message).toBe(`more than one L3VNI in VRF "red": conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`);
+  });
+
+  it('drops an API L2VNI with the VNI of a static L3VNI or L2VNI', () => {
+    const st = cfg({ l3vnis: [l3('static', 'red', 100)], l2vnis: [l2('static', 'pods', 300)] });
+    const api = cfg({ l2vnis: [l2('api', 'x', 100), l2('api', 'y', 300), l2('api', 'z', 301)] });
+    const { merged, conflicts } = mergeApiOverStatic(st, api);
+    expect(merged.l2vnis.map((v) => v.name)).toEqual(['static-node1-pods', 'z']);
+    expect(conflicts.map((c) => c.name)).toEqual(['x', 'y']);
+    expect(conflicts[1]?.message).toContain(`static L2VNI ${NS}/static-node1-pods`);
+  });
+
+  it('drops an API object with the kind and namespace/name of a static one', () => {
+    const st = cfg({ l3vnis: [l3('static', 'red', 100)], rawFrrConfigs: [raw('static', 'rawfrrconfig-0')] });
+    const api = cfg({
+      l3vnis: [{ ...l3('api', 'x', 900), name: 'static-node1-red' }],
+      rawFrrConfigs: [{ ...raw('api', 'x'), name: 'static-node1-rawfrrconfig-0' }, raw('api', 'mine')],
+    });
+    const { merged, conflicts } = mergeApiOverStatic(st, api);
+    expect(conflicts.map((c) => `${c.kind}/${c.name}`)).toEqual(['L3VNI/static-node1-red', 'RawFRRConfig/static-node1-rawfrrconfig-0']);
+    expect(conflicts[0]?.message).toContain('same name as a static object');
+    expect(merged.rawFrrConfigs.map((r) => r.name)).toEqual(['static-node1-rawfrrconfig-0', 'mine']);
+    // Same name in another namespace is another object.
+    const other = mergeApiOverStatic(st, cfg({ l3vnis: [{ ...l3('api', 'x', 900, {}, 'default'), name: 'static-node1-red' }] }));
+    expect(other.conflicts).toEqual([]);
+  });
+
+  it('drops a second passthrough, and API host sessions overlapping static ones', () => {
+    const st = cfg({
+      underlays: [underlay('static')],
+      l3vnis: [l3('static', 'red', 100, { hostSession: hs('192.169.10.0/24') })],
+      l3passthroughs: [pt('static', 'l3passthrough', '192.168.50.0/24')],
+    });
+    const api = cfg({
+      l3vnis: [l3('api', 'blue', 200, { hostSession: hs('192.169.10.128/25') }), l3('api', 'green', 201, { hostSession: hs('192.169.11.0/24') })],
+      l3passthroughs: [pt('api', 'mypt', '192.168.60.0/24')],
+    });
+    const { merged, conflicts } = mergeApiOverStatic(st, api);
+    expect(merged.l3vnis.map((v) => v.name)).toEqual(['static-node1-red', 'green']);
+    expect(merged.l3passthroughs.map((p) => p.name)).toEqual(['static-node1-l3passthrough']);
+    expect(conflicts.map((c) => `${c.kind}/${c.name}: ${c.message}`)).toEqual([
+      `L3VNI/blue: host-session cidr 192.169.10.128/25 overlaps: conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`,
+      `L3Passthrough/mypt: can't have more than one l3passthrough per node: conflicts with static L3Passthrough ${NS}/static-node1-l3passthrough, the static configuration wins`,
+    ]);
+    // The overlap would otherwise make the whole configuration fatal.
+    const naive = validateRouterConfig({ ...st, l3vnis: [...st.l3vnis, ...api.l3vnis] });
+    expect(naive.fatal?.message).toContain('overlapping host-session cidrs');
+    expect(validateRouterConfig(merged).fatal).toBeUndefined();
+  });
+
+  it('drops an API passthrough whose host session overlaps a static L3VNI', () => {
+    const st = cfg({ underlays: [underlay('static')], l3vnis: [l3('static', 'red', 100, { hostSession: hs('192.169.10.0/24') })] });
+    const { merged, conflicts } = mergeApiOverStatic(st, cfg({ l3passthroughs: [pt('api', 'p', '192.169.10.0/28')] }));
+    expect(merged.l3passthroughs).toEqual([]);
+    expect(conflicts[0]?.message).toContain(`static L3VNI ${NS}/static-node1-red`);
+  });
+
+  it('drops an API L2VNI whose gateway overlaps a subnet of the static VRF it joins', () => {
+    const st = cfg({
+      underlays: [underlay('static')],
+      l3vnis: [l3('static', 'red', 100, { hostSession: hs('192.169.10.0/24') })],
+    });
+    const rd = { type: 'L3VNI' as const, l3vni: { name: 'static-node1-red' } };
+    const api = cfg({
+      l2vnis: [l2('api', 'bad', 300, { routingDomain: rd, gatewayIPs: ['192.169.10.1/24'] }), l2('api', 'good', 301, { routingDomain: rd, gatewayIPs: ['192.170.0.1/24'] })],
+    });
+    const { merged, conflicts } = mergeApiOverStatic(st, api);
+    expect(merged.l2vnis.map((v) => v.name)).toEqual(['good']);
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]?.message).toBe(
+      `subnet overlap in VRF "red": gateway 192.169.10.1/24 overlaps 192.169.10.0/24: conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`,
+    );
+    // Without the merge, validation would reject the static L3VNI's whole VRF.
+    const naive = validateRouterConfig({ ...st, l2vnis: api.l2vnis });
+    expect(naive.failed.map((f) => f.name)).toContain('static-node1-red');
+    const v = validateRouterConfig(merged);
+    expect(v.failed).toEqual([]);
+    expect(v.valid.l3vnis.map((x) => x.name)).toEqual(['static-node1-red']);
+  });
+
+  it('leaves conflicts among API objects to validation (sorted name, first wins)', () => {
+    const api = cfg({ underlays: [underlay('api', 'u')], l3vnis: [l3('api', 'zzz', 100), l3('api', 'aaa', 100)] });
+    const { merged, conflicts } = mergeApiOverStatic(emptyRouterConfig(), api);
+    expect(conflicts).toEqual([]);
+    expect(merged.l3vnis.map((v) => v.name).sort()).toEqual(['aaa', 'zzz']);
+    const v = validateRouterConfig(merged);
+    expect(v.valid.l3vnis.map((x) => x.name)).toEqual(['aaa']);
+    expect(v.failed.map((f) => f.name)).toEqual(['zzz']);
+  });
+
+  it('is deterministic: the input order of API objects does not change the outcome', () => {
+    const st = cfg({ l3vnis: [l3('static', 'red', 100)], l2vnis: [l2('static', 'pods', 300)] });
+    const list = [l3('api', 'b', 100), l3('api', 'a', 300), l3('api', 'c', 500), l3('api', 'd', 600)];
+    const one = mergeApiOverStatic(st, cfg({ l3vnis: list }));
+    const two = mergeApiOverStatic(st, cfg({ l3vnis: [...list].reverse() }));
+    expect(two).toEqual(one);
+    expect(one.conflicts.map((c) => c.name)).toEqual(['a', 'b']);
+  });
+
+  it('reports a static object that later fails validation as the winner all the same', () => {
+    const st = cfg({ l3vnis: [l3('static', 'red', 100, { exportRTs: ['not-a-rt'] })] });
+    const { merged, conflicts } = mergeApiOverStatic(st, cfg({ l3vnis: [l3('api', 'mine', 100)] }));
+    expect(conflicts.map((c) => c.name)).toEqual(['mine']);
+    expect(merged.l3vnis.map((v) => v.name)).toEqual(['static-node1-red']);
+  });
+});
