@@ -16,7 +16,9 @@ lib="$root/usr/lib/perouterd"
 mkdir -p "$lib" "$root/usr/bin" "$root/lib/systemd/system/frr@perouter.service.d" \
   "$root/etc/frr/perouter" "$root/usr/share/doc/perouterd" "$root/var/lib/openperouter/configs" "$root/DEBIAN"
 cp -r dist schemas package.json package-lock.json "$lib/"
-(cd "$lib" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null)
+# Production dependencies from this checkout's node_modules (no download needed).
+cp -r node_modules "$lib/"
+(cd "$lib" && npm prune --omit=dev --offline --no-audit --no-fund >/dev/null)
 rm -f "$lib/package-lock.json"
 chmod 755 "$lib/dist/cli/main.js"
 ln -s ../lib/perouterd/dist/cli/main.js "$root/usr/bin/perouterd"
