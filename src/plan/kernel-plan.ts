@@ -103,6 +103,20 @@ function vethPair(
   return [host, pe];
 }
 
+/** The VXLAN device of a VNI: local VTEP, no learning, ARP/ND suppressed, in the VNI's bridge. */
+function vxlanOf(v: { vni: number; vtep: string; vxlanPort: number }, owner: string): DesiredLink {
+  return {
+    ns: 'router',
+    name: names.vxlan(v.vni),
+    type: { kind: 'vxlan', vni: v.vni, local: v.vtep, port: v.vxlanPort },
+    master: names.peBridge(v.vni),
+    addresses: [],
+    noIpv6LinkLocal: true,
+    neighSuppress: true,
+    owner,
+  };
+}
+
 const sessionAddrs = (hs: { ipv4?: VethAddressing; ipv6?: VethAddressing } | undefined): VethAddressing[] =>
   [hs?.ipv4, hs?.ipv6].filter((a): a is VethAddressing => a !== undefined);
 
@@ -121,16 +135,7 @@ export function planKernel(plan: RouterPlan): KernelPlan {
   for (const v of plan.l3vnis) {
     const owner = `L3VNI ${v.name}`;
     links.push({ ns: 'router', name: names.peBridge(v.vni), type: { kind: 'bridge' }, master: v.vrf, addresses: [], noIpv6LinkLocal: true, owner });
-    links.push({
-      ns: 'router',
-      name: names.vxlan(v.vni),
-      type: { kind: 'vxlan', vni: v.vni, local: v.vtep, port: v.vxlanPort },
-      master: names.peBridge(v.vni),
-      addresses: [],
-      noIpv6LinkLocal: true,
-      neighSuppress: true,
-      owner,
-    });
+    links.push(vxlanOf(v, owner));
     if (v.hostSession) {
       links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, { peMaster: v.vrf, addrs: sessionAddrs(v.hostSession), mtuFromUnderlay: true }));
     }
@@ -142,16 +147,7 @@ export function planKernel(plan: RouterPlan): KernelPlan {
     if (v.vrf) bridge.master = v.vrf;
     if (v.gatewayMac) bridge.mac = v.gatewayMac;
     links.push(bridge);
-    links.push({
-      ns: 'router',
-      name: names.vxlan(v.vni),
-      type: { kind: 'vxlan', vni: v.vni, local: v.vtep, port: v.vxlanPort },
-      master: names.peBridge(v.vni),
-      addresses: [],
-      noIpv6LinkLocal: true,
-      neighSuppress: true,
-      owner,
-    });
+    links.push(vxlanOf(v, owner));
     if (v.hostBridge?.managed) links.push({ ns: 'host', name: v.hostBridge.name, type: { kind: 'bridge' }, addresses: [], owner });
     const opts: Parameters<typeof vethPair>[3] = { peMaster: names.peBridge(v.vni), mtuFromUnderlay: true };
     if (v.hostBridge) opts.hostMaster = v.hostBridge.name;
