@@ -15,7 +15,7 @@ import { NetlinkDataplane, reconcileKernel } from '../dataplane/dataplane.js';
 import { createNamedNetns, deleteNamedNetns } from '../dataplane/netlink/index.js';
 import type { DesiredLink, KernelPlan } from '../plan/kernel-plan.js';
 
-const N = Number(process.argv[2] ?? process.env.BENCH_VNIS ?? 200);
+const N = Number(process.argv[2] ?? process.env.BENCH_VNIS ?? 100);
 const VNI_BASE = 1000;
 const IP = '/usr/sbin/ip';
 
@@ -51,16 +51,30 @@ function dropPair(p: { router: string; host: string }): void {
   deleteNamedNetns(p.host);
 }
 
-/** Waits until the kernel finished tearing down earlier namespaces (cleanup_net holds rtnl_lock). */
+/** Gives the kernel time to finish tearing down earlier namespaces (cleanup_net holds rtnl_lock). */
 function settle(): void {
-  execFileSync(IP, ['link', 'show', 'lo']);
-  spawnSync('sleep', ['1']);
+  spawnSync('sleep', ['3']);
 }
 
 interface Figures {
   createMs: number;
   deleteMs: number;
   maxLoopDelayMs?: number;
+}
+
+/** The daemon is long-lived: warm its code paths (JIT) on a small run first, untimed. */
+async function warmUp(): Promise<void> {
+  const p = freshPair('warm');
+  const dp = new NetlinkDataplane(p.router, { hostNetns: p.host });
+  try {
+    for (let i = 0; i < 3; i++) {
+      await reconcileKernel(dp, planFor(Math.min(N, 20)));
+      await reconcileKernel(dp, emptyPlan);
+    }
+  } finally {
+    dp.close();
+    dropPair(p);
+  }
 }
 
 async function viaPerouterd(): Promise<Figures> {
@@ -99,6 +113,13 @@ async function viaPerouterd(): Promise<Figures> {
   }
 }
 
+/** The host legs are brought up too, as perouterd does (one more batch in the host namespace). */
+function hostUpCommands(): string[] {
+  const cmds: string[] = [];
+  for (let i = 0; i < N; i++) cmds.push(`link set host-e-${VNI_BASE + i} up`);
+  return cmds;
+}
+
 function createCommands(host: string): string[] {
   const cmds: string[] = [];
   for (let i = 0; i < N; i++) {
@@ -125,10 +146,13 @@ function viaIpBatch(): Figures {
   try {
     const c = path.join(dir, 'create');
     const d = path.join(dir, 'delete');
+    const up = path.join(dir, 'up');
     writeFileSync(c, createCommands(p.host).join('\n') + '\n');
+    writeFileSync(up, hostUpCommands().join('\n') + '\n');
     writeFileSync(d, deleteCommands().join('\n') + '\n');
     let t = performance.now();
     execFileSync(IP, ['-n', p.router, '-batch', c]);
+    execFileSync(IP, ['-n', p.host, '-batch', up]);
     const createMs = performance.now() - t;
     t = performance.now();
     execFileSync(IP, ['-n', p.router, '-batch', d]);
@@ -142,12 +166,13 @@ function viaIpBatch(): Figures {
 function viaIpPerObject(): Figures {
   const p = freshPair('proc');
   try {
-    const run = (cmds: string[]): number => {
+    const run = (ns: string, cmds: string[]): number => {
       const t = performance.now();
-      for (const cmd of cmds) execFileSync(IP, ['-n', p.router, ...cmd.split(' ')]);
+      for (const cmd of cmds) execFileSync(IP, ['-n', ns, ...cmd.split(' ')]);
       return performance.now() - t;
     };
-    return { createMs: run(createCommands(p.host)), deleteMs: run(deleteCommands()) };
+    const createMs = run(p.router, createCommands(p.host)) + run(p.host, hostUpCommands());
+    return { createMs, deleteMs: run(p.router, deleteCommands()) };
   } finally {
     dropPair(p);
   }
@@ -155,14 +180,30 @@ function viaIpPerObject(): Figures {
 
 const fmt = (ms: number): string => `${ms.toFixed(0).padStart(7)} ms`;
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs a variant ROUNDS times (fresh namespaces each time): median times, worst loop delay. */
+async function rounds(f: () => Figures | Promise<Figures>): Promise<Figures> {
+  const all: Figures[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    all.push(await f());
+    settle();
+  }
+  const out: Figures = { createMs: median(all.map((x) => x.createMs)), deleteMs: median(all.map((x) => x.deleteMs)) };
+  const delays = all.flatMap((x) => (x.maxLoopDelayMs === undefined ? [] : [x.maxLoopDelayMs]));
+  if (delays.length > 0) out.maxLoopDelayMs = Math.max(...delays);
+  return out;
+}
+
 async function main(): Promise<void> {
-  console.log(`perouterd dataplane benchmark: ${N} VNIs = ${3 * N} links created (bridge, vxlan, veth pair) then deleted, host kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`);
+  console.log(`perouterd dataplane benchmark: ${N} VNIs = ${4 * N} links created (bridge, vxlan, veth pair; host leg up) then deleted, host kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`);
+  await warmUp();
   settle();
-  const batch = viaIpBatch();
-  settle();
-  const pd = await viaPerouterd();
-  settle();
-  const proc = viaIpPerObject();
+  const pd = await rounds(viaPerouterd);
+  const batch = await rounds(viaIpBatch);
+  const proc = await rounds(viaIpPerObject);
+  console.log(`(median of ${ROUNDS} rounds each; worst event-loop delay over all rounds)`);
   console.log('');
   console.log(`${'variant'.padEnd(34)} ${'create'.padStart(10)} ${'delete'.padStart(10)}`);
   console.log(`${'perouterd dataplane (netlink)'.padEnd(34)} ${fmt(pd.createMs)} ${fmt(pd.deleteMs)}   max event-loop delay ${pd.maxLoopDelayMs!.toFixed(1)} ms`);

@@ -197,10 +197,11 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
         creates.push(c);
       }
       // Everything about a new link is set right after creation.
+      // A veth peer gets its creator's MTU at creation, but cannot be brought up
+      // in the same request (the kernel has not paired it yet: ENOTCONN).
       if (d.type.kind === 'veth-peer') {
         const change: LinkSettings = { up: true };
         if (d.master) change.master = d.master;
-        if (wantMtu !== undefined) change.mtu = wantMtu;
         after.push({ op: 'set-link', ns: d.ns, name: d.name, change });
       }
       for (const a of d.addresses) after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: normalizeCidr(a) });
