@@ -143,16 +143,17 @@ export class NetlinkDataplane implements Dataplane {
           }
         }),
       );
-      // FRR 8.4's zebra loses track of an interface that is put into a VRF and
-      // addressed within microseconds: the address never becomes a connected
-      // route in the VRF, and bgpd then refuses the host session ("nexthop_set
-      // failed … intf (Unknown)"), until FRR restarts. Seen in about half the
-      // lab runs; never with `ip`, whose process start-up spaces the steps. So
-      // a VRF gets a moment to be seen before anything is put into it, and
-      // interfaces just placed into a VRF get one before they are addressed.
+      // FRR 8.4's zebra misses an address added microseconds after its link
+      // appeared, moved namespace, or was put into a VRF: the address never
+      // becomes a connected route, and bgpd then refuses the session on that
+      // link ("nexthop_set failed … intf (Unknown)") until FRR restarts. Seen in
+      // the lab for VRF members, a moved underlay NIC and pt-ns; never with
+      // `ip`, whose process start-up spaces the steps. So a new VRF gets a
+      // moment before anything is put into it, and new or moved links get one
+      // before they are addressed.
       if (phase.some((o) => o.op === 'create-link' && o.link.type.kind === 'vrf')) await this.settle();
       const next = phases[i + 1];
-      if (next?.some((o) => o.op === 'add-address') && phasesUpTo(i).some((o) => this.putsIntoVrf(o, ops))) await this.settle();
+      if (next?.some((o) => o.op === 'add-address') && phasesUpTo(i).some((o) => this.newToZebra(o, ops))) await this.settle();
     }
     return report;
   }
@@ -161,11 +162,11 @@ export class NetlinkDataplane implements Dataplane {
     return new Promise((r) => setTimeout(r, this.opts.vrfSettleMs ?? 1000));
   }
 
-  /** Whether `op` creates or moves a router-namespace link into a VRF. */
-  private putsIntoVrf(op: DataplaneOp, ops: DataplaneOp[]): boolean {
+  /** Whether `op` makes a router-namespace link appear or change VRF (zebra needs a moment before addresses). */
+  private newToZebra(op: DataplaneOp, ops: DataplaneOp[]): boolean {
     const isVrf = (name: string | null | undefined): boolean =>
-      !!name && ops.some((o) => o.op === 'create-link' && o.link.name === name && o.link.type.kind === 'vrf') || this.knownVrfs.has(name ?? '');
-    if (op.op === 'create-link') return op.ns === 'router' && isVrf(op.link.master);
+      !!name && (ops.some((o) => o.op === 'create-link' && o.link.name === name && o.link.type.kind === 'vrf') || this.knownVrfs.has(name));
+    if (op.op === 'create-link') return op.ns === 'router' || (op.link.type.kind === 'veth' && op.link.type.peerNs === 'router');
     if (op.op === 'set-link') return op.ns === 'router' && op.change.master !== undefined && isVrf(op.change.master);
     return false;
   }
@@ -199,6 +200,8 @@ export class NetlinkDataplane implements Dataplane {
         index.router.set(op.name, moved.index);
         count();
         await this.nl('router').setLink(moved.index, { group: op.group, up: true });
+        // See apply(): zebra must see the moved link before its addresses come back.
+        if (op.addresses.length > 0) await this.settle();
         // The kernel drops addresses on a namespace move; put them back.
         for (const a of op.addresses) {
           count();

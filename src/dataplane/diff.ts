@@ -218,7 +218,7 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
     if (Object.keys(change).length > 0) after.push({ op: 'set-link', ns: d.ns, name: d.name, change });
     const have = new Set(addrsOf(d.ns, obs).filter(isManagedAddr).map((a) => normalizeCidr(cidrOf(a))));
     const want = new Set(d.addresses.map(normalizeCidr));
-    for (const a of have) if (!want.has(a)) after.push({ op: 'delete-address', ns: d.ns, link: d.name, cidr: a });
+    if (!d.keepForeignAddresses) for (const a of have) if (!want.has(a)) after.push({ op: 'delete-address', ns: d.ns, link: d.name, cidr: a });
     // Enslaving to a VRF drops IPv6 addresses, so a master change re-adds them all.
     for (const a of want) if (!have.has(a) || change.master !== undefined) after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: a });
     if (d.neighSuppress && obs.bridgePort?.neighSuppress === false) after.push({ op: 'neigh-suppress', ns: d.ns, name: d.name });

@@ -28,6 +28,8 @@ export interface DesiredLink {
   noIpv6LinkLocal?: boolean;
   /** Bridge-port neighbour suppression (ARP/ND answered from EVPN). */
   neighSuppress?: boolean;
+  /** Addresses put there by someone else are left alone (the host bridges belong to the host). */
+  keepForeignAddresses?: boolean;
   /** Which resource this object serves, for logs and status. */
   owner: string;
 }
@@ -148,7 +150,7 @@ export function planKernel(plan: RouterPlan): KernelPlan {
     if (v.gatewayMac) bridge.mac = v.gatewayMac;
     links.push(bridge);
     links.push(vxlanOf(v, owner));
-    if (v.hostBridge?.managed) links.push({ ns: 'host', name: v.hostBridge.name, type: { kind: 'bridge' }, addresses: [], owner });
+    if (v.hostBridge?.managed) links.push({ ns: 'host', name: v.hostBridge.name, type: { kind: 'bridge' }, addresses: [], keepForeignAddresses: true, owner });
     const opts: Parameters<typeof vethPair>[3] = { peMaster: names.peBridge(v.vni), mtuFromUnderlay: true };
     if (v.hostBridge) opts.hostMaster = v.hostBridge.name;
     links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, opts));

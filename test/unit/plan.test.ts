@@ -93,3 +93,22 @@ describe('kernel plan and diff', () => {
     expect(sys).not.toContain('net/ipv6/conf/all/accept_untracked_na');
   });
 });
+
+describe('host bridges', () => {
+  it('leave addresses an operator put on a managed host bridge alone', () => {
+    const plan = planKernel({
+      nodeName: 'n',
+      nodeIndex: 1,
+      logLevel: 'info',
+      underlay: { asn: 64514, routerId: '10.0.0.2', nics: [], neighbors: [], vtepIPv4: '100.65.0.1', listenLimit: 65535 },
+      l3vnis: [],
+      l2vnis: [{ name: 'l2', vni: 300, vxlanPort: 4789, vtep: '100.65.0.1', gatewayIPs: [], hostBridge: { name: 'br-hs-300', managed: true } }],
+      rawSnippets: [],
+    });
+    const state = emptyObserved();
+    applyToFake(state, diffKernel(plan, state));
+    const br = state.host.links.find((l) => l.name === 'br-hs-300')!;
+    state.host.addrs.push({ index: br.index, family: 4, address: '192.171.0.21', prefixLen: 24, scope: 0, flags: 0 });
+    expect(diffKernel(plan, state)).toEqual([]);
+  });
+});
