@@ -152,7 +152,9 @@ export class FrrReloader implements FrrControl {
     await fs.writeFile(path.join(this.paths.confDir, 'vtysh.conf'), '', { flag: 'a' });
     const candidate = path.join(this.paths.confDir, 'frr.conf.perouterd-candidate');
     await fs.writeFile(candidate, config, { mode: 0o640 });
-    const attempts = this.opts.attempts ?? 3;
+    // FRR 8.4 needs up to 3 reloads when a VRF is added under a running `router bgp` (lab and host
+    // acceptance test); one more for margin.
+    const attempts = this.opts.attempts ?? 4;
     let lastError = '';
     let firstDiff: FrrDiff | undefined;
     try {
