@@ -98,4 +98,16 @@ describe.skipIf(!root)('dataplane on the host kernel', () => {
     expect(execFileSync('ip', ['-n', HOST, '-br', 'addr'], { encoding: 'utf8' })).toMatch(/eth1(@\S+)? .*192\.168\.11\.3\/24/);
     expect(links(ROUTER).map((l) => l.ifname).sort()).toEqual(['lo']);
   });
+
+  it('builds a VXLAN over an IPv6 VTEP', async () => {
+    const p6 = plan([130]);
+    p6.underlay!.vtepIPv6 = '2001:db8:65::1';
+    p6.l2vnis[0]!.vtep = '2001:db8:65::1';
+    const r = await reconcileKernel(dp, planKernel(p6));
+    expect(r.errors).toEqual([]);
+    const vx = JSON.parse(execFileSync('ip', ['-n', ROUTER, '-d', '-j', 'link', 'show', 'vni130'], { encoding: 'utf8' })) as Array<{ linkinfo: { info_data: { local6?: string; id: number } } }>;
+    expect(vx[0]?.linkinfo.info_data.local6).toBe('2001:db8:65::1');
+    expect(execFileSync('ip', ['-n', ROUTER, '-br', '-6', 'addr', 'show', 'lo'], { encoding: 'utf8' })).toContain('2001:db8:65::1/128');
+    expect((await reconcileKernel(dp, planKernel(p6))).writes).toBe(0);
+  });
 });
