@@ -11,9 +11,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { NetlinkDataplane, reconcileKernel } from '../dataplane/dataplane.js';
-import { createNamedNetns, deleteNamedNetns } from '../dataplane/netlink/index.js';
-import type { DesiredLink, KernelPlan } from '../plan/kernel-plan.js';
+import { NetlinkDataplane, reconcileKernel } from '../../src/dataplane/dataplane.js';
+import { createNamedNetns, deleteNamedNetns } from '../../src/dataplane/netlink/index.js';
+import type { DesiredLink, KernelPlan } from '../../src/plan/kernel-plan.js';
 
 const N = Number(process.argv[2] ?? process.env.BENCH_VNIS ?? 100);
 const VNI_BASE = 1000;
