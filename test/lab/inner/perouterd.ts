@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { log } from './results.js';
 import { waitFor } from './fabric.js';
+import { startFrr, type FrrDaemon } from './frr.js';
 
 /** Repository root, from build/test/lab/inner/perouterd.js. */
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -140,4 +141,18 @@ export async function waitForReconcile(n: PerouterdNode, after: number, timeoutM
     `${n.name}: a reconcile after #${after} reaching ${states.join('/')} (status: ${JSON.stringify(readStatus(n))?.slice(0, 600)})`,
     250,
   );
+}
+
+/**
+ * Starts perouterd on every node, FRR in each router namespace as soon as
+ * perouterd created it, and waits for each node's first successful reconcile.
+ * Returns the milliseconds from FRR start to the last node ready.
+ */
+export async function bringUpNodes(nodes: PerouterdNode[], procs: PerouterdProcess[], daemons: FrrDaemon[] = ['zebra', 'bgpd'], timeoutMs = 150_000): Promise<number> {
+  procs.push(...nodes.map((n) => startPerouterd(n)));
+  await waitFor(() => nodes.every((n) => existsSync(`/run/netns/${n.routerNs}`)), 30_000, 'router namespaces', 200);
+  for (const n of nodes) await startFrr(n.routerNs, { daemons });
+  const t = Date.now();
+  for (const n of nodes) await waitForReconcile(n, 0, timeoutMs);
+  return Date.now() - t;
 }

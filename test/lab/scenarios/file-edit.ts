@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { check, measure, onFinish, runScenario } from '../inner/results.js';
 import { ping, Topology, waitFor } from '../inner/fabric.js';
 import { startFrr, vtysh } from '../inner/frr.js';
-import { perouterdNode, readStatus, removeConfig, startPerouterd, waitForReconcile, writeConfig, type PerouterdNode, type PerouterdProcess } from '../inner/perouterd.js';
+import { perouterdNode, readStatus, removeConfig, startPerouterd, waitForReconcile, writeConfig, type PerouterdNode, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
 import {
   allAddrs,
   appliedL3vnis,
@@ -159,12 +159,7 @@ async function main(): Promise<void> {
   await check(
     'perouterd runs with L3VNI red; red’s sessions come up and node1 pings node2 over red',
     withDiag(diag, async () => {
-      procs.push(startPerouterd(n1), startPerouterd(n2));
-      await waitFor(() => existsSync('/run/netns/pe1') && existsSync('/run/netns/pe2'), 30_000, 'router namespaces', 200);
-      await startFrr('pe1', { daemons: ['zebra', 'bgpd'] });
-      await startFrr('pe2', { daemons: ['zebra', 'bgpd'] });
-      await waitForReconcile(n1, 0, 150_000);
-      await waitForReconcile(n2, 0, 150_000);
+      await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']);
       for (const n of [1, 2] as const) {
         const s = svc(n);
         await startFrr(`node${n}`, {

@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs';
 import { check, log, measure, onFinish, runScenario } from '../inner/results.js';
 import { ipJson, ping, sh, Topology, waitFor } from '../inner/fabric.js';
 import { startFrr, vtyshJson } from '../inner/frr.js';
-import { perouterdNode, readStatus, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess } from '../inner/perouterd.js';
+import { perouterdNode, readStatus, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -141,14 +141,7 @@ async function main(): Promise<void> {
   await check(
     'perouterd builds the L2VNI objects: VNI 110 bridged into VRF red with the gateway, VNI 300 without VRF, Managed host bridges',
     async () => {
-      procs.push(startPerouterd(n1), startPerouterd(n2));
-      await waitFor(() => existsSync('/run/netns/pe1') && existsSync('/run/netns/pe2'), 30_000, 'router namespaces', 200);
-      await startFrr('pe1', { daemons: ['zebra', 'bgpd'] });
-      await startFrr('pe2', { daemons: ['zebra', 'bgpd'] });
-      const t = Date.now();
-      await waitForReconcile(n1, 0, 150_000);
-      await waitForReconcile(n2, 0, 150_000);
-      measure('perouterd_first_apply_ms', Date.now() - t);
+      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']));
       const out: string[] = [];
       for (const [pe, node, idx] of [['pe1', 'node1', 1], ['pe2', 'node2', 2]] as const) {
         const r = await linkMap(pe);

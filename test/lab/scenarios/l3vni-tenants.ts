@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { check, measure, onFinish, runScenario } from '../inner/results.js';
 import { ipBatch, ping, sh, Topology, waitFor } from '../inner/fabric.js';
 import { startFrr, vtyshJson } from '../inner/frr.js';
-import { perouterdNode, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess } from '../inner/perouterd.js';
+import { perouterdNode, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -106,14 +106,7 @@ async function main(): Promise<void> {
   await check(
     'perouterd builds VRFs red and blue; host-e-100 is dual-stack, host-e-200 IPv4',
     async () => {
-      procs.push(startPerouterd(n1), startPerouterd(n2));
-      await waitFor(() => existsSync('/run/netns/pe1') && existsSync('/run/netns/pe2'), 30_000, 'router namespaces', 200);
-      await startFrr('pe1', { daemons: ['zebra', 'bgpd'] });
-      await startFrr('pe2', { daemons: ['zebra', 'bgpd'] });
-      const t = Date.now();
-      await waitForReconcile(n1, 0, 150_000);
-      await waitForReconcile(n2, 0, 150_000);
-      measure('perouterd_first_apply_ms', Date.now() - t);
+      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']));
       const out: string[] = [];
       for (const n of [1, 2] as const) {
         const pe = `pe${n}`;

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { check, measure, onFinish, runScenario } from '../inner/results.js';
 import { ipJson, ping, sh, Topology, waitFor } from '../inner/fabric.js';
 import { startFrr, vtysh, vtyshJson } from '../inner/frr.js';
-import { perouterdNode, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess } from '../inner/perouterd.js';
+import { perouterdNode, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
 import { addrsOf, Budget, diagnoser, expectLinks, finishNodes, linkMap, links, speakerConfig, torConfig, waitEstablished, withDiag, zebraMissingAddrs } from '../inner/evpn.js';
 
 const PASSTHROUGH_YAML = `underlays:
@@ -129,14 +129,7 @@ async function main(): Promise<void> {
   await check(
     'perouterd applies: pt-host/pt-ns for the passthrough (no VTEP, no VXLAN), BFD profile and graceful restart in pe2’s FRR',
     async () => {
-      procs.push(startPerouterd(n1), startPerouterd(n2));
-      await waitFor(() => existsSync('/run/netns/pe1') && existsSync('/run/netns/pe2'), 30_000, 'router namespaces', 200);
-      await startFrr('pe1', { daemons: ['zebra', 'bfdd', 'bgpd'] });
-      await startFrr('pe2', { daemons: ['zebra', 'bfdd', 'bgpd'] });
-      const t = Date.now();
-      await waitForReconcile(n1, 0, 150_000);
-      await waitForReconcile(n2, 0, 150_000);
-      measure('perouterd_first_apply_ms', Date.now() - t);
+      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs, ['zebra', 'bfdd', 'bgpd']));
       const pe1 = await linkMap('pe1');
       expectLinks(pe1, ['pt-ns', 'eth1'], 'pe1');
       const pe1Addrs = await addrsOf('pe1', 'pt-ns');
