@@ -36,64 +36,81 @@ sourceOptions(program.command('run'))
   .option('--state-dir <dir>', 'where status.json is written', '/run/perouterd')
   .option('--resync-seconds <n>', 'periodic drift check interval (0 = off)', '30')
   .option('--no-watch', 'do not watch the configuration files')
-  .option('--kubeconfig <file>', 'kubeconfig for the API stage (default: $KUBECONFIG, else /var/lib/hostbridge/kubeconfig, written by the hostbridge pod)')
+  .option(
+    '--kubeconfig <file>',
+    'kubeconfig for the API stage (default: $KUBECONFIG, else /var/lib/hostbridge/kubeconfig, written by the hostbridge pod)',
+  )
   .option('--namespace <ns>', 'namespace of mirrored objects, RawFRRConfigs and the node status', 'openperouter-system')
   .option('--no-api', 'static files only: never contact the Kubernetes API')
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
-  .action(async (o: { configDir: string; nodeConfig: string; netns: string; frrPathspace?: string; stateDir: string; resyncSeconds: string; watch: boolean; logLevel: string; kubeconfig?: string; namespace: string; api: boolean }) => {
-    const log = pino({ level: o.logLevel, base: { netns: o.netns } });
-    // A fresh boot (no router namespace yet) starts from the static files only;
-    // a restart with the namespace in place keeps the networks the API defined.
-    const routerExisted = netnsExists(o.netns);
-    const dp = new NetlinkDataplane(o.netns);
-    const frr = new FrrReloader(frrPaths(o.frrPathspace ?? o.netns), { log: (m, e) => log.debug(e ?? {}, m) });
-    const daemon = new Daemon(
-      {
-        configDir: o.configDir,
-        nodeConfigPath: o.nodeConfig,
-        routerNetns: o.netns,
-        stateDir: o.stateDir,
-        resyncSeconds: Number(o.resyncSeconds),
-        debounceMs: 500,
-        frrPollMs: 2000,
-        watchFiles: o.watch,
-      },
-      dp,
-      frr,
-      log,
-    );
-    let api: ApiSource | undefined;
-    if (o.api) {
-      const node = loadNodeConfig(o.nodeConfig, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
-      api = new ApiSource({
-        kubeconfigPath: resolveKubeconfigPath(o.kubeconfig),
-        namespace: o.namespace,
-        nodeName: node.settings?.nodeName ?? os.hostname(),
-        stateDir: o.stateDir,
-        log: log.child({ component: 'k8s' }),
+  .action(
+    async (o: {
+      configDir: string;
+      nodeConfig: string;
+      netns: string;
+      frrPathspace?: string;
+      stateDir: string;
+      resyncSeconds: string;
+      watch: boolean;
+      logLevel: string;
+      kubeconfig?: string;
+      namespace: string;
+      api: boolean;
+    }) => {
+      const log = pino({ level: o.logLevel, base: { netns: o.netns } });
+      // A fresh boot (no router namespace yet) starts from the static files only;
+      // a restart with the namespace in place keeps the networks the API defined.
+      const routerExisted = netnsExists(o.netns);
+      const dp = new NetlinkDataplane(o.netns);
+      const frr = new FrrReloader(frrPaths(o.frrPathspace ?? o.netns), { log: (m, e) => log.debug(e ?? {}, m) });
+      const daemon = new Daemon(
+        {
+          configDir: o.configDir,
+          nodeConfigPath: o.nodeConfig,
+          routerNetns: o.netns,
+          stateDir: o.stateDir,
+          resyncSeconds: Number(o.resyncSeconds),
+          debounceMs: 500,
+          frrPollMs: 2000,
+          watchFiles: o.watch,
+        },
+        dp,
+        frr,
+        log,
+      );
+      let api: ApiSource | undefined;
+      if (o.api) {
+        const node = loadNodeConfig(o.nodeConfig, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
+        api = new ApiSource({
+          kubeconfigPath: resolveKubeconfigPath(o.kubeconfig),
+          namespace: o.namespace,
+          nodeName: node.settings?.nodeName ?? os.hostname(),
+          stateDir: o.stateDir,
+          log: log.child({ component: 'k8s' }),
+        });
+        const persisted = routerExisted ? api.loadPersistedSnapshot() : undefined;
+        if (persisted) log.info('API unreachable so far: using the API objects persisted by the previous run');
+        daemon.attachApi(api, persisted);
+        api.onChange(() => daemon.trigger('api-change'));
+      }
+      process.on('SIGHUP', () => {
+        log.info('SIGHUP: re-applying configuration');
+        daemon.trigger('sighup');
       });
-      const persisted = routerExisted ? api.loadPersistedSnapshot() : undefined;
-      if (persisted) log.info('API unreachable so far: using the API objects persisted by the previous run');
-      daemon.attachApi(api, persisted);
-      api.onChange(() => daemon.trigger('api-change'));
-    }
-    process.on('SIGHUP', () => {
-      log.info('SIGHUP: re-applying configuration');
-      daemon.trigger('sighup');
-    });
-    const shutdown = (sig: string): void => {
-      log.info({ signal: sig }, 'stopping; the dataplane stays in place');
-      void daemon
-        .stop()
-        .then(() => api?.stop())
-        .then(() => process.exit(0));
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    log.info({ configDir: o.configDir, nodeConfig: o.nodeConfig }, 'perouterd starting');
-    await daemon.start();
-    api?.start();
-  });
+      const shutdown = (sig: string): void => {
+        log.info({ signal: sig }, 'stopping; the dataplane stays in place');
+        void daemon
+          .stop()
+          .then(() => api?.stop())
+          .then(() => process.exit(0));
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      log.info({ configDir: o.configDir, nodeConfig: o.nodeConfig }, 'perouterd starting');
+      await daemon.start();
+      api?.start();
+    },
+  );
 
 sourceOptions(program.command('render'))
   .description('print frr.conf and the planned kernel objects, touching nothing')
@@ -105,29 +122,51 @@ sourceOptions(program.command('render'))
       process.exitCode = 1;
       return;
     }
-    const src = { configDir: o.configDir, nodeConfigPath: o.nodeConfig, ...(o.nodeIndex !== undefined ? { nodeIndexOverride: Number(o.nodeIndex) } : {}) };
+    const src = {
+      configDir: o.configDir,
+      nodeConfigPath: o.nodeConfig,
+      ...(o.nodeIndex !== undefined ? { nodeIndexOverride: Number(o.nodeIndex) } : {}),
+    };
     const r = buildDesiredState(src);
     if (!r.ok) {
       for (const p of r.problems) process.stderr.write(`${problemLine(p)}\n`);
-      for (const f of r.failed) process.stderr.write(`error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name}: ${f.message}\n`);
+      for (const f of r.failed)
+        process.stderr.write(`error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name}: ${f.message}\n`);
       process.stderr.write(`error: ${r.reason}\n`);
       process.exitCode = 1;
       return;
     }
     const d = r.desired;
     for (const p of d.problems) process.stderr.write(`${problemLine(p)}\n`);
-    for (const f of d.failed) process.stderr.write(`warning: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} skipped (${f.reason}): ${f.message}\n`);
+    for (const f of d.failed)
+      process.stderr.write(
+        `warning: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} skipped (${f.reason}): ${f.message}\n`,
+      );
     if (o.output === 'json') {
-      process.stdout.write(JSON.stringify({ node: d.node, plan: d.plan, kernel: d.kernel, frrConfig: d.frrConfig, failedResources: d.failed }, (_k, v: unknown) => (v instanceof Set ? [...v] : v), 2) + '\n');
+      process.stdout.write(
+        JSON.stringify(
+          { node: d.node, plan: d.plan, kernel: d.kernel, frrConfig: d.frrConfig, failedResources: d.failed },
+          (_k, v: unknown) => (v instanceof Set ? [...v] : v),
+          2,
+        ) + '\n',
+      );
       return;
     }
     process.stdout.write(`# node ${d.node.nodeName}, index ${d.node.nodeIndex}\n# ---- frr.conf ----\n${d.frrConfig}# ---- kernel ----\n`);
-    for (const nic of d.kernel.underlayNics) process.stdout.write(`router  underlay NIC ${nic} (moved in, group ${d.kernel.underlayGroup})\n`);
+    for (const nic of d.kernel.underlayNics)
+      process.stdout.write(`router  underlay NIC ${nic} (moved in, group ${d.kernel.underlayGroup})\n`);
     for (const a of d.kernel.loopbackAddresses) process.stdout.write(`router  lo address ${a}\n`);
     for (const l of d.kernel.links) {
       const t = l.type;
-      const detail = t.kind === 'vxlan' ? ` id ${t.vni} local ${t.local} dstport ${t.port} nolearning` : t.kind === 'veth' || t.kind === 'veth-peer' ? ` peer ${t.peer}@${t.peerNs}` : '';
-      process.stdout.write(`${l.ns.padEnd(7)} ${t.kind === 'veth-peer' ? 'veth' : t.kind} ${l.name}${detail}${l.master ? ` master ${l.master}` : ''}${l.addresses.length ? ` addr ${l.addresses.join(',')}` : ''}${l.mtuFromUnderlay ? ' mtu underlay-50' : ''}\n`);
+      const detail =
+        t.kind === 'vxlan'
+          ? ` id ${t.vni} local ${t.local} dstport ${t.port} nolearning`
+          : t.kind === 'veth' || t.kind === 'veth-peer'
+            ? ` peer ${t.peer}@${t.peerNs}`
+            : '';
+      process.stdout.write(
+        `${l.ns.padEnd(7)} ${t.kind === 'veth-peer' ? 'veth' : t.kind} ${l.name}${detail}${l.master ? ` master ${l.master}` : ''}${l.addresses.length ? ` addr ${l.addresses.join(',')}` : ''}${l.mtuFromUnderlay ? ' mtu underlay-50' : ''}\n`,
+      );
     }
     for (const s of d.kernel.sysctls) process.stdout.write(`router  sysctl ${s.path}=${s.value}\n`);
   });
@@ -139,7 +178,10 @@ sourceOptions(program.command('validate'))
     const problems = r.ok ? r.desired.problems : r.problems;
     const failed = r.ok ? r.desired.failed : r.failed;
     for (const p of problems) process.stdout.write(`${problemLine(p)}\n`);
-    for (const f of failed) process.stdout.write(`error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} (${f.reason}): ${f.message}\n`);
+    for (const f of failed)
+      process.stdout.write(
+        `error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} (${f.reason}): ${f.message}\n`,
+      );
     if (!r.ok) process.stdout.write(`error: ${r.reason}\n`);
     const bad = !r.ok || failed.length > 0;
     process.stdout.write(bad ? 'configuration has errors\n' : 'configuration is valid\n');

@@ -50,7 +50,11 @@ function hasError(problems: readonly ConfigProblem[]): boolean {
 }
 
 /** Parse, normalise keys, apply defaults and validate one YAML file against a schema. */
-function parseAndValidate(file: string, schema: CompiledSchema, prepare?: (data: unknown, src: YamlSource, problems: ConfigProblem[]) => boolean): {
+function parseAndValidate(
+  file: string,
+  schema: CompiledSchema,
+  prepare?: (data: unknown, src: YamlSource, problems: ConfigProblem[]) => boolean,
+): {
   src: YamlSource;
   data?: unknown;
   /** True when `data` passed the schema (so it has the schema's shape). */
@@ -141,13 +145,21 @@ export function loadNodeConfig(path: string, deps: NodeConfigDeps): { settings?:
     try {
       addrs = deps.interfaceAddresses(ni.interfaceName);
     } catch (err) {
-      problems.push({ severity: 'error', message: `cannot read the addresses of ${ni.interfaceName}: ${(err as Error).message}`, location: where });
+      problems.push({
+        severity: 'error',
+        message: `cannot read the addresses of ${ni.interfaceName}: ${(err as Error).message}`,
+        location: where,
+      });
       return { problems: sortProblems(problems) };
     }
     const r = nodeIndexFromAddresses(addrs, ni.cidr);
     if ('error' in r) {
       const loc = ni.cidr !== undefined && r.error.startsWith('invalid cidr') ? src.locate(['nodeIndex', 'cidr']) : where;
-      problems.push({ severity: 'error', message: `cannot derive the node index from interface ${ni.interfaceName}: ${r.error}`, location: loc });
+      problems.push({
+        severity: 'error',
+        message: `cannot derive the node index from interface ${ni.interfaceName}: ${r.error}`,
+        location: loc,
+      });
       return { problems: sortProblems(problems) };
     }
     nodeIndex = r.index;
@@ -160,7 +172,11 @@ export function loadNodeConfig(path: string, deps: NodeConfigDeps): { settings?:
     try {
       nodeName = deps.hostname();
     } catch (err) {
-      problems.push({ severity: 'error', message: `nodeName is not set and the host name is unavailable: ${(err as Error).message}`, location: src.locate([]) });
+      problems.push({
+        severity: 'error',
+        message: `nodeName is not set and the host name is unavailable: ${(err as Error).message}`,
+        location: src.locate([]),
+      });
       return { problems: sortProblems(problems) };
     }
   }
@@ -210,7 +226,11 @@ function hostSelector(nodeName: string): LabelSelector {
  * Loads one static file into resources. A file with any error contributes nothing
  * (an empty config) and the errors are in `problems`.
  */
-export function loadStaticFile(file: string, node: NodeSettings, namespace = DEFAULT_NAMESPACE): { config: RouterConfig; problems: ConfigProblem[] } {
+export function loadStaticFile(
+  file: string,
+  node: NodeSettings,
+  namespace = DEFAULT_NAMESPACE,
+): { config: RouterConfig; problems: ConfigProblem[] } {
   const config = emptyRouterConfig();
   const { src, data, problems, schemaOk } = parseAndValidate(file, openpeSchema(), (raw, s, probs) => {
     // Upstream's bgppassthrough is a plain struct: it only counts when hostSession.asn > 0.
@@ -227,7 +247,11 @@ export function loadStaticFile(file: string, node: NodeSettings, namespace = DEF
       }
     }
     for (const issue of unsupportedFeatureIssues(raw)) {
-      probs.push({ severity: issue.severity, message: issue.message, location: s.locate(issue.path, issue.key ? { key: true } : undefined) });
+      probs.push({
+        severity: issue.severity,
+        message: issue.message,
+        location: s.locate(issue.path, issue.key ? { key: true } : undefined),
+      });
     }
     return true;
   });
@@ -235,13 +259,20 @@ export function loadStaticFile(file: string, node: NodeSettings, namespace = DEF
   if (data === undefined || !schemaOk) return { config, problems: sortProblems(problems) };
   const f = data as StaticConfigFile;
   for (const issue of checkStaticFile(f)) {
-    problems.push({ severity: issue.severity, message: issue.message, location: src.locate(issue.path, issue.key ? { key: true } : undefined) });
+    problems.push({
+      severity: issue.severity,
+      message: issue.message,
+      location: src.locate(issue.path, issue.key ? { key: true } : undefined),
+    });
   }
   if (hasError(problems)) return { config, problems: sortProblems(problems) };
 
   const nodeName = node.nodeName;
   const sel = hostSelector(nodeName);
-  const origin = (path: Array<string | number>): { source: 'static'; location: SourceLocation } => ({ source: 'static', location: src.locate(path) });
+  const origin = (path: Array<string | number>): { source: 'static'; location: SourceLocation } => ({
+    source: 'static',
+    location: src.locate(path),
+  });
   const checkName = (kind: string, name: string | undefined, path: Array<string | number>): string => {
     const full = staticName(nodeName, name ?? '');
     if (name === undefined || name === '') {

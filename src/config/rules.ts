@@ -131,7 +131,8 @@ function neighborIssues(n: Neighbor, path: PathSeg[]): RuleIssue[] {
   }
   const seenAF = new Set<string>();
   afs.forEach((f, i) => {
-    if (seenAF.has(f.type)) out.push({ severity: 'error', path: [...path, 'addressFamilies', i, 'type'], message: `duplicate address family ${f.type}` });
+    if (seenAF.has(f.type))
+      out.push({ severity: 'error', path: [...path, 'addressFamilies', i, 'type'], message: `duplicate address family ${f.type}` });
     seenAF.add(f.type);
   });
   if (n.passwordSecret !== undefined) {
@@ -151,26 +152,38 @@ function underlayIssues(u: UnderlaySpec, path: PathSeg[]): RuleIssue[] {
   let routerNet: Cidr | undefined;
   const rid = tryParseCidr(u.routerIDCIDR);
   if (!rid) out.push({ severity: 'error', path: [...path, 'routerIDCIDR'], message: `"${u.routerIDCIDR}" is not a valid CIDR` });
-  else if (rid.family !== 4) out.push({ severity: 'error', path: [...path, 'routerIDCIDR'], message: 'must be an IPv4 CIDR (the BGP router-id is an IPv4 address)' });
+  else if (rid.family !== 4)
+    out.push({
+      severity: 'error',
+      path: [...path, 'routerIDCIDR'],
+      message: 'must be an IPv4 CIDR (the BGP router-id is an IPv4 address)',
+    });
   else routerNet = rid;
   if (u.routeReflector) {
     const id = tryParseIP(u.routeReflector.clusterID);
     const p = [...path, 'routeReflector', 'clusterID'];
-    if (!id || id.family !== 4) out.push({ severity: 'error', path: p, message: `"${u.routeReflector.clusterID}" is not a valid IPv4 address` });
+    if (!id || id.family !== 4)
+      out.push({ severity: 'error', path: p, message: `"${u.routeReflector.clusterID}" is not a valid IPv4 address` });
     else if (routerNet && cidrContains(routerNet, id)) {
       out.push({ severity: 'error', path: p, message: `clusterID must lie outside routerIDCIDR ${u.routerIDCIDR}` });
     }
   }
   if (u.tunnelEndpoint) {
     const e = cidrListError(u.tunnelEndpoint.cidrs, 'tunnelEndpoint.cidrs');
-    if (e) out.push({ severity: 'error', path: [...path, 'tunnelEndpoint', 'cidrs', ...(e.index !== undefined ? [e.index] : [])], message: e.message });
+    if (e)
+      out.push({
+        severity: 'error',
+        path: [...path, 'tunnelEndpoint', 'cidrs', ...(e.index !== undefined ? [e.index] : [])],
+        message: e.message,
+      });
   }
   u.neighbors.forEach((n, i) => out.push(...neighborIssues(n, [...path, 'neighbors', i])));
   if (u.isis !== undefined) {
     const itfs = (u.isis as { interfaces?: Array<{ name: string }> }).interfaces ?? [];
     const names = new Set<string>();
     itfs.forEach((itf, i) => {
-      if (names.has(itf.name)) out.push({ severity: 'error', path: [...path, 'isis', 'interfaces', i, 'name'], message: `duplicate isis interface ${itf.name}` });
+      if (names.has(itf.name))
+        out.push({ severity: 'error', path: [...path, 'isis', 'interfaces', i, 'name'], message: `duplicate isis interface ${itf.name}` });
       names.add(itf.name);
     });
   }
@@ -181,7 +194,8 @@ function underlayIssues(u: UnderlaySpec, path: PathSeg[]): RuleIssue[] {
       if (m) out.push({ severity: 'error', path: [...path, 'srv6', 'locator', 'basePrefix'], message: m });
     }
     const hasV6 = (u.tunnelEndpoint?.cidrs ?? []).some((c) => tryParseCidr(c)?.family === 6);
-    if (!hasV6) out.push({ severity: 'error', path: [...path, 'srv6'], key: true, message: 'srv6 needs an IPv6 CIDR in tunnelEndpoint.cidrs' });
+    if (!hasV6)
+      out.push({ severity: 'error', path: [...path, 'srv6'], key: true, message: 'srv6 needs an IPv6 CIDR in tunnelEndpoint.cidrs' });
   }
   return out;
 }
@@ -248,9 +262,18 @@ export function unsupportedFeatureIssues(raw: unknown): RuleIssue[] {
     listOf(u.interfaces).forEach((itf, j) => {
       if (!isObj(itf)) return;
       if (itf.cniDevice !== undefined) {
-        out.push({ severity: 'error', path: ['underlays', i, 'interfaces', j, 'cniDevice'], key: true, message: `cniDevice: ${NOT_SUPPORTED} (use type NetworkDevice)` });
+        out.push({
+          severity: 'error',
+          path: ['underlays', i, 'interfaces', j, 'cniDevice'],
+          key: true,
+          message: `cniDevice: ${NOT_SUPPORTED} (use type NetworkDevice)`,
+        });
       } else if (itf.type === 'CNIDevice') {
-        out.push({ severity: 'error', path: ['underlays', i, 'interfaces', j, 'type'], message: `CNIDevice: ${NOT_SUPPORTED} (use type NetworkDevice)` });
+        out.push({
+          severity: 'error',
+          path: ['underlays', i, 'interfaces', j, 'type'],
+          message: `CNIDevice: ${NOT_SUPPORTED} (use type NetworkDevice)`,
+        });
       }
     });
   });
@@ -259,14 +282,28 @@ export function unsupportedFeatureIssues(raw: unknown): RuleIssue[] {
     const hm = v.hostMaster;
     if (isObj(hm)) {
       if (hm.ovsBridge !== undefined) {
-        out.push({ severity: 'error', path: ['l2vnis', i, 'hostMaster', 'ovsBridge'], key: true, message: `ovsBridge: ${NOT_SUPPORTED} (use type LinuxBridge)` });
+        out.push({
+          severity: 'error',
+          path: ['l2vnis', i, 'hostMaster', 'ovsBridge'],
+          key: true,
+          message: `ovsBridge: ${NOT_SUPPORTED} (use type LinuxBridge)`,
+        });
       } else if (hm.type === 'OVSBridge') {
-        out.push({ severity: 'error', path: ['l2vnis', i, 'hostMaster', 'type'], message: `OVSBridge: ${NOT_SUPPORTED} (use type LinuxBridge)` });
+        out.push({
+          severity: 'error',
+          path: ['l2vnis', i, 'hostMaster', 'type'],
+          message: `OVSBridge: ${NOT_SUPPORTED} (use type LinuxBridge)`,
+        });
       }
     }
     const rd = v.routingDomain;
     if (isObj(rd) && (rd.type === 'L3VPN' || rd.l3vpn !== undefined)) {
-      out.push({ severity: 'error', path: ['l2vnis', i, 'routingDomain'], key: true, message: `routingDomain of type L3VPN: ${NOT_SUPPORTED}` });
+      out.push({
+        severity: 'error',
+        path: ['l2vnis', i, 'routingDomain'],
+        key: true,
+        message: `routingDomain of type L3VPN: ${NOT_SUPPORTED}`,
+      });
     }
   });
   if (raw.l3vpns !== undefined) {

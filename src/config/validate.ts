@@ -124,7 +124,9 @@ export function validateUnderlays(underlays: readonly UnderlayResource[], opts: 
       continue;
     }
     const name = itf.networkDevice?.interfaceName ?? '';
-    const err = interfaceNameError(name) ?? (RESERVED_LINK_NAME.test(name) ? `interface "${name}" is reserved for perouterd's own interfaces` : undefined);
+    const err =
+      interfaceNameError(name) ??
+      (RESERVED_LINK_NAME.test(name) ? `interface "${name}" is reserved for perouterd's own interfaces` : undefined);
     if (err) msgs.push(err);
     else if (names.has(name)) msgs.push(`duplicate interface name ${name}`);
     names.add(name);
@@ -221,7 +223,11 @@ function reservedNameError(name: string, u: UnderlayResource | undefined): strin
   return undefined;
 }
 
-function l3vniError(v: L3VNIResource, u: UnderlayResource | undefined, opts: ValidateOptions): { reason: FailureReason; message: string } | undefined {
+function l3vniError(
+  v: L3VNIResource,
+  u: UnderlayResource | undefined,
+  opts: ValidateOptions,
+): { reason: FailureReason; message: string } | undefined {
   const s = v.spec;
   const vrfErr = interfaceNameError(s.vrf ?? '') ?? reservedNameError(s.vrf ?? '', u);
   if (vrfErr) return { reason: 'ValidationFailed', message: `invalid vrf name for vni "${v.name}", vrf "${s.vrf}": ${vrfErr}` };
@@ -388,7 +394,11 @@ export function validateRouterConfig(cfg: RouterConfig, opts: ValidateOptions = 
     for (const list of [fams[4], fams[6]]) {
       if (failedVrfs.has(vrf)) break;
       const sorted = [...list].sort((a, b) =>
-        a.c.network < b.c.network ? -1 : a.c.network > b.c.network ? 1 : b.c.prefixLen - a.c.prefixLen || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
+        a.c.network < b.c.network
+          ? -1
+          : a.c.network > b.c.network
+            ? 1
+            : b.c.prefixLen - a.c.prefixLen || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
       );
       for (let i = 0; i + 1 < sorted.length; i++) {
         const cur = sorted[i] as Sub;
@@ -425,13 +435,18 @@ export function validateRouterConfig(cfg: RouterConfig, opts: ValidateOptions = 
   pt = pt.filter((p) => {
     const m = hostSessionError(p.spec.hostSession, opts);
     if (m) failed.push(failure(p, 'ValidationFailed', m));
-    else if (!underlay) failed.push(failure(p, 'DependencyFailed', 'no underlay configured on this node: the passthrough session lives in the underlay BGP instance'));
+    else if (!underlay)
+      failed.push(
+        failure(p, 'DependencyFailed', 'no underlay configured on this node: the passthrough session lives in the underlay BGP instance'),
+      );
     return !m && underlay !== undefined;
   });
 
   // 16. host-session CIDRs must not overlap (non-resource error: nothing is applied)
   const sessions: Array<{ r: AnyResource; label: string; hs: HostSession }> = [
-    ...l3.filter((v) => v.spec.hostSession).map((v) => ({ r: v as AnyResource, label: `l3vni ${v.name}`, hs: v.spec.hostSession as HostSession })),
+    ...l3
+      .filter((v) => v.spec.hostSession)
+      .map((v) => ({ r: v as AnyResource, label: `l3vni ${v.name}`, hs: v.spec.hostSession as HostSession })),
     ...pt.map((p) => ({ r: p as AnyResource, label: `l3passthrough ${p.name}`, hs: p.spec.hostSession })),
   ];
   for (const fam of ['ipv4', 'ipv6'] as const) {

@@ -47,7 +47,6 @@ export interface DaemonStatus {
 
 const SOME_FAILED = 'some resources failed validation';
 
-
 export class Daemon {
   private running = false;
   private pending = false;
@@ -137,7 +136,8 @@ export class Daemon {
 
   private async checkFrrRestart(): Promise<void> {
     const pids = await this.frr.daemonPids();
-    const changed = Object.entries(pids).some(([d, p]) => this.lastFrrPids[d] !== undefined && this.lastFrrPids[d] !== p) ||
+    const changed =
+      Object.entries(pids).some(([d, p]) => this.lastFrrPids[d] !== undefined && this.lastFrrPids[d] !== p) ||
       (Object.keys(this.lastFrrPids).length === 0 && Object.keys(pids).length > 0);
     this.lastFrrPids = pids;
     if (changed) {
@@ -155,11 +155,13 @@ export class Daemon {
       file === null ||
       (path.resolve(dir) === path.resolve(this.opts.configDir) && /^openpe_.*\.yaml$/.test(file)) ||
       (path.resolve(dir) === path.resolve(path.dirname(this.opts.nodeConfigPath)) && file === nodeConfigName);
-    const onEvent = (dir: string) => (_event: string, file: string | Buffer | null): void => {
-      if (!relevant(dir, file === null ? null : String(file))) return;
-      clearTimeout(this.debounceTimer);
-      this.debounceTimer = setTimeout(() => this.trigger('file-change'), this.opts.debounceMs);
-    };
+    const onEvent =
+      (dir: string) =>
+      (_event: string, file: string | Buffer | null): void => {
+        if (!relevant(dir, file === null ? null : String(file))) return;
+        clearTimeout(this.debounceTimer);
+        this.debounceTimer = setTimeout(() => this.trigger('file-change'), this.opts.debounceMs);
+      };
     for (const dir of new Set([this.opts.configDir, path.dirname(this.opts.nodeConfigPath)])) {
       try {
         this.watchers.push(watch(dir, onEvent(dir)));
@@ -197,7 +199,8 @@ export class Daemon {
     }
     const desired = built.desired;
     this.status.failedResources = desired.failed;
-    for (const f of desired.failed) log.warn({ kind: f.kind, name: f.name, reason: f.reason, location: f.location }, `resource skipped: ${f.message}`);
+    for (const f of desired.failed)
+      log.warn({ kind: f.kind, name: f.name, reason: f.reason, location: f.location }, `resource skipped: ${f.message}`);
 
     if (this.dp.ensureRouterNamespace()) log.info({ netns: this.opts.routerNetns }, 'created router namespace');
 
@@ -216,7 +219,11 @@ export class Daemon {
       return;
     }
     const removals = await reconcileKernel(this.dp, desired.kernel, 'removals');
-    const report: ApplyReport = { writes: additions.writes + removals.writes, ops: [...additions.ops, ...removals.ops], errors: [...additions.errors, ...removals.errors] };
+    const report: ApplyReport = {
+      writes: additions.writes + removals.writes,
+      ops: [...additions.ops, ...removals.ops],
+      errors: [...additions.errors, ...removals.errors],
+    };
     this.recordKernel(report, log);
     if (report.errors.length > 0) {
       this.status.state = 'degraded';

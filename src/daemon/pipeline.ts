@@ -38,7 +38,10 @@ export type PipelineResult =
 /** Addresses of a host interface, used to derive the node index from `interfaceName`. */
 export function hostInterfaceAddresses(name: string): Array<{ address: string; prefixLen: number }> {
   const ifs = os.networkInterfaces()[name] ?? [];
-  return ifs.map((i) => ({ address: i.address.split('%')[0] ?? i.address, prefixLen: Number(i.cidr?.split('/')[1] ?? (i.family === 'IPv6' ? 128 : 32)) }));
+  return ifs.map((i) => ({
+    address: i.address.split('%')[0] ?? i.address,
+    prefixLen: Number(i.cidr?.split('/')[1] ?? (i.family === 'IPv6' ? 128 : 32)),
+  }));
 }
 
 export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: RouterConfig }): PipelineResult {
@@ -72,10 +75,26 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
   try {
     plan = planRouter(v.valid, node);
   } catch (e) {
-    return { ok: false, problems, failed: [...conflicts, ...v.failed], reason: e instanceof Error ? e.message : String(e), node, staticConfig: stat.config };
+    return {
+      ok: false,
+      problems,
+      failed: [...conflicts, ...v.failed],
+      reason: e instanceof Error ? e.message : String(e),
+      node,
+      staticConfig: stat.config,
+    };
   }
   return {
     ok: true,
-    desired: { node, config: v.valid, staticConfig: stat.config, plan, frrConfig: renderFrrConfig(plan), kernel: planKernel(plan), failed: [...conflicts, ...v.failed], problems },
+    desired: {
+      node,
+      config: v.valid,
+      staticConfig: stat.config,
+      plan,
+      frrConfig: renderFrrConfig(plan),
+      kernel: planKernel(plan),
+      failed: [...conflicts, ...v.failed],
+      problems,
+    },
   };
 }

@@ -101,7 +101,12 @@ export class NetlinkDataplane implements Dataplane {
   }
 
   async observe(sysctlPaths: string[]): Promise<ObservedState> {
-    const [hl, ha, rl, ra] = await Promise.all([this.nl('host').dumpLinks(), this.nl('host').dumpAddresses(), this.nl('router').dumpLinks(), this.nl('router').dumpAddresses()]);
+    const [hl, ha, rl, ra] = await Promise.all([
+      this.nl('host').dumpLinks(),
+      this.nl('host').dumpAddresses(),
+      this.nl('router').dumpLinks(),
+      this.nl('router').dumpAddresses(),
+    ]);
     const sysctls: Record<string, string | undefined> = {};
     for (const p of sysctlPaths) sysctls[p] = readSysctl(this.routerNetns, p);
     return { host: { links: hl, addrs: ha }, router: { links: rl, addrs: ra }, sysctls };
@@ -345,7 +350,11 @@ export function isRemoval(op: DataplaneOp): boolean {
 }
 
 /** Observe, diff, apply: one kernel reconcile (or just its additions / removals). */
-export async function reconcileKernel(dp: Dataplane, plan: KernelPlan, only: 'all' | 'additions' | 'removals' = 'all'): Promise<ApplyReport> {
+export async function reconcileKernel(
+  dp: Dataplane,
+  plan: KernelPlan,
+  only: 'all' | 'additions' | 'removals' = 'all',
+): Promise<ApplyReport> {
   const observed = await dp.observe(plan.sysctls.map((s) => s.path));
   const all = diffKernel(plan, observed);
   const ops = only === 'all' ? all : all.filter((o) => isRemoval(o) === (only === 'removals'));

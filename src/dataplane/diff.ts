@@ -105,7 +105,13 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
       continue;
     }
     const inHost = byName('host', nic);
-    if (inHost) ops.push({ op: 'move-nic-in', name: nic, addresses: addrsOf('host', inHost).filter(isManagedAddr).map(cidrOf), group: plan.underlayGroup });
+    if (inHost)
+      ops.push({
+        op: 'move-nic-in',
+        name: nic,
+        addresses: addrsOf('host', inHost).filter(isManagedAddr).map(cidrOf),
+        group: plan.underlayGroup,
+      });
   }
   for (const l of observed.router.links) {
     if (l.group === plan.underlayGroup && !plan.underlayNics.includes(l.name)) {
@@ -117,7 +123,11 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
   const lo = byName('router', 'lo');
   if (lo) {
     if (!lo.up) ops.push({ op: 'set-link', ns: 'router', name: 'lo', change: { up: true } });
-    const have = new Set(addrsOf('router', lo).filter(isManagedAddr).map((a) => normalizeCidr(cidrOf(a))));
+    const have = new Set(
+      addrsOf('router', lo)
+        .filter(isManagedAddr)
+        .map((a) => normalizeCidr(cidrOf(a))),
+    );
     const want = new Set(plan.loopbackAddresses.map(normalizeCidr));
     for (const a of want) if (!have.has(a)) ops.push({ op: 'add-address', ns: 'router', link: 'lo', cidr: a });
     for (const a of have) if (!want.has(a)) ops.push({ op: 'delete-address', ns: 'router', link: 'lo', cidr: a });
@@ -216,16 +226,28 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
     if (!obs.up) change.up = true;
     if (d.mac && obs.mac?.toLowerCase() !== d.mac.toLowerCase()) change.mac = d.mac;
     if (Object.keys(change).length > 0) after.push({ op: 'set-link', ns: d.ns, name: d.name, change });
-    const have = new Set(addrsOf(d.ns, obs).filter(isManagedAddr).map((a) => normalizeCidr(cidrOf(a))));
+    const have = new Set(
+      addrsOf(d.ns, obs)
+        .filter(isManagedAddr)
+        .map((a) => normalizeCidr(cidrOf(a))),
+    );
     const want = new Set(d.addresses.map(normalizeCidr));
-    if (!d.keepForeignAddresses) for (const a of have) if (!want.has(a)) after.push({ op: 'delete-address', ns: d.ns, link: d.name, cidr: a });
+    if (!d.keepForeignAddresses)
+      for (const a of have) if (!want.has(a)) after.push({ op: 'delete-address', ns: d.ns, link: d.name, cidr: a });
     // Enslaving to a VRF drops IPv6 addresses, so a master change re-adds them all.
-    for (const a of want) if (!have.has(a) || change.master !== undefined) after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: a });
+    for (const a of want)
+      if (!have.has(a) || change.master !== undefined) after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: a });
     if (d.neighSuppress && obs.bridgePort?.neighSuppress === false) after.push({ op: 'neigh-suppress', ns: d.ns, name: d.name });
   }
   creates.sort((a, b) => kindRank[a.link.type.kind] - kindRank[b.link.type.kind]);
   // Masters before addresses: enslaving to a VRF flushes IPv6 addresses.
-  const afterRank: Partial<Record<DataplaneOp['op'], number>> = { 'set-link': 0, 'delete-address': 1, 'add-address': 2, 'no-ipv6-link-local': 3, 'neigh-suppress': 4 };
+  const afterRank: Partial<Record<DataplaneOp['op'], number>> = {
+    'set-link': 0,
+    'delete-address': 1,
+    'add-address': 2,
+    'no-ipv6-link-local': 3,
+    'neigh-suppress': 4,
+  };
   after.sort((a, b) => (afterRank[a.op] ?? 9) - (afterRank[b.op] ?? 9));
   ops.push(...creates, ...after);
   return ops;

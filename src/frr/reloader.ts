@@ -89,7 +89,12 @@ const DEFAULT_REQUIRED_DAEMONS = ['zebra', 'bgpd'];
 export class FrrReloader implements FrrControl {
   constructor(
     private readonly paths: FrrPaths,
-    private readonly opts: { attempts?: number; timeoutMs?: number; requiredDaemons?: string[]; log?: (msg: string, extra?: object) => void } = {},
+    private readonly opts: {
+      attempts?: number;
+      timeoutMs?: number;
+      requiredDaemons?: string[];
+      log?: (msg: string, extra?: object) => void;
+    } = {},
   ) {}
 
   private get file(): string {
@@ -105,7 +110,7 @@ export class FrrReloader implements FrrControl {
 
   async daemonPids(): Promise<Record<string, number>> {
     const pids: Record<string, number> = {};
-    let entries: string[] = [];
+    let entries: string[];
     try {
       entries = await fs.readdir(this.paths.runDir);
     } catch {
@@ -124,13 +129,25 @@ export class FrrReloader implements FrrControl {
   }
 
   private reloadArgs(mode: '--test' | '--reload', file: string): string[] {
-    return [this.paths.reloadScript, mode, '--stdout', '--pathspace', this.paths.pathspace, '--confdir', this.paths.confDir, '--rundir', this.paths.runDir, file];
+    return [
+      this.paths.reloadScript,
+      mode,
+      '--stdout',
+      '--pathspace',
+      this.paths.pathspace,
+      '--confdir',
+      this.paths.confDir,
+      '--rundir',
+      this.paths.runDir,
+      file,
+    ];
   }
 
   /** Lines FRR would change to reach `file`; undefined with the error when the file is rejected. */
   async diff(file: string): Promise<{ diff?: FrrDiff; error?: string }> {
     const r = await run(this.paths.python, this.reloadArgs('--test', file), this.opts.timeoutMs ?? 120_000);
-    if (r.code !== 0) return { error: `frr-reload.py --test exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}` };
+    if (r.code !== 0)
+      return { error: `frr-reload.py --test exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}` };
     return { diff: parseReloadTestOutput(r.stdout) };
   }
 
@@ -175,7 +192,8 @@ export class FrrReloader implements FrrControl {
         const r = await run(this.paths.python, this.reloadArgs('--reload', candidate), this.opts.timeoutMs ?? 180_000);
         // FRR 8.4 can fail part-way on a first VRF/VNI reload and succeed on the
         // next; the read-back on the following loop iteration decides.
-        if (r.code !== 0) lastError = `frr-reload.py --reload exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`;
+        if (r.code !== 0)
+          lastError = `frr-reload.py --reload exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`;
         this.opts.log?.('frr reload attempt', { attempt, code: r.code });
       }
       // Final read-back after the last reload attempt.

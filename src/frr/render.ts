@@ -245,8 +245,10 @@ function renderUnderlay(l: Lines, plan: RouterPlan, u: UnderlayPlan): void {
     l.add(1, 'bgp graceful-restart preserve-fw-state');
     // FRR's own defaults are not printed back (and rendering them made frr-reload
     // reset sessions upstream, FRR issue 22953): render only real changes.
-    if (u.gracefulRestart.restartTime !== FRR_DEFAULTS.grRestartTime) l.add(1, `bgp graceful-restart restart-time ${u.gracefulRestart.restartTime}`);
-    if (u.gracefulRestart.stalePathTime !== FRR_DEFAULTS.grStalePathTime) l.add(1, `bgp graceful-restart stalepath-time ${u.gracefulRestart.stalePathTime}`);
+    if (u.gracefulRestart.restartTime !== FRR_DEFAULTS.grRestartTime)
+      l.add(1, `bgp graceful-restart restart-time ${u.gracefulRestart.restartTime}`);
+    if (u.gracefulRestart.stalePathTime !== FRR_DEFAULTS.grStalePathTime)
+      l.add(1, `bgp graceful-restart stalepath-time ${u.gracefulRestart.stalePathTime}`);
   }
   if (u.clusterId) l.add(1, `bgp cluster-id ${u.clusterId}`);
   if (u.neighbors.some((n) => n.form === 'listenRange') && u.listenLimit !== FRR_DEFAULTS.listenLimit) {

@@ -157,7 +157,7 @@ export function httpStatus(e: unknown): number | undefined {
 /** A short description of a client-node failure (never the request headers). */
 export function describeError(e: unknown): string {
   if (e instanceof k8s.ApiException) {
-    let msg = '';
+    let msg: string;
     try {
       const body = typeof e.body === 'string' ? (JSON.parse(e.body) as { message?: string }) : (e.body as { message?: string } | undefined);
       msg = body?.message ?? '';
@@ -277,7 +277,8 @@ export class ApiSource {
       const dir = path.dirname(path.resolve(this.kubeconfigPath));
       try {
         this.kcWatcher = fsWatch(dir, (_ev, file) => {
-          if (file === null || String(file) === path.basename(this.kubeconfigPath) || this.kcState === 'ok') this.scheduleKubeconfigCheck(50);
+          if (file === null || String(file) === path.basename(this.kubeconfigPath) || this.kcState === 'ok')
+            this.scheduleKubeconfigCheck(50);
         });
         this.kcWatcher.on('error', () => {
           this.kcWatcher?.close();
@@ -501,7 +502,10 @@ export class ApiSource {
       probing: false,
     };
     this.clients = c;
-    this.log.info({ server: r.server, user: r.user, kubeconfig: this.kubeconfigPath }, old ? 'credentials changed: reconnecting with the new ones' : 'kubeconfig found: connecting');
+    this.log.info(
+      { server: r.server, user: r.user, kubeconfig: this.kubeconfigPath },
+      old ? 'credentials changed: reconnecting with the new ones' : 'kubeconfig found: connecting',
+    );
     this.lastStatus = undefined;
     this.lastAnnotation = undefined;
     this.setConnected(false);
@@ -627,8 +631,15 @@ export class ApiSource {
       );
     }
     this.addSlot(c, 'node', 'node', undefined, '/api/v1/nodes', undefined, nodeField, () => c.core.listNode({ fieldSelector: nodeField }));
-    this.addSlot(c, 'status', 'status', undefined, `/apis/${GROUP}/${VERSION}/namespaces/${this.ns}/${STATUS_PLURAL}`, undefined, nodeField, () =>
-      co.listNamespacedCustomObject({ ...CO, namespace: this.ns, plural: STATUS_PLURAL, fieldSelector: nodeField }),
+    this.addSlot(
+      c,
+      'status',
+      'status',
+      undefined,
+      `/apis/${GROUP}/${VERSION}/namespaces/${this.ns}/${STATUS_PLURAL}`,
+      undefined,
+      nodeField,
+      () => co.listNamespacedCustomObject({ ...CO, namespace: this.ns, plural: STATUS_PLURAL, fieldSelector: nodeField }),
     );
     for (const s of c.slots) this.restartSlot(s);
   }
@@ -958,7 +969,11 @@ export class ApiSource {
       if (httpStatus(e) === 409) {
         // Exists without our labels (or the cache lags): make it ours.
         try {
-          const cur = (await withTimeout(c.co.getNamespacedCustomObject({ ...where, name: d.metadata.name }), this.timeoutMs, 'get')) as KubeObject;
+          const cur = (await withTimeout(
+            c.co.getNamespacedCustomObject({ ...where, name: d.metadata.name }),
+            this.timeoutMs,
+            'get',
+          )) as KubeObject;
           return mirrorMatches(cur, d) ? true : await this.updateMirror(c, cur, d, false);
         } catch (e2) {
           return this.writeFailed(e2, `mirror ${d.kind} ${d.metadata.name}`);
@@ -994,7 +1009,11 @@ export class ApiSource {
   private async deleteMirror(c: Clients, kind: ApiKind, obj: KubeObject): Promise<boolean> {
     const name = obj.metadata?.name ?? '';
     try {
-      await withTimeout(c.co.deleteNamespacedCustomObject({ ...CO, namespace: this.ns, plural: this.plural(kind), name }), this.timeoutMs, 'delete');
+      await withTimeout(
+        c.co.deleteNamespacedCustomObject({ ...CO, namespace: this.ns, plural: this.plural(kind), name }),
+        this.timeoutMs,
+        'delete',
+      );
       this.log.info({ kind, name }, 'stale static mirror deleted');
       return true;
     } catch (e) {
@@ -1048,7 +1067,11 @@ export class ApiSource {
           this.lastStatus = { obj: current as Obj };
         } catch (e) {
           if (httpStatus(e) !== 409) throw e;
-          current = (await withTimeout(c.co.getNamespacedCustomObject({ ...where, name: this.nodeName }), this.timeoutMs, 'get status')) as Obj;
+          current = (await withTimeout(
+            c.co.getNamespacedCustomObject({ ...where, name: this.nodeName }),
+            this.timeoutMs,
+            'get status',
+          )) as Obj;
         }
       }
       // API objects this module rejected never reach the pipeline: they are reported here.

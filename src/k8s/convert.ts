@@ -159,7 +159,10 @@ export function specRuleErrors(kind: ApiKind, spec: unknown): string[] {
   return checkStaticFile(file)
     .filter((i) => i.severity === 'error')
     .map((i) => {
-      const p = i.path.slice(strip).map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
+      const p = i.path
+        .slice(strip)
+        .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+        .join('');
       return `spec${p}: ${i.message}`;
     });
 }

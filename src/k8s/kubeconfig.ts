@@ -85,7 +85,8 @@ export function loadKubeconfig(file: string): KubeconfigLoad {
     }
     if (!ctx) throw new Error(`current context ${JSON.stringify(ctxName ?? null)} not found`);
     const cluster = findNamed(doc.clusters, ctx.cluster, 'cluster');
-    if (!cluster || typeof cluster.server !== 'string' || cluster.server === '') throw new Error(`cluster ${JSON.stringify(ctx.cluster ?? null)} has no server`);
+    if (!cluster || typeof cluster.server !== 'string' || cluster.server === '')
+      throw new Error(`cluster ${JSON.stringify(ctx.cluster ?? null)} has no server`);
     const user = ctx.user === undefined ? {} : (findNamed(doc.users, ctx.user, 'user') ?? {});
 
     const c: Obj = { ...cluster };
@@ -115,7 +116,12 @@ export function loadKubeconfig(file: string): KubeconfigLoad {
       kind: 'Config',
       clusters: [{ name: 'cluster', cluster: c }],
       users: [{ name: userName, user: u }],
-      contexts: [{ name: 'perouterd', context: { cluster: 'cluster', user: userName, ...(typeof ctx.namespace === 'string' ? { namespace: ctx.namespace } : {}) } }],
+      contexts: [
+        {
+          name: 'perouterd',
+          context: { cluster: 'cluster', user: userName, ...(typeof ctx.namespace === 'string' ? { namespace: ctx.namespace } : {}) },
+        },
+      ],
       'current-context': 'perouterd',
     };
     const json = JSON.stringify(inlined);

@@ -20,15 +20,7 @@
 // A static object that later fails validation still wins its conflicts: the outcome depends only
 // on what the files say, never on the order in which things were created.
 
-import type {
-  FailedResource,
-  HostSession,
-  L2VNIResource,
-  L3VNIResource,
-  Resource,
-  ResourceKind,
-  RouterConfig,
-} from '../config/model.js';
+import type { FailedResource, HostSession, L2VNIResource, L3VNIResource, Resource, ResourceKind, RouterConfig } from '../config/model.js';
 import { sortByName } from '../config/validate.js';
 import { type Cidr, formatNetwork, overlaps, tryParseCidr } from '../plan/ipnet.js';
 
@@ -76,7 +68,13 @@ export function mergeApiOverStatic(staticCfg: RouterConfig, apiCfg: RouterConfig
 
   // Index of the static side.
   const byName = new Map<string, AnyResource>();
-  for (const list of [staticCfg.underlays, staticCfg.l3vnis, staticCfg.l2vnis, staticCfg.l3passthroughs, staticCfg.rawFrrConfigs] as const) {
+  for (const list of [
+    staticCfg.underlays,
+    staticCfg.l3vnis,
+    staticCfg.l2vnis,
+    staticCfg.l3passthroughs,
+    staticCfg.rawFrrConfigs,
+  ] as const) {
     for (const r of list as readonly AnyResource[]) {
       const key = `${r.kind}|${r.namespace}/${r.name}`;
       if (!byName.has(key)) byName.set(key, r);

@@ -41,7 +41,11 @@ export function mirrorSelector(nodeName: string): string {
  * Objects whose name is not a valid Kubernetes name (a static L3VNI without `name`), and the
  * second of two static objects with the same kind and name, cannot be mirrored: `skipped` says why.
  */
-export function desiredMirrors(staticCfg: RouterConfig, nodeName: string, namespace: string): { objects: MirrorObject[]; skipped: string[] } {
+export function desiredMirrors(
+  staticCfg: RouterConfig,
+  nodeName: string,
+  namespace: string,
+): { objects: MirrorObject[]; skipped: string[] } {
   const objects: MirrorObject[] = [];
   const skipped: string[] = [];
   const seen = new Set<string>();

@@ -71,8 +71,18 @@ export function buildStatus(r: StatusReport, previous: unknown, now: Date, obser
   let ready: C;
   let degraded: C;
   if (underlayFailed) {
-    ready = { type: CONDITION_READY, status: 'False', reason: REASON_UNDERLAY, message: 'Underlay failed validation, existing FRR configuration left as-is' };
-    degraded = { type: CONDITION_DEGRADED, status: 'True', reason: REASON_UNDERLAY, message: 'Underlay failed validation, VNI processing skipped' };
+    ready = {
+      type: CONDITION_READY,
+      status: 'False',
+      reason: REASON_UNDERLAY,
+      message: 'Underlay failed validation, existing FRR configuration left as-is',
+    };
+    degraded = {
+      type: CONDITION_DEGRADED,
+      status: 'True',
+      reason: REASON_UNDERLAY,
+      message: 'Underlay failed validation, VNI processing skipped',
+    };
   } else if (!r.ok) {
     const message = r.message.trim() || 'configuration failed';
     ready = { type: CONDITION_READY, status: 'False', reason: REASON_FAILED, message };
@@ -83,7 +93,12 @@ export function buildStatus(r: StatusReport, previous: unknown, now: Date, obser
     degraded = { type: CONDITION_DEGRADED, status: 'False', reason: REASON_SUCCESS, message };
   } else {
     const names = r.failed.map((f) => `${f.kind}/${f.name}`).sort();
-    ready = { type: CONDITION_READY, status: 'False', reason: REASON_FAILED, message: `${r.failed.length} resources failed (${names.join(', ')})` };
+    ready = {
+      type: CONDITION_READY,
+      status: 'False',
+      reason: REASON_FAILED,
+      message: `${r.failed.length} resources failed (${names.join(', ')})`,
+    };
     degraded = { type: CONDITION_DEGRADED, status: 'True', reason: REASON_FAILED, message: 'Some resources failed to configure' };
   }
   const prevConds = (previous as { conditions?: Condition[] } | undefined)?.conditions ?? [];

@@ -145,7 +145,7 @@ export function formatIP(f: Family, value: bigint): string {
   // RFC 5952: compress the longest run (>= 2) of zero groups, the first one on ties.
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -201,9 +201,7 @@ export function overlaps(a: Cidr | string, b: Cidr | string): boolean {
   const x = asCidr(a);
   const y = asCidr(b);
   if (x.family !== y.family) return false;
-  return (
-    cidrContains(x, { family: y.family, value: y.network }) || cidrContains(y, { family: x.family, value: x.network })
-  );
+  return cidrContains(x, { family: y.family, value: y.network }) || cidrContains(y, { family: x.family, value: x.network });
 }
 
 /** The host part of an address: address AND NOT mask. */

@@ -136,21 +136,42 @@ export function planKernel(plan: RouterPlan): KernelPlan {
 
   for (const v of plan.l3vnis) {
     const owner = `L3VNI ${v.name}`;
-    links.push({ ns: 'router', name: names.peBridge(v.vni), type: { kind: 'bridge' }, master: v.vrf, addresses: [], noIpv6LinkLocal: true, owner });
+    links.push({
+      ns: 'router',
+      name: names.peBridge(v.vni),
+      type: { kind: 'bridge' },
+      master: v.vrf,
+      addresses: [],
+      noIpv6LinkLocal: true,
+      owner,
+    });
     links.push(vxlanOf(v, owner));
     if (v.hostSession) {
-      links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, { peMaster: v.vrf, addrs: sessionAddrs(v.hostSession), mtuFromUnderlay: true }));
+      links.push(
+        ...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, {
+          peMaster: v.vrf,
+          addrs: sessionAddrs(v.hostSession),
+          mtuFromUnderlay: true,
+        }),
+      );
     }
   }
 
   for (const v of plan.l2vnis) {
     const owner = `L2VNI ${v.name}`;
-    const bridge: DesiredLink = { ns: 'router', name: names.peBridge(v.vni), type: { kind: 'bridge' }, addresses: [...v.gatewayIPs], owner };
+    const bridge: DesiredLink = {
+      ns: 'router',
+      name: names.peBridge(v.vni),
+      type: { kind: 'bridge' },
+      addresses: [...v.gatewayIPs],
+      owner,
+    };
     if (v.vrf) bridge.master = v.vrf;
     if (v.gatewayMac) bridge.mac = v.gatewayMac;
     links.push(bridge);
     links.push(vxlanOf(v, owner));
-    if (v.hostBridge?.managed) links.push({ ns: 'host', name: v.hostBridge.name, type: { kind: 'bridge' }, addresses: [], keepForeignAddresses: true, owner });
+    if (v.hostBridge?.managed)
+      links.push({ ns: 'host', name: v.hostBridge.name, type: { kind: 'bridge' }, addresses: [], keepForeignAddresses: true, owner });
     const opts: Parameters<typeof vethPair>[3] = { peMaster: names.peBridge(v.vni), mtuFromUnderlay: true };
     if (v.hostBridge) opts.hostMaster = v.hostBridge.name;
     links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, opts));

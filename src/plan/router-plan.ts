@@ -1,14 +1,7 @@
 // Desired state of one node's router, resolved from validated configuration:
 // every name, address and number that the kernel and FRR need is decided here,
 // once, so the FRR renderer and the kernel planner never disagree.
-import type {
-  BFDSettings,
-  HostSession,
-  Neighbor,
-  NodeSettings,
-  RouterConfig,
-  UnderlaySpec,
-} from '../config/model.js';
+import type { BFDSettings, HostSession, Neighbor, NodeSettings, RouterConfig, UnderlaySpec } from '../config/model.js';
 import { routerID, vethIPs, vtepIP, distributedGatewayMac } from './ipam.js';
 import { canonicalIP, formatNetwork, parseCidr } from './ipnet.js';
 
@@ -300,7 +293,8 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
     if (p.gatewayIPs.length > 0) p.gatewayMac = distributedGatewayMac(s.vni);
     const lb = s.hostMaster?.linuxBridge;
     if (s.hostMaster?.type === 'LinuxBridge' && lb) {
-      p.hostBridge = lb.lifecycle === 'Managed' ? { name: names.hostBridge(s.vni), managed: true } : { name: lb.name ?? '', managed: false };
+      p.hostBridge =
+        lb.lifecycle === 'Managed' ? { name: names.hostBridge(s.vni), managed: true } : { name: lb.name ?? '', managed: false };
     }
     return p;
   });

@@ -25,9 +25,29 @@ function planFor(n: number): KernelPlan {
     const vni = VNI_BASE + i;
     const owner = `bench ${vni}`;
     links.push({ ns: 'router', name: `br-pe-${vni}`, type: { kind: 'bridge' }, addresses: [], owner });
-    links.push({ ns: 'router', name: `vni${vni}`, type: { kind: 'vxlan', vni, local: '100.65.0.1', port: 4789 }, master: `br-pe-${vni}`, addresses: [], owner });
-    links.push({ ns: 'router', name: `pe-e-${vni}`, type: { kind: 'veth', peer: `host-e-${vni}`, peerNs: 'host' }, master: `br-pe-${vni}`, addresses: [], owner });
-    links.push({ ns: 'host', name: `host-e-${vni}`, type: { kind: 'veth-peer', peer: `pe-e-${vni}`, peerNs: 'router' }, addresses: [], owner });
+    links.push({
+      ns: 'router',
+      name: `vni${vni}`,
+      type: { kind: 'vxlan', vni, local: '100.65.0.1', port: 4789 },
+      master: `br-pe-${vni}`,
+      addresses: [],
+      owner,
+    });
+    links.push({
+      ns: 'router',
+      name: `pe-e-${vni}`,
+      type: { kind: 'veth', peer: `host-e-${vni}`, peerNs: 'host' },
+      master: `br-pe-${vni}`,
+      addresses: [],
+      owner,
+    });
+    links.push({
+      ns: 'host',
+      name: `host-e-${vni}`,
+      type: { kind: 'veth-peer', peer: `pe-e-${vni}`, peerNs: 'router' },
+      addresses: [],
+      owner,
+    });
   }
   return { underlayNics: [], underlayGroup: 4242, loopbackAddresses: [], links, sysctls: [], vxlanOverhead: 50 };
 }
@@ -96,13 +116,25 @@ async function viaPerouterd(): Promise<Figures> {
     let t = performance.now();
     const created = await reconcileKernel(dp, plan);
     const createMs = performance.now() - t;
-    if (created.errors.length) throw new Error(`create errors: ${created.errors.slice(0, 3).map((e) => e.error).join('; ')}`);
+    if (created.errors.length)
+      throw new Error(
+        `create errors: ${created.errors
+          .slice(0, 3)
+          .map((e) => e.error)
+          .join('; ')}`,
+      );
     const again = await reconcileKernel(dp, plan);
     if (again.writes !== 0) throw new Error(`second apply made ${again.writes} writes`);
     t = performance.now();
     const deleted = await reconcileKernel(dp, emptyPlan);
     const deleteMs = performance.now() - t;
-    if (deleted.errors.length) throw new Error(`delete errors: ${deleted.errors.slice(0, 3).map((e) => e.error).join('; ')}`);
+    if (deleted.errors.length)
+      throw new Error(
+        `delete errors: ${deleted.errors
+          .slice(0, 3)
+          .map((e) => e.error)
+          .join('; ')}`,
+      );
     if (linkCount(p.router) !== 1) throw new Error('links left behind');
     h.disable();
     return { createMs, deleteMs, maxLoopDelayMs: Math.max(worstGap, h.max / 1e6) };
@@ -197,7 +229,9 @@ async function rounds(f: () => Figures | Promise<Figures>): Promise<Figures> {
 }
 
 async function main(): Promise<void> {
-  console.log(`perouterd dataplane benchmark: ${N} VNIs = ${4 * N} links created (bridge, vxlan, veth pair; host leg up) then deleted, host kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`);
+  console.log(
+    `perouterd dataplane benchmark: ${N} VNIs = ${4 * N} links created (bridge, vxlan, veth pair; host leg up) then deleted, host kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`,
+  );
   await warmUp();
   settle();
   const pd = await rounds(viaPerouterd);
@@ -206,7 +240,9 @@ async function main(): Promise<void> {
   console.log(`(median of ${ROUNDS} rounds each; worst event-loop delay over all rounds)`);
   console.log('');
   console.log(`${'variant'.padEnd(34)} ${'create'.padStart(10)} ${'delete'.padStart(10)}`);
-  console.log(`${'perouterd dataplane (netlink)'.padEnd(34)} ${fmt(pd.createMs)} ${fmt(pd.deleteMs)}   max event-loop delay ${pd.maxLoopDelayMs!.toFixed(1)} ms`);
+  console.log(
+    `${'perouterd dataplane (netlink)'.padEnd(34)} ${fmt(pd.createMs)} ${fmt(pd.deleteMs)}   max event-loop delay ${pd.maxLoopDelayMs!.toFixed(1)} ms`,
+  );
   console.log(`${'ip -batch (1 process)'.padEnd(34)} ${fmt(batch.createMs)} ${fmt(batch.deleteMs)}`);
   console.log(`${'ip, 1 process per object'.padEnd(34)} ${fmt(proc.createMs)} ${fmt(proc.deleteMs)}`);
   console.log('');
@@ -217,7 +253,9 @@ async function main(): Promise<void> {
   console.log(`create: perouterd / ip -batch        = ${createVsBatch.toFixed(2)}x  (target <= 1.5x: ${verdict(createVsBatch <= 1.5)})`);
   console.log(`create: per-process / perouterd      = ${createVsProc.toFixed(1)}x faster  (target >= 10x: ${verdict(createVsProc >= 10)})`);
   console.log(`delete: perouterd / ip -batch        = ${deleteVsBatch.toFixed(2)}x  (target <= 1.2x: ${verdict(deleteVsBatch <= 1.2)})`);
-  console.log(`event loop: worst delay              = ${pd.maxLoopDelayMs!.toFixed(1)} ms  (target < 50 ms: ${verdict(pd.maxLoopDelayMs! < 50)})`);
+  console.log(
+    `event loop: worst delay              = ${pd.maxLoopDelayMs!.toFixed(1)} ms  (target < 50 ms: ${verdict(pd.maxLoopDelayMs! < 50)})`,
+  );
 }
 
 await main();

@@ -47,36 +47,192 @@ export function caseSeed(seed: number, i: number): number {
 // ---------------------------------------------------------------- value pools
 
 const BOUNDARY_NUMBERS = [
-  0, -1, 1, 2, 3, 9, 10, 254, 255, 256, 4094, 4095, 4096, 4789, 16384, 16385, 60000, 60001, 65535, 65536, 16777215, 16777216,
-  2147483647, 2147483648, 4294967295, 4294967296, 9007199254740991, 9007199254740992, 1e21, -0, 0.5, 1.5, 1e-7,
+  0, -1, 1, 2, 3, 9, 10, 254, 255, 256, 4094, 4095, 4096, 4789, 16384, 16385, 60000, 60001, 65535, 65536, 16777215, 16777216, 2147483647,
+  2147483648, 4294967295, 4294967296, 9007199254740991, 9007199254740992, 1e21, -0, 0.5, 1.5, 1e-7,
 ];
 const ASNS = [64512, 64514, 64515, 0, 1, 65535, 65536, 4294967295, 4294967296, -64514];
 const VNIS = [100, 110, 200, 300, 1, 0, 16777215, 16777216, 4096];
 const CIDRS = [
-  '100.65.0.0/24', '192.169.10.0/24', '192.169.11.0/24', '192.169.10.0/25', '192.169.0.0/16', '192.170.1.1/24', '10.0.0.0/24',
-  '10.0.0.0/30', '10.0.0.0/32', '0.0.0.0/0', 'fd00:100:65::/64', 'fd00:169:10::/64', '2001:db8::/127', '::/0', 'fe80::/64',
-  '300.1.1.1/24', '10.0.0.0/33', '10.0.0.0/-1', 'fd00::/129', '10.0.0.0/', '/24', '10.0.0.0', '1.2.3.4/24/5', '2001:db8::1::/64',
-  ' 10.0.0.0/24', '010.0.0.0/24', '10.0.0.0/024', '::ffff:1.2.3.4/120', '1.2.3.4/0x18', 'abc', '', '10.0.0.0/24 ', '１０.0.0.0/24',
+  '100.65.0.0/24',
+  '192.169.10.0/24',
+  '192.169.11.0/24',
+  '192.169.10.0/25',
+  '192.169.0.0/16',
+  '192.170.1.1/24',
+  '10.0.0.0/24',
+  '10.0.0.0/30',
+  '10.0.0.0/32',
+  '0.0.0.0/0',
+  'fd00:100:65::/64',
+  'fd00:169:10::/64',
+  '2001:db8::/127',
+  '::/0',
+  'fe80::/64',
+  '300.1.1.1/24',
+  '10.0.0.0/33',
+  '10.0.0.0/-1',
+  'fd00::/129',
+  '10.0.0.0/',
+  '/24',
+  '10.0.0.0',
+  '1.2.3.4/24/5',
+  '2001:db8::1::/64',
+  ' 10.0.0.0/24',
+  '010.0.0.0/24',
+  '10.0.0.0/024',
+  '::ffff:1.2.3.4/120',
+  '1.2.3.4/0x18',
+  'abc',
+  '',
+  '10.0.0.0/24 ',
+  '１０.0.0.0/24',
 ];
 const IPS = [
-  '192.168.11.2', '192.168.12.2', '2001:db8::2', 'fe80::1', '0.0.0.0', '255.255.255.255', '::', '192.168.11.256', '192.168.11',
-  '192.168.011.2', '1.2.3.4/32', 'fd00::1%eth0', '::ffff:192.168.11.2', 'localhost', '', ' 192.168.11.2',
+  '192.168.11.2',
+  '192.168.12.2',
+  '2001:db8::2',
+  'fe80::1',
+  '0.0.0.0',
+  '255.255.255.255',
+  '::',
+  '192.168.11.256',
+  '192.168.11',
+  '192.168.011.2',
+  '1.2.3.4/32',
+  'fd00::1%eth0',
+  '::ffff:192.168.11.2',
+  'localhost',
+  '',
+  ' 192.168.11.2',
 ];
 const NAMES = [
-  'red', 'blue', 'green', 'RED', 'red-l2', 'storage', 'a', 'x'.repeat(15), 'x'.repeat(16), 'x'.repeat(253), 'x'.repeat(254), 'vni100',
-  'br-pe-100', 'host-e-110', 'br-hs-300', 'pe-e-100', 'pt-host', 'pt-ns', 'toswitch', 'lo', 'default', '1red', 'red_1', 'red.1',
-  'red/1', 'red 1', '.', '..', '-', 'Ünïcödé', 'static', 'eth0', '',
+  'red',
+  'blue',
+  'green',
+  'RED',
+  'red-l2',
+  'storage',
+  'a',
+  'x'.repeat(15),
+  'x'.repeat(16),
+  'x'.repeat(253),
+  'x'.repeat(254),
+  'vni100',
+  'br-pe-100',
+  'host-e-110',
+  'br-hs-300',
+  'pe-e-100',
+  'pt-host',
+  'pt-ns',
+  'toswitch',
+  'lo',
+  'default',
+  '1red',
+  'red_1',
+  'red.1',
+  'red/1',
+  'red 1',
+  '.',
+  '..',
+  '-',
+  'Ünïcödé',
+  'static',
+  'eth0',
+  '',
 ];
 const ENUMS = [
-  'NetworkDevice', 'CNIDevice', 'networkdevice', 'External', 'Internal', 'external', 'L3VNI', 'L3VPN', 'LinuxBridge', 'OVSBridge',
-  'Managed', 'External', 'managed', 'IPv4', 'IPv6', 'ipv4', 'ipv4unicast', 'ipv6unicast', 'evpn', 'ipv4vpn', 'ipv6vpn', 'EVPN',
-  'ebgpMultiHop', 'Active', 'Passive', 'routeReflectorClient', 'RawConfig', 'debug', 'info', 'warn', 'error', 'trace',
+  'NetworkDevice',
+  'CNIDevice',
+  'networkdevice',
+  'External',
+  'Internal',
+  'external',
+  'L3VNI',
+  'L3VPN',
+  'LinuxBridge',
+  'OVSBridge',
+  'Managed',
+  'External',
+  'managed',
+  'IPv4',
+  'IPv6',
+  'ipv4',
+  'ipv4unicast',
+  'ipv6unicast',
+  'evpn',
+  'ipv4vpn',
+  'ipv6vpn',
+  'EVPN',
+  'ebgpMultiHop',
+  'Active',
+  'Passive',
+  'routeReflectorClient',
+  'RawConfig',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'trace',
 ];
-const RTS = ['64514:100', '192.0.2.1:7', '70000:65535', '70000:65536', '65000:4294967295', '65000:4294967296', '1.2.3.256:1', 'x:1', '1:2:3', ':', '0:0', '4294967296:1'];
+const RTS = [
+  '64514:100',
+  '192.0.2.1:7',
+  '70000:65535',
+  '70000:65536',
+  '65000:4294967295',
+  '65000:4294967296',
+  '1.2.3.256:1',
+  'x:1',
+  '1:2:3',
+  ':',
+  '0:0',
+  '4294967296:1',
+];
 const WEIRD_STRINGS = [
-  '', ' ', '\t', '~', 'null', 'true', 'yes', 'no', 'NaN', '.inf', '-', '---', '...', '#', '!', '! comment', '&a', '*a', '%', '@', '`',
-  '{', '}', '[', ']', '"', "'", '\\', '\n', 'line1\nline2', 'router bgp 1', 'exit', 'a'.repeat(300), '😀', '\u0000', '\u202e', '0x10',
-  '0o17', '1_000', '1e3', '+1', '064514', '12:30', '2001-01-01',
+  '',
+  ' ',
+  '\t',
+  '~',
+  'null',
+  'true',
+  'yes',
+  'no',
+  'NaN',
+  '.inf',
+  '-',
+  '---',
+  '...',
+  '#',
+  '!',
+  '! comment',
+  '&a',
+  '*a',
+  '%',
+  '@',
+  '`',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  "'",
+  '\\',
+  '\n',
+  'line1\nline2',
+  'router bgp 1',
+  'exit',
+  'a'.repeat(300),
+  '😀',
+  '\u0000',
+  '\u202e',
+  '0x10',
+  '0o17',
+  '1_000',
+  '1e3',
+  '+1',
+  '064514',
+  '12:30',
+  '2001-01-01',
 ];
 
 /** Values that fit the field a key names, including invalid and boundary ones. */
@@ -85,14 +241,16 @@ export function valueFor(rng: Rng, key: string): unknown {
   if (k === 'asn' || k === 'hostasn') return rng.pick(ASNS);
   if (k === 'vni') return rng.pick(VNIS);
   if (k.includes('cidr') || k === 'listenrange' || k === 'ipv4' || k === 'ipv6' || k === 'basePrefix') return rng.pick(CIDRS);
-  if (k === 'gatewayips' || k === 'cidrs') return rng.chance(0.5) ? [rng.pick(CIDRS)] : [rng.pick(CIDRS), rng.pick(CIDRS), ...(rng.chance(0.3) ? [rng.pick(CIDRS)] : [])];
+  if (k === 'gatewayips' || k === 'cidrs')
+    return rng.chance(0.5) ? [rng.pick(CIDRS)] : [rng.pick(CIDRS), rng.pick(CIDRS), ...(rng.chance(0.3) ? [rng.pick(CIDRS)] : [])];
   if (k === 'address' || k === 'clusterid') return rng.pick(IPS);
   if (k === 'vrf' || k === 'name' || k === 'interfacename' || k === 'interface' || k === 'nodename') return rng.pick(NAMES);
   if (k === 'exportrts' || k === 'importrts') return Array.from({ length: rng.int(0, 3) }, () => rng.pick(RTS));
   if (k === 'type' || k === 'lifecycle' || k === 'sessionmode' || k === 'underlayaddressfamily' || k === 'loglevel') return rng.pick(ENUMS);
   if (k === 'index') return rng.pick([0, 1, 2, 253, 254, 255, 256, 65535, 4294967295, 9007199254740991, 9007199254740992, -1, 1.5]);
   if (k === 'password') return rng.pick(['s3cret', 'with space', '', 'x'.repeat(128), 'x'.repeat(129), '!bang', '#hash']);
-  if (k === 'rawconfig') return rng.pick(['! raw', 'router bgp 64514\n neighbor 1.2.3.4 remote-as 1', '', '   ', 'ip prefix-list x seq 5 permit 10.0.0.0/8\n']);
+  if (k === 'rawconfig')
+    return rng.pick(['! raw', 'router bgp 64514\n neighbor 1.2.3.4 remote-as 1', '', '   ', 'ip prefix-list x seq 5 permit 10.0.0.0/8\n']);
   return rng.chance(0.6) ? rng.pick(BOUNDARY_NUMBERS) : rng.pick(WEIRD_STRINGS);
 }
 
@@ -115,7 +273,8 @@ export function randomValue(rng: Rng, depth = 0): unknown {
       return Array.from({ length: rng.int(0, 3) }, () => randomValue(rng, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (let i = rng.int(0, 3); i > 0; i--) o[rng.pick(['asn', 'vni', 'name', 'type', 'x', 'cidrs', 'ipv4'])] = randomValue(rng, depth + 1);
+      for (let i = rng.int(0, 3); i > 0; i--)
+        o[rng.pick(['asn', 'vni', 'name', 'type', 'x', 'cidrs', 'ipv4'])] = randomValue(rng, depth + 1);
       return o;
     }
   }
@@ -153,7 +312,8 @@ export interface TScalar {
 
 export function fromJS(v: unknown): TNode {
   if (Array.isArray(v)) return { t: 'seq', items: v.map(fromJS) };
-  if (v !== null && typeof v === 'object') return { t: 'map', items: Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, fromJS(x)]) };
+  if (v !== null && typeof v === 'object')
+    return { t: 'map', items: Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, fromJS(x)]) };
   return { t: 'scalar', v };
 }
 
@@ -164,10 +324,20 @@ function cloneT(n: TNode): TNode {
 }
 
 const PLAIN_RE = /^[A-Za-z_./][A-Za-z0-9_ ./:-]*$|^[0-9][A-Za-z0-9_./:-]*$/;
-const AMBIGUOUS_RE = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]+|0o[0-7_]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|[0-9]+(:[0-5]?[0-9])+(\.[0-9_]*)?)$/;
+const AMBIGUOUS_RE =
+  /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]+|0o[0-7_]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|[0-9]+(:[0-5]?[0-9])+(\.[0-9_]*)?)$/;
 
 function fmtString(s: string): string {
-  if (s !== '' && PLAIN_RE.test(s) && !AMBIGUOUS_RE.test(s) && !s.endsWith(' ') && !s.includes(': ') && !s.includes(' #') && !s.endsWith(':')) return s;
+  if (
+    s !== '' &&
+    PLAIN_RE.test(s) &&
+    !AMBIGUOUS_RE.test(s) &&
+    !s.endsWith(' ') &&
+    !s.includes(': ') &&
+    !s.includes(' #') &&
+    !s.endsWith(':')
+  )
+    return s;
   return JSON.stringify(s);
 }
 
@@ -210,7 +380,8 @@ export function emitYaml(n: TNode): string {
       }
     } else {
       for (const item of node.items) {
-        if (item.t === 'scalar' || item.items.length === 0) line(`- ${item.t === 'scalar' ? fmtScalar(item.v) : item.t === 'map' ? '{}' : '[]'}`);
+        if (item.t === 'scalar' || item.items.length === 0)
+          line(`- ${item.t === 'scalar' ? fmtScalar(item.v) : item.t === 'map' ? '{}' : '[]'}`);
         else {
           const head = first !== undefined ? `${first}- ` : `${pad}- `;
           first = undefined;
@@ -254,7 +425,19 @@ function typo(rng: Rng, key: string): string {
     case 3:
       return key + rng.pick(['s', '_', 'X', 'Name']); // suffix
     default:
-      return rng.pick(['foo', 'spec', 'metadata', 'kind', 'apiVersion', 'underlay', 'l3vni', 'passiveMode', 'echoMode', 'ebgpMultiHop', 'hostasn']);
+      return rng.pick([
+        'foo',
+        'spec',
+        'metadata',
+        'kind',
+        'apiVersion',
+        'underlay',
+        'l3vni',
+        'passiveMode',
+        'echoMode',
+        'ebgpMultiHop',
+        'hostasn',
+      ]);
   }
 }
 
@@ -370,7 +553,42 @@ export function mutateTree(rng: Rng, root: TNode): string | undefined {
 
 // ---------------------------------------------------------------- text mutations
 
-const SYNTAX_TOKENS = [':', ': ', '-', '- ', '{', '}', '[', ']', ',', '#', '&', '*', '!', '|', '>', '?', '%', '@', '`', '"', "'", '\t', '\n', '  ', '\\', '&x ', '*x', '!!int ', '!!str ', '<<: *x\n', '---\n', '...\n', '\u00a0', '\ufeff'];
+const SYNTAX_TOKENS = [
+  ':',
+  ': ',
+  '-',
+  '- ',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '#',
+  '&',
+  '*',
+  '!',
+  '|',
+  '>',
+  '?',
+  '%',
+  '@',
+  '`',
+  '"',
+  "'",
+  '\t',
+  '\n',
+  '  ',
+  '\\',
+  '&x ',
+  '*x',
+  '!!int ',
+  '!!str ',
+  '<<: *x\n',
+  '---\n',
+  '...\n',
+  '\u00a0',
+  '\ufeff',
+];
 
 const TEXT_MUTATIONS = [
   'truncate',
@@ -455,10 +673,16 @@ export function mutateText(rng: Rng, text: string): { text: string; what: string
     case 'secondDocument':
       return { text: `${text}\n---\n${rng.pick(['l3vnis: []', 'foo: 1', '', '# nothing'])}\n`, what: 'second document' };
     case 'directive':
-      return { text: `${rng.pick(['%YAML 1.1', '%YAML 1.2', '%TAG ! tag:example.com,2000:', '%FOO bar'])}\n---\n${text}`, what: 'directive' };
+      return {
+        text: `${rng.pick(['%YAML 1.1', '%YAML 1.2', '%TAG ! tag:example.com,2000:', '%FOO bar'])}\n---\n${text}`,
+        what: 'directive',
+      };
     case 'aliasBomb': {
       let bomb = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-      for (let i = 1; i < 7; i++) bomb += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+      for (let i = 1; i < 7; i++)
+        bomb += `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]\n`;
       return { text: bomb + text, what: 'alias bomb' };
     }
     case 'undefinedAlias':
@@ -518,7 +742,15 @@ function toPlain(n: TNode): unknown {
 
 // ---------------------------------------------------------------- generated configurations
 
-const POOL_V4 = ['192.169.10.0/24', '192.169.11.0/24', '192.169.12.0/24', '192.169.10.0/25', '192.169.0.0/16', '192.169.10.128/25', '10.0.0.0/24'];
+const POOL_V4 = [
+  '192.169.10.0/24',
+  '192.169.11.0/24',
+  '192.169.12.0/24',
+  '192.169.10.0/25',
+  '192.169.0.0/16',
+  '192.169.10.128/25',
+  '10.0.0.0/24',
+];
 const POOL_V6 = ['fd00:169:10::/64', 'fd00:169:11::/64', 'fd00:169::/48', '2001:db8:1::/64'];
 const GW_V4 = ['192.170.1.1/24', '192.170.2.1/24', '192.170.1.129/25', '192.169.10.1/24', '192.170.0.1/16'];
 const GW_V6 = ['fd00:170:1::1/64', 'fd00:170:2::1/64', 'fd00:169:10::1/64'];
@@ -539,14 +771,18 @@ function genHostSession(rng: Rng, asn: number): Record<string, unknown> {
   if (fam !== 0) localCIDR.ipv6 = rng.pick(POOL_V6);
   return clean({
     asn: rng.chance(0.9) ? asn : rng.pick(ASNS),
-    ...(rng.chance(0.8) ? { hostASN: rng.pick([64515, 64515, 64514, 65001, 4200000000]) } : { hostType: rng.pick(['External', 'Internal']) }),
+    ...(rng.chance(0.8)
+      ? { hostASN: rng.pick([64515, 64515, 64514, 65001, 4200000000]) }
+      : { hostType: rng.pick(['External', 'Internal']) }),
     localCIDR,
   });
 }
 
 function genNeighbor(rng: Rng, i: number): Record<string, unknown> {
   const form = rng.int(0, 9);
-  const n: Record<string, unknown> = rng.chance(0.8) ? { asn: rng.pick([64512, 64512, 64514, 65000, 4200000000]) } : { type: rng.pick(['External', 'Internal']) };
+  const n: Record<string, unknown> = rng.chance(0.8)
+    ? { asn: rng.pick([64512, 64512, 64514, 65000, 4200000000]) }
+    : { type: rng.pick(['External', 'Internal']) };
   if (form < 6) n.address = rng.pick(['192.168.11.2', '192.168.12.2', '2001:db8:11::2', '192.168.11.2', `192.168.${11 + i}.2`, 'FD00::2']);
   else if (form < 8) n.interface = rng.pick(['toswitch', 'toswitch2', 'eth1']);
   else n.listenRange = rng.pick(['192.168.20.0/24', '192.168.20.0/25', '192.168.20.5/24', 'fd00:20::/64']);
@@ -558,7 +794,8 @@ function genNeighbor(rng: Rng, i: number): Record<string, unknown> {
     n.keepaliveTimeSeconds = rng.pick([0, 1, 3, 30, Math.floor(hold / 3)]);
   }
   if (rng.chance(0.15)) n.connectTimeSeconds = rng.pick([1, 5, 120, 65535]);
-  if (rng.chance(0.2)) n.properties = [clean({ type: 'ebgpMultiHop', ebgpMultiHop: maybe(rng, 0.6, () => ({ ttl: rng.pick([1, 2, 255]) })) })];
+  if (rng.chance(0.2))
+    n.properties = [clean({ type: 'ebgpMultiHop', ebgpMultiHop: maybe(rng, 0.6, () => ({ ttl: rng.pick([1, 2, 255]) })) })];
   if (rng.chance(0.35)) {
     n.bfd = rng.chance(0.3)
       ? {}
@@ -572,7 +809,9 @@ function genNeighbor(rng: Rng, i: number): Record<string, unknown> {
   }
   if (rng.chance(0.3)) {
     const fams = rng.shuffle(['ipv4unicast', 'ipv6unicast', 'evpn']).slice(0, rng.int(1, 3));
-    n.addressFamilies = fams.map((t) => (t === 'evpn' && rng.chance(0.2) ? { type: t, properties: ['routeReflectorClient'] } : { type: t }));
+    n.addressFamilies = fams.map((t) =>
+      t === 'evpn' && rng.chance(0.2) ? { type: t, properties: ['routeReflectorClient'] } : { type: t },
+    );
   }
   return n;
 }
@@ -589,15 +828,30 @@ export function generateConfig(rng: Rng): { files: GeneratedFile[]; steps: strin
   const asn = rng.pick([64514, 64514, 65000, 4200000000]);
   const underlays: unknown[] = [];
   for (let u = rng.pick([0, 1, 1, 1, 1, 1, 1, 2]); u > 0; u--) {
-    const cidrs = rng.pick([['100.65.0.0/24'], ['100.65.0.0/24'], ['100.65.0.0/24', 'fd00:100:65::/64'], ['fd00:100:65::/64'], ['100.65.0.0/24', '100.66.0.0/24'], ['100.65.0.0/30']]);
+    const cidrs = rng.pick([
+      ['100.65.0.0/24'],
+      ['100.65.0.0/24'],
+      ['100.65.0.0/24', 'fd00:100:65::/64'],
+      ['fd00:100:65::/64'],
+      ['100.65.0.0/24', '100.66.0.0/24'],
+      ['100.65.0.0/30'],
+    ]);
     underlays.push(
       clean({
         asn,
         routerIDCIDR: maybe(rng, 0.4, () => rng.pick(['10.0.0.0/24', '10.1.0.0/16', '10.0.0.0/31', 'fd00::/64'])),
         neighbors: Array.from({ length: rng.int(1, 3) }, (_, i) => genNeighbor(rng, i)),
-        interfaces: Array.from({ length: rng.int(1, 2) }, (_, i) => ({ type: 'NetworkDevice', networkDevice: { interfaceName: rng.pick(['toswitch', 'toswitch2', `eth${i + 1}`]) } })),
+        interfaces: Array.from({ length: rng.int(1, 2) }, (_, i) => ({
+          type: 'NetworkDevice',
+          networkDevice: { interfaceName: rng.pick(['toswitch', 'toswitch2', `eth${i + 1}`]) },
+        })),
         tunnelEndpoint: maybe(rng, 0.85, () => ({ cidrs })),
-        gracefulRestart: maybe(rng, 0.25, () => clean({ restartTimeSeconds: maybe(rng, 0.5, () => rng.pick([1, 60, 120, 4095])), stalePathTimeSeconds: maybe(rng, 0.5, () => rng.pick([1, 360, 4095])) })),
+        gracefulRestart: maybe(rng, 0.25, () =>
+          clean({
+            restartTimeSeconds: maybe(rng, 0.5, () => rng.pick([1, 60, 120, 4095])),
+            stalePathTimeSeconds: maybe(rng, 0.5, () => rng.pick([1, 360, 4095])),
+          }),
+        ),
         routeReflector: maybe(rng, 0.1, () => clean({ clusterID: maybe(rng, 0.7, () => rng.pick(['192.0.2.1', '10.0.0.5', '1.1.1.1'])) })),
       }),
     );
@@ -627,17 +881,30 @@ export function generateConfig(rng: Rng): { files: GeneratedFile[]; steps: strin
       vni: rng.pick([110, 120, 300, 100, 110 + i]),
       vxlanPort: maybe(rng, 0.1, () => 4790),
       underlayAddressFamily: maybe(rng, 0.15, () => rng.pick(['IPv4', 'IPv6'])),
-      routingDomain: routed ? { type: 'L3VNI', l3vni: { name: rng.chance(0.8) && l3names.length > 0 ? rng.pick(l3names) : 'missing' } } : undefined,
+      routingDomain: routed
+        ? { type: 'L3VNI', l3vni: { name: rng.chance(0.8) && l3names.length > 0 ? rng.pick(l3names) : 'missing' } }
+        : undefined,
       gatewayIPs: routed && gws.length > 0 ? gws : undefined,
       hostMaster: maybe(rng, 0.6, () =>
         rng.chance(0.6)
           ? { type: 'LinuxBridge', linuxBridge: { lifecycle: 'Managed' } }
-          : { type: 'LinuxBridge', linuxBridge: { lifecycle: 'External', name: rng.chance(0.1) ? rng.pick(['host-e-110', 'br-hs-110', 'pt-host']) : rng.pick(['br-ext', 'br0', 'vm-bridge']) } },
+          : {
+              type: 'LinuxBridge',
+              linuxBridge: {
+                lifecycle: 'External',
+                name: rng.chance(0.1) ? rng.pick(['host-e-110', 'br-hs-110', 'pt-host']) : rng.pick(['br-ext', 'br0', 'vm-bridge']),
+              },
+            },
       ),
     });
   });
   const bgppassthrough = maybe(rng, 0.25, () => ({ hostSession: genHostSession(rng, asn) }));
-  const rawfrrconfigs = maybe(rng, 0.15, () => [clean({ priority: maybe(rng, 0.5, () => rng.int(0, 10)), rawConfig: rng.pick(['ip prefix-list p seq 5 permit 10.0.0.0/8', 'router bgp 64514\n neighbor 1.2.3.4 remote-as 1\n']) })]);
+  const rawfrrconfigs = maybe(rng, 0.15, () => [
+    clean({
+      priority: maybe(rng, 0.5, () => rng.int(0, 10)),
+      rawConfig: rng.pick(['ip prefix-list p seq 5 permit 10.0.0.0/8', 'router bgp 64514\n neighbor 1.2.3.4 remote-as 1\n']),
+    }),
+  ]);
 
   // Split the sections across 1..3 files (the underlay first, like the multi-file example).
   const nFiles = rng.int(1, 3);
@@ -661,6 +928,8 @@ export function generateConfig(rng: Rng): { files: GeneratedFile[]; steps: strin
   }));
   return {
     files: out,
-    steps: [`generated: ${underlays.length} underlay(s), ${l3vnis.length} l3vni(s), ${l2vnis.length} l2vni(s)${bgppassthrough ? ', passthrough' : ''}${rawfrrconfigs ? ', raw' : ''} in ${nFiles} file(s)`],
+    steps: [
+      `generated: ${underlays.length} underlay(s), ${l3vnis.length} l3vni(s), ${l2vnis.length} l2vni(s)${bgppassthrough ? ', passthrough' : ''}${rawfrrconfigs ? ', raw' : ''} in ${nFiles} file(s)`,
+    ],
   };
 }

@@ -21,7 +21,15 @@ function plan(vnis: number[]): RouterPlan {
     logLevel: 'info',
     underlay: { asn: 64514, routerId: '10.0.0.2', nics: ['eth1'], neighbors: [], vtepIPv4: '100.65.0.1', listenLimit: 65535 },
     l3vnis: [],
-    l2vnis: vnis.map((vni) => ({ name: `l2-${vni}`, vni, vxlanPort: 4789, vtep: '100.65.0.1', gatewayIPs: [`192.170.${vni % 250}.1/24`], gatewayMac: '00:f3:00:00:00:6f', hostBridge: { name: `br-hs-${vni}`, managed: true } })),
+    l2vnis: vnis.map((vni) => ({
+      name: `l2-${vni}`,
+      vni,
+      vxlanPort: 4789,
+      vtep: '100.65.0.1',
+      gatewayIPs: [`192.170.${vni % 250}.1/24`],
+      gatewayMac: '00:f3:00:00:00:6f',
+      hostBridge: { name: `br-hs-${vni}`, managed: true },
+    })),
     rawSnippets: [],
   };
 }
@@ -34,7 +42,8 @@ interface IpLink {
   address?: string;
   linkinfo?: { info_kind?: string; info_data?: { id?: number; learning?: boolean }; info_slave_data?: { neigh_suppress?: boolean } };
 }
-const links = (ns: string): IpLink[] => JSON.parse(execFileSync('ip', ['-n', ns, '-d', '-j', 'link', 'show'], { encoding: 'utf8' })) as IpLink[];
+const links = (ns: string): IpLink[] =>
+  JSON.parse(execFileSync('ip', ['-n', ns, '-d', '-j', 'link', 'show'], { encoding: 'utf8' })) as IpLink[];
 
 describe.skipIf(!root)('dataplane on the host kernel', () => {
   let dp: NetlinkDataplane;
@@ -96,7 +105,11 @@ describe.skipIf(!root)('dataplane on the host kernel', () => {
     expect(r2.errors).toEqual([]);
     expect(links(HOST).map((l) => l.ifname)).toContain('eth1');
     expect(execFileSync('ip', ['-n', HOST, '-br', 'addr'], { encoding: 'utf8' })).toMatch(/eth1(@\S+)? .*192\.168\.11\.3\/24/);
-    expect(links(ROUTER).map((l) => l.ifname).sort()).toEqual(['lo']);
+    expect(
+      links(ROUTER)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['lo']);
   });
 
   it('builds a VXLAN over an IPv6 VTEP', async () => {
@@ -105,7 +118,9 @@ describe.skipIf(!root)('dataplane on the host kernel', () => {
     p6.l2vnis[0]!.vtep = '2001:db8:65::1';
     const r = await reconcileKernel(dp, planKernel(p6));
     expect(r.errors).toEqual([]);
-    const vx = JSON.parse(execFileSync('ip', ['-n', ROUTER, '-d', '-j', 'link', 'show', 'vni130'], { encoding: 'utf8' })) as Array<{ linkinfo: { info_data: { local6?: string; id: number } } }>;
+    const vx = JSON.parse(execFileSync('ip', ['-n', ROUTER, '-d', '-j', 'link', 'show', 'vni130'], { encoding: 'utf8' })) as Array<{
+      linkinfo: { info_data: { local6?: string; id: number } };
+    }>;
     expect(vx[0]?.linkinfo.info_data.local6).toBe('2001:db8:65::1');
     expect(execFileSync('ip', ['-n', ROUTER, '-br', '-6', 'addr', 'show', 'lo'], { encoding: 'utf8' })).toContain('2001:db8:65::1/128');
     expect((await reconcileKernel(dp, planKernel(p6))).writes).toBe(0);

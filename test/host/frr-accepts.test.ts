@@ -50,35 +50,48 @@ describe.skipIf(unavailable !== undefined)('FRR 8.4 accepts every golden frr.con
   });
 
   for (const golden of goldens) {
-    it(golden, async () => {
-      const file = join(GOLDEN_DIR, golden);
-      // An attempt is one --reload and, when it exits 0, one --test. FRR 8.4 can fail
-      // part-way through a reload that adds a VRF, with exit status 1 or even 0 (and a
-      // running configuration that is then off); the next reload repairs it. This is
-      // what perouterd's reloader does too (src/frr/reloader.ts).
-      const attempts: Array<{ reload: ReloadOutcome; test?: TestOutcome }> = [];
-      for (let i = 0; i < RELOAD_ATTEMPTS; i++) {
-        const reload = await frr.reload(file);
-        const a: { reload: ReloadOutcome; test?: TestOutcome } = { reload };
-        attempts.push(a);
-        if (reload.code !== 0) continue;
-        a.test = await frr.diff(file);
-        if (a.test.code === 0 && a.test.diff.toAdd.length === 0 && a.test.diff.toDelete.length === 0) break;
-      }
-      const last = attempts[attempts.length - 1]!;
-      summary.push(
-        `${golden}: ${attempts
-          .map((a) => `reload ${a.reload.ms} ms${a.reload.code ? ` (exit ${a.reload.code})` : ''}${a.test ? ` + test ${a.test.ms} ms${a.test.diff.toAdd.length + a.test.diff.toDelete.length ? ` (${a.test.diff.toAdd.length} to add, ${a.test.diff.toDelete.length} to delete)` : ''}` : ''}`)
-          .join('; ')}`,
-      );
+    it(
+      golden,
+      async () => {
+        const file = join(GOLDEN_DIR, golden);
+        // An attempt is one --reload and, when it exits 0, one --test. FRR 8.4 can fail
+        // part-way through a reload that adds a VRF, with exit status 1 or even 0 (and a
+        // running configuration that is then off); the next reload repairs it. This is
+        // what perouterd's reloader does too (src/frr/reloader.ts).
+        const attempts: Array<{ reload: ReloadOutcome; test?: TestOutcome }> = [];
+        for (let i = 0; i < RELOAD_ATTEMPTS; i++) {
+          const reload = await frr.reload(file);
+          const a: { reload: ReloadOutcome; test?: TestOutcome } = { reload };
+          attempts.push(a);
+          if (reload.code !== 0) continue;
+          a.test = await frr.diff(file);
+          if (a.test.code === 0 && a.test.diff.toAdd.length === 0 && a.test.diff.toDelete.length === 0) break;
+        }
+        const last = attempts[attempts.length - 1]!;
+        summary.push(
+          `${golden}: ${attempts
+            .map(
+              (a) =>
+                `reload ${a.reload.ms} ms${a.reload.code ? ` (exit ${a.reload.code})` : ''}${a.test ? ` + test ${a.test.ms} ms${a.test.diff.toAdd.length + a.test.diff.toDelete.length ? ` (${a.test.diff.toAdd.length} to add, ${a.test.diff.toDelete.length} to delete)` : ''}` : ''}`,
+            )
+            .join('; ')}`,
+        );
 
-      const dead = frr.deadDaemons();
-      expect(dead, `FRR daemons died while loading ${golden}:\n${frr.logTail()}`).toEqual([]);
-      expect(last.reload.code, `frr-reload.py --reload ${golden} failed ${attempts.length} times; last output:\n${last.reload.output.slice(-4000)}`).toBe(0);
-      const t = last.test!;
-      expect(t.code, `frr-reload.py --test ${golden}:\n${t.output.slice(-4000)}`).toBe(0);
-      const running = t.diff.toAdd.length + t.diff.toDelete.length > 0 ? await frr.runningConfig() : '';
-      expect(t.diff, `after ${attempts.length} reloads of ${golden}, FRR's running configuration still differs from it:\n${running}`).toEqual({ toDelete: [], toAdd: [] });
-    }, 120_000);
+        const dead = frr.deadDaemons();
+        expect(dead, `FRR daemons died while loading ${golden}:\n${frr.logTail()}`).toEqual([]);
+        expect(
+          last.reload.code,
+          `frr-reload.py --reload ${golden} failed ${attempts.length} times; last output:\n${last.reload.output.slice(-4000)}`,
+        ).toBe(0);
+        const t = last.test!;
+        expect(t.code, `frr-reload.py --test ${golden}:\n${t.output.slice(-4000)}`).toBe(0);
+        const running = t.diff.toAdd.length + t.diff.toDelete.length > 0 ? await frr.runningConfig() : '';
+        expect(
+          t.diff,
+          `after ${attempts.length} reloads of ${golden}, FRR's running configuration still differs from it:\n${running}`,
+        ).toEqual({ toDelete: [], toAdd: [] });
+      },
+      120_000,
+    );
   }
 });

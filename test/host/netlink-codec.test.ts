@@ -256,9 +256,7 @@ describe('netlink codec: links', () => {
   });
 
   it('encodes the veth peer as ifinfomsg + attributes', () => {
-    const info = linkInfo(
-      encodeNewLink({ name: 'a', mtu: 9000, spec: { kind: 'veth', peerName: 'b', peerNetnsFd: 12 } }),
-    );
+    const info = linkInfo(encodeNewLink({ name: 'a', mtu: 9000, spec: { kind: 'veth', peerName: 'b', peerNetnsFd: 12 } }));
     const peer = parseAttrs(info.get(K.IFLA_INFO_DATA)!).get(K.VETH_INFO_PEER)!;
     expect(peer.subarray(0, K.IFINFOMSG_LEN).equals(encodeIfInfoMsg({}))).toBe(true);
     const pa = parseAttrs(peer, K.IFINFOMSG_LEN);

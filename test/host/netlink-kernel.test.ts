@@ -68,16 +68,16 @@ describe.skipIf(!isRoot)('rtnetlink against the host kernel', () => {
     expect(readlinkSync('/proc/thread-self/ns/net')).toBe(self);
     deleteNamedNetns(extra);
     expect(runInNetnsSync(NS, () => readlinkSync('/proc/thread-self/ns/net'))).not.toBe(self);
-    expect(() => runInNetnsSync(NS, () => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      runInNetnsSync(NS, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(readlinkSync('/proc/thread-self/ns/net')).toBe(self);
     createNamedNetns(NS); // no-op
     const listed = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     expect(listed).toContain(NS);
-    expect(execFileSync('ip', ['netns', 'exec', NS, 'cat', '/proc/net/dev'], { encoding: 'utf8' })).not.toMatch(
-      /eth|ens|enp/,
-    );
+    expect(execFileSync('ip', ['netns', 'exec', NS, 'cat', '/proc/net/dev'], { encoding: 'utf8' })).not.toMatch(/eth|ens|enp/);
     expect(rt.netnsPath).toBe(`${netnsDir()}/${NS}`);
     expect(() => openRtNetlink({ netnsPath: '/nonexistent/netns' })).toThrow(/ENOENT/);
   });

@@ -21,7 +21,13 @@ function cr(kind: string, name: string, spec: unknown, extra: { namespace?: stri
   return {
     apiVersion,
     kind,
-    metadata: { name, namespace: extra.namespace ?? 'default', uid: `uid-${name}`, generation: 2, ...(extra.labels ? { labels: extra.labels } : {}) },
+    metadata: {
+      name,
+      namespace: extra.namespace ?? 'default',
+      uid: `uid-${name}`,
+      generation: 2,
+      ...(extra.labels ? { labels: extra.labels } : {}),
+    },
     spec,
   };
 }
@@ -76,7 +82,12 @@ describe('convertApiObjects', () => {
           cr('L3VNI', 'zeta', { vrf: 'zeta', vni: 3 }),
           cr('L3VNI', 'alpha', { vrf: 'alpha', vni: 1, nodeSelector: { matchLabels: { rack: 'r1' } } }),
           cr('L3VNI', 'other-rack', { vrf: 'o', vni: 2, nodeSelector: { matchLabels: { rack: 'r2' } } }),
-          cr('L3VNI', 'static-node-a-red', { vrf: 'red', vni: 4 }, { namespace: 'openperouter-system', labels: { 'openperouter.github.io/source': 'static' } }),
+          cr(
+            'L3VNI',
+            'static-node-a-red',
+            { vrf: 'red', vni: 4 },
+            { namespace: 'openperouter-system', labels: { 'openperouter.github.io/source': 'static' } },
+          ),
           cr('L3VNI', 'beta', { vrf: 'beta', vni: 5 }, { namespace: 'aaa' }),
         ],
         RawFRRConfig: [
@@ -107,11 +118,18 @@ describe('convertApiObjects', () => {
     const dir = join(tmp, 'static');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'openpe_x.yaml');
-    writeFileSync(file, 'l3vnis:\n  - name: red\n    vrf: red\n    vni: 100\n    hostSession: {asn: 64514, hostASN: 64515, localCIDR: {ipv4: 192.169.10.0/24}}\n');
+    writeFileSync(
+      file,
+      'l3vnis:\n  - name: red\n    vrf: red\n    vni: 100\n    hostSession: {asn: 64514, hostASN: 64515, localCIDR: {ipv4: 192.169.10.0/24}}\n',
+    );
     const node: NodeSettings = { nodeName: 'node-a', nodeIndex: 0, logLevel: 'info' };
     const st = loadStaticFile(file, node);
     const api = convertApiObjects(
-      { L3VNI: [cr('L3VNI', 'red', { vrf: 'red', vni: 100, hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } })] },
+      {
+        L3VNI: [
+          cr('L3VNI', 'red', { vrf: 'red', vni: 100, hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } }),
+        ],
+      },
       labels,
       { namespace: 'openperouter-system' },
     );
@@ -202,7 +220,10 @@ describe('mirrors', () => {
     const { objects } = desiredMirrors(st, 'node-a', 'openperouter-system');
     const red = objects.find((o) => o.metadata.name === 'static-node-a-red');
     if (!red) throw new Error('no red');
-    const sameButNoDefaults = { metadata: { name: red.metadata.name, labels: red.metadata.labels }, spec: { ...(red.spec as object), vxlanPort: undefined } };
+    const sameButNoDefaults = {
+      metadata: { name: red.metadata.name, labels: red.metadata.labels },
+      spec: { ...(red.spec as object), vxlanPort: undefined },
+    };
     expect(mirrorMatches(sameButNoDefaults, red)).toBe(true);
     const edited = { metadata: { name: red.metadata.name, labels: red.metadata.labels }, spec: { ...(red.spec as object), vni: 999 } };
     const relabelled = { metadata: { name: red.metadata.name, labels: { ...red.metadata.labels, extra: 'x' } }, spec: red.spec };
@@ -234,21 +255,56 @@ describe('status content', () => {
       observedGeneration: 3,
       failedResources: [],
       conditions: [
-        { type: 'Ready', status: 'True', reason: 'ConfigurationSuccessful', message: 'All configuration applied successfully', lastTransitionTime: '2026-01-01T00:00:00Z' },
-        { type: 'Degraded', status: 'False', reason: 'ConfigurationSuccessful', message: 'All configuration applied successfully', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'ConfigurationSuccessful',
+          message: 'All configuration applied successfully',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+        {
+          type: 'Degraded',
+          status: 'False',
+          reason: 'ConfigurationSuccessful',
+          message: 'All configuration applied successfully',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
       ],
     });
     const some = buildStatus(
-      { ok: true, message: '', failed: [{ kind: 'L3VNI', name: 'b', reason: 'ValidationFailed', message: 'x'.repeat(600) }, { kind: 'L2VNI', name: 'a', reason: 'DependencyFailed', message: '' }] },
+      {
+        ok: true,
+        message: '',
+        failed: [
+          { kind: 'L3VNI', name: 'b', reason: 'ValidationFailed', message: 'x'.repeat(600) },
+          { kind: 'L2VNI', name: 'a', reason: 'DependencyFailed', message: '' },
+        ],
+      },
       ok,
       t1,
     );
-    expect(some.conditions[0]).toMatchObject({ status: 'False', reason: 'ConfigurationFailed', message: '2 resources failed (L2VNI/a, L3VNI/b)', lastTransitionTime: '2026-01-01T00:05:00Z' });
-    expect(some.conditions[1]).toMatchObject({ status: 'True', reason: 'ConfigurationFailed', message: 'Some resources failed to configure' });
+    expect(some.conditions[0]).toMatchObject({
+      status: 'False',
+      reason: 'ConfigurationFailed',
+      message: '2 resources failed (L2VNI/a, L3VNI/b)',
+      lastTransitionTime: '2026-01-01T00:05:00Z',
+    });
+    expect(some.conditions[1]).toMatchObject({
+      status: 'True',
+      reason: 'ConfigurationFailed',
+      message: 'Some resources failed to configure',
+    });
     expect(some.failedResources[0]?.message).toHaveLength(500);
     expect(some.failedResources[1]).toEqual({ kind: 'L2VNI', name: 'a', reason: 'DependencyFailed' });
-    const under = buildStatus({ ok: false, message: 'underlay failed', failed: [{ kind: 'Underlay', name: 'u', reason: 'ValidationFailed', message: 'bad' }] }, some, t1);
-    expect(under.conditions.map((c) => `${c.type}=${c.status} ${c.reason}`)).toEqual(['Ready=False UnderlayFailed', 'Degraded=True UnderlayFailed']);
+    const under = buildStatus(
+      { ok: false, message: 'underlay failed', failed: [{ kind: 'Underlay', name: 'u', reason: 'ValidationFailed', message: 'bad' }] },
+      some,
+      t1,
+    );
+    expect(under.conditions.map((c) => `${c.type}=${c.status} ${c.reason}`)).toEqual([
+      'Ready=False UnderlayFailed',
+      'Degraded=True UnderlayFailed',
+    ]);
     expect(under.conditions[0]?.message).toBe('Underlay failed validation, existing FRR configuration left as-is');
     const other = buildStatus({ ok: false, message: 'overlapping host-session cidrs', failed: [] }, undefined, t1);
     expect(other.conditions[0]).toMatchObject({ reason: 'ConfigurationFailed', message: 'overlapping host-session cidrs' });
@@ -302,7 +358,9 @@ describe('kubeconfig', () => {
     if (one.state !== 'ok') throw new Error(JSON.stringify(one));
     expect(one.server).toBe('https://10.96.0.1:443');
     expect(one.kc.getCurrentUser()?.token).toBe('token-one');
-    expect(one.kc.getCurrentCluster()?.caData).toBe(Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'));
+    expect(one.kc.getCurrentCluster()?.caData).toBe(
+      Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'),
+    );
     expect(loadKubeconfig(file)).toMatchObject({ fingerprint: one.fingerprint });
     writeFileSync(join(dir, 'token'), 'token-two\n');
     const two = loadKubeconfig(file);
@@ -321,7 +379,15 @@ describe('snapshot file', () => {
     const dir = join(tmp, 'state');
     expect(readSnapshot(dir)).toMatchObject({ missing: true });
     const config = emptyRouterConfig();
-    await writeSnapshot(dir, { nodeName: 'n', namespace: 'ns', savedAt: 'now', generation: 4, nodeLabels: { a: 'b' }, resourceVersions: {}, config });
+    await writeSnapshot(dir, {
+      nodeName: 'n',
+      namespace: 'ns',
+      savedAt: 'now',
+      generation: 4,
+      nodeLabels: { a: 'b' },
+      resourceVersions: {},
+      config,
+    });
     const r = readSnapshot(dir);
     expect('snapshot' in r && r.snapshot).toMatchObject({ version: 1, nodeName: 'n', generation: 4, config });
     writeFileSync(join(dir, 'api-snapshot.json'), '{"version":1}');

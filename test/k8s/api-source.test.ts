@@ -18,7 +18,7 @@ const version = 'v1alpha1';
 const apiVersion = `${group}/${version}`;
 const NS = 'openperouter-system';
 const NODE = 'node-a';
-type Obj = Record<string, any>;
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON objects of any shape
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
@@ -34,7 +34,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function names(c: RouterConfig | undefined): string[] {
   if (!c) return [];
-  return [...c.underlays, ...c.l3vnis, ...c.l2vnis, ...c.l3passthroughs, ...c.rawFrrConfigs].map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort();
+  return [...c.underlays, ...c.l3vnis, ...c.l2vnis, ...c.l3passthroughs, ...c.rawFrrConfigs]
+    .map((r) => `${r.kind}/${r.namespace}/${r.name}`)
+    .sort();
 }
 
 const underlaySpec = {
@@ -54,7 +56,12 @@ describe('ApiSource against the API server stand-in', () => {
   let src: ApiSource;
   let changes = 0;
   const log = pino({ level: process.env.K8S_TEST_LOG ?? 'silent' });
-  const where = (plural: string, namespace = 'default'): { group: string; version: string; namespace: string; plural: string } => ({ group, version, namespace, plural });
+  const where = (plural: string, namespace = 'default'): { group: string; version: string; namespace: string; plural: string } => ({
+    group,
+    version,
+    namespace,
+    plural,
+  });
   const l3vni = (name: string, spec: Obj, namespace = 'default'): Promise<unknown> =>
     co.createNamespacedCustomObject({ ...where('l3vnis', namespace), body: { apiVersion, kind: 'L3VNI', metadata: { name }, spec } });
   const options = (over: Partial<ApiSourceOptions> = {}): ApiSourceOptions => ({
@@ -70,7 +77,8 @@ describe('ApiSource against the API server stand-in', () => {
     requestTimeoutMs: 3000,
     ...over,
   });
-  const peek = (plural: string, name: string, namespace = NS): Obj | undefined => api.peek(apiVersion, plural, namespace, name) as Obj | undefined;
+  const peek = (plural: string, name: string, namespace = NS): Obj | undefined =>
+    api.peek(apiVersion, plural, namespace, name) as Obj | undefined;
   const mainRequests = (): typeof api.requests => api.requests.filter((r) => r.user === 'perouterd');
 
   beforeAll(async () => {
@@ -97,15 +105,29 @@ describe('ApiSource against the API server stand-in', () => {
   });
 
   it('waits for the kubeconfig, then connects and serves the API configuration filtered for this node', async () => {
-    await co.createNamespacedCustomObject({ ...where('underlays'), body: { apiVersion, kind: 'Underlay', metadata: { name: 'fabric' }, spec: underlaySpec } });
+    await co.createNamespacedCustomObject({
+      ...where('underlays'),
+      body: { apiVersion, kind: 'Underlay', metadata: { name: 'fabric' }, spec: underlaySpec },
+    });
     await l3vni('red', { vrf: 'red', vni: 100, nodeSelector: { matchLabels: { rack: 'r1' } } });
     await l3vni('blue', { vrf: 'blue', vni: 200, nodeSelector: { matchExpressions: [{ key: 'rack', operator: 'In', values: ['r2'] }] } });
-    await co.createNamespacedCustomObject({ ...where('rawfrrconfigs', NS), body: { apiVersion, kind: 'RawFRRConfig', metadata: { name: 'mine' }, spec: { rawConfig: '! a' } } });
-    await co.createNamespacedCustomObject({ ...where('rawfrrconfigs'), body: { apiVersion, kind: 'RawFRRConfig', metadata: { name: 'elsewhere' }, spec: { rawConfig: '! b' } } });
+    await co.createNamespacedCustomObject({
+      ...where('rawfrrconfigs', NS),
+      body: { apiVersion, kind: 'RawFRRConfig', metadata: { name: 'mine' }, spec: { rawConfig: '! a' } },
+    });
+    await co.createNamespacedCustomObject({
+      ...where('rawfrrconfigs'),
+      body: { apiVersion, kind: 'RawFRRConfig', metadata: { name: 'elsewhere' }, spec: { rawConfig: '! b' } },
+    });
     // A mirrored object of another node: never read back as API configuration.
     await co.createNamespacedCustomObject({
       ...where('l3vnis', NS),
-      body: { apiVersion, kind: 'L3VNI', metadata: { name: 'static-node-b-x', labels: { 'openperouter.github.io/source': 'static' } }, spec: { vrf: 'x', vni: 900 } },
+      body: {
+        apiVersion,
+        kind: 'L3VNI',
+        metadata: { name: 'static-node-b-x', labels: { 'openperouter.github.io/source': 'static' } },
+        spec: { vrf: 'x', vni: 900 },
+      },
     });
 
     src = new ApiSource(options());
@@ -171,14 +193,19 @@ describe('ApiSource against the API server stand-in', () => {
   it('filters by nodeSelector as the Node labels change', async () => {
     const before = changes;
     await core.patchNode({ name: NODE, body: { metadata: { labels: { rack: 'r2' } } } }, strategic);
-    await waitFor(() => names(src.snapshot()).includes('L3VNI/default/blue') && !names(src.snapshot()).includes('L3VNI/default/red'), 'red → blue');
+    await waitFor(
+      () => names(src.snapshot()).includes('L3VNI/default/blue') && !names(src.snapshot()).includes('L3VNI/default/red'),
+      'red → blue',
+    );
     expect(src.nodeLabels()).toMatchObject({ rack: 'r2' });
     await waitFor(() => changes > before, 'onChange after relabel');
     await l3vni('no-gpu', { vrf: 'nogpu', vni: 500, nodeSelector: { matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] } });
     await waitFor(() => names(src.snapshot()).includes('L3VNI/default/no-gpu'), 'DoesNotExist matches');
     await core.patchNode({ name: NODE, body: { metadata: { labels: { rack: 'r1', gpu: 'yes' } } } }, strategic);
     await waitFor(
-      () => names(src.snapshot()).includes('L3VNI/default/red') && !names(src.snapshot()).some((n) => n.endsWith('/blue') || n.endsWith('/no-gpu')),
+      () =>
+        names(src.snapshot()).includes('L3VNI/default/red') &&
+        !names(src.snapshot()).some((n) => n.endsWith('/blue') || n.endsWith('/no-gpu')),
       'back to r1 with a gpu',
     );
     await co.deleteNamespacedCustomObject({ ...where('l3vnis'), name: 'no-gpu' });
@@ -194,7 +221,10 @@ describe('ApiSource against the API server stand-in', () => {
     expect(served).toContain('L3VNI/default/red'); // the last snapshot is still served
     api.clearRequests();
     api.heal();
-    await waitFor(() => src.connected && names(src.snapshot()).includes('L3VNI/default/purple') && !names(src.snapshot()).includes('L3VNI/default/red'), 'relisted');
+    await waitFor(
+      () => src.connected && names(src.snapshot()).includes('L3VNI/default/purple') && !names(src.snapshot()).includes('L3VNI/default/red'),
+      'relisted',
+    );
     expect(mainRequests().some((r) => r.watch && r.watchError === 410)).toBe(true);
 
     // Watches that end while behind the compaction point (other kinds saw no event) relist too.
@@ -221,7 +251,12 @@ describe('ApiSource against the API server stand-in', () => {
     // The cluster changes meanwhile.
     const l3 = api.engine.find(group, version, 'l3vnis');
     if (!l3) throw new Error('no l3vnis resource');
-    api.engine.create(l3, 'default', { apiVersion, kind: 'L3VNI', metadata: { name: 'offline' }, spec: { vrf: 'offline', vni: 800 } }, { dryRun: false, fieldValidation: 'Strict' });
+    api.engine.create(
+      l3,
+      'default',
+      { apiVersion, kind: 'L3VNI', metadata: { name: 'offline' }, spec: { vrf: 'offline', vni: 800 } },
+      { dryRun: false, fieldValidation: 'Strict' },
+    );
     await sleep(500);
     expect(names(src.snapshot())).toEqual(before);
     await api.start();
@@ -229,7 +264,10 @@ describe('ApiSource against the API server stand-in', () => {
   });
 
   it('persists the snapshot; a new instance with the API down serves it only when asked', async () => {
-    await waitFor(() => src.loadPersistedSnapshot() !== undefined && names(src.loadPersistedSnapshot()).includes('L3VNI/default/offline'), 'persisted');
+    await waitFor(
+      () => src.loadPersistedSnapshot() !== undefined && names(src.loadPersistedSnapshot()).includes('L3VNI/default/offline'),
+      'persisted',
+    );
     const current = src.snapshot();
     await api.stop();
     const second = new ApiSource(options());
@@ -273,13 +311,22 @@ describe('ApiSource against the API server stand-in', () => {
     const labels = { 'openperouter.github.io/source': 'static', 'openperouter.github.io/static-node': NODE };
 
     await src.mirrorStatic(write(110, true), 5);
-    await waitFor(() => peek('l3vnis', 'static-node-a-red') !== undefined && peek('l2vnis', 'static-node-a-pods') !== undefined && peek('underlays', 'static-node-a-underlay-0') !== undefined, 'mirrors created');
+    await waitFor(
+      () =>
+        peek('l3vnis', 'static-node-a-red') !== undefined &&
+        peek('l2vnis', 'static-node-a-pods') !== undefined &&
+        peek('underlays', 'static-node-a-underlay-0') !== undefined,
+      'mirrors created',
+    );
     expect(peek('l3vnis', 'static-node-a-red')).toMatchObject({
       metadata: { labels },
       spec: { vrf: 'red', vni: 110, vxlanPort: 4789, nodeSelector: { matchLabels: { 'kubernetes.io/hostname': NODE } } },
     });
     expect(peek('l2vnis', 'static-node-a-pods')?.spec.routingDomain).toEqual({ type: 'L3VNI', l3vni: { name: 'static-node-a-red' } });
-    await waitFor(() => (api.peek('v1', 'nodes', undefined, NODE) as Obj | undefined)?.metadata.annotations?.['openpe.io/nodeindex'] === '5', 'node annotated');
+    await waitFor(
+      () => (api.peek('v1', 'nodes', undefined, NODE) as Obj | undefined)?.metadata.annotations?.['openpe.io/nodeindex'] === '5',
+      'node annotated',
+    );
     // Mirrors are not read back as API configuration.
     await sleep(200);
     expect(names(src.snapshot()).filter((n) => n.includes('static-'))).toEqual([]);
@@ -290,15 +337,30 @@ describe('ApiSource against the API server stand-in', () => {
     // A manual delete is recreated.
     const uid = peek('l2vnis', 'static-node-a-pods')?.metadata.uid as string;
     await co.deleteNamespacedCustomObject({ ...where('l2vnis', NS), name: 'static-node-a-pods' });
-    await waitFor(() => peek('l2vnis', 'static-node-a-pods') !== undefined && peek('l2vnis', 'static-node-a-pods')?.metadata.uid !== uid, 'deletion recreated');
+    await waitFor(
+      () => peek('l2vnis', 'static-node-a-pods') !== undefined && peek('l2vnis', 'static-node-a-pods')?.metadata.uid !== uid,
+      'deletion recreated',
+    );
     // Removing the labels takes the object out of the mirror's view: it is labelled again.
-    await co.patchNamespacedCustomObject({ ...where('l3vnis', NS), name: 'static-node-a-red', body: { metadata: { labels: null } } }, merge);
-    await waitFor(() => peek('l3vnis', 'static-node-a-red')?.metadata.labels?.['openperouter.github.io/source'] === 'static', 'labels restored');
+    await co.patchNamespacedCustomObject(
+      { ...where('l3vnis', NS), name: 'static-node-a-red', body: { metadata: { labels: null } } },
+      merge,
+    );
+    await waitFor(
+      () => peek('l3vnis', 'static-node-a-red')?.metadata.labels?.['openperouter.github.io/source'] === 'static',
+      'labels restored',
+    );
 
     // The files change: the L3VNI is updated, the L2VNI goes, the annotation follows the index.
     await src.mirrorStatic(write(120, false), 6);
-    await waitFor(() => peek('l3vnis', 'static-node-a-red')?.spec.vni === 120 && peek('l2vnis', 'static-node-a-pods') === undefined, 'updated and stale deleted');
-    await waitFor(() => (api.peek('v1', 'nodes', undefined, NODE) as Obj | undefined)?.metadata.annotations?.['openpe.io/nodeindex'] === '6', 'annotation updated');
+    await waitFor(
+      () => peek('l3vnis', 'static-node-a-red')?.spec.vni === 120 && peek('l2vnis', 'static-node-a-pods') === undefined,
+      'updated and stale deleted',
+    );
+    await waitFor(
+      () => (api.peek('v1', 'nodes', undefined, NODE) as Obj | undefined)?.metadata.annotations?.['openpe.io/nodeindex'] === '6',
+      'annotation updated',
+    );
 
     // Steady state: no more writes.
     await sleep(300);
@@ -309,13 +371,19 @@ describe('ApiSource against the API server stand-in', () => {
 
     // Static files unreadable: the mirrors stay as they were (and are still enforced); the annotation follows the index.
     await src.mirrorStatic(undefined, 7);
-    await waitFor(() => (api.peek('v1', 'nodes', undefined, NODE) as Obj | undefined)?.metadata.annotations?.['openpe.io/nodeindex'] === '7', 'annotation 7');
+    await waitFor(
+      () => (api.peek('v1', 'nodes', undefined, NODE) as Obj | undefined)?.metadata.annotations?.['openpe.io/nodeindex'] === '7',
+      'annotation 7',
+    );
     expect(peek('l3vnis', 'static-node-a-red')?.spec.vni).toBe(120);
     await co.patchNamespacedCustomObject({ ...where('l3vnis', NS), name: 'static-node-a-red', body: { spec: { vni: 998 } } }, merge);
     await waitFor(() => peek('l3vnis', 'static-node-a-red')?.spec.vni === 120, 'edit reverted again');
     // No static files at all: every mirror goes.
     await src.mirrorStatic(emptyRouterConfig(), 7);
-    await waitFor(() => peek('l3vnis', 'static-node-a-red') === undefined && peek('underlays', 'static-node-a-underlay-0') === undefined, 'all mirrors deleted');
+    await waitFor(
+      () => peek('l3vnis', 'static-node-a-red') === undefined && peek('underlays', 'static-node-a-underlay-0') === undefined,
+      'all mirrors deleted',
+    );
   });
 
   it('writes the status once, not again while unchanged, then on change; lastTransitionTime moves only on a flip', async () => {
@@ -325,7 +393,9 @@ describe('ApiSource against the API server stand-in', () => {
     await src.reportStatus({ ok: true, message: '', failed: [] });
     await waitFor(() => peek('routernodeconfigurationstatuses', NODE)?.status?.conditions !== undefined, 'status written');
     const s1 = peek('routernodeconfigurationstatuses', NODE) as Obj;
-    expect(s1.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: NODE, uid: (api.peek('v1', 'nodes', undefined, NODE) as Obj).metadata.uid }]);
+    expect(s1.metadata.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'Node', name: NODE, uid: (api.peek('v1', 'nodes', undefined, NODE) as Obj).metadata.uid },
+    ]);
     expect(s1.status).toMatchObject({
       observedGeneration: src.generation,
       failedResources: [],
@@ -345,24 +415,42 @@ describe('ApiSource against the API server stand-in', () => {
     await waitFor(() => patches() === 2, 'second write');
     const s2 = peek('routernodeconfigurationstatuses', NODE) as Obj;
     expect(s2.status.failedResources).toEqual(failed);
-    expect(s2.status.conditions[0]).toMatchObject({ status: 'False', reason: 'ConfigurationFailed', message: '1 resources failed (L3VNI/blue)' });
+    expect(s2.status.conditions[0]).toMatchObject({
+      status: 'False',
+      reason: 'ConfigurationFailed',
+      message: '1 resources failed (L3VNI/blue)',
+    });
     expect(s2.status.conditions[0].lastTransitionTime).not.toBe(s1.status.conditions[0].lastTransitionTime);
-    await src.reportStatus({ ok: false, underlayFailed: true, message: 'underlay failed', failed: [{ kind: 'Underlay', name: 'fabric', reason: 'ValidationFailed', message: 'bad' }] });
+    await src.reportStatus({
+      ok: false,
+      underlayFailed: true,
+      message: 'underlay failed',
+      failed: [{ kind: 'Underlay', name: 'fabric', reason: 'ValidationFailed', message: 'bad' }],
+    });
     await waitFor(() => patches() === 3, 'third write');
     const s3 = peek('routernodeconfigurationstatuses', NODE) as Obj;
     expect(s3.status.conditions[0]).toMatchObject({ status: 'False', reason: 'UnderlayFailed' });
     expect(s3.status.conditions[0].lastTransitionTime).toBe(s2.status.conditions[0].lastTransitionTime); // still False
 
     // Someone else edits the status: it is put back.
-    await co.patchNamespacedCustomObjectStatus({ ...where('routernodeconfigurationstatuses', NS), name: NODE, body: { status: { failedResources: [] } } }, merge);
+    await co.patchNamespacedCustomObjectStatus(
+      { ...where('routernodeconfigurationstatuses', NS), name: NODE, body: { status: { failedResources: [] } } },
+      merge,
+    );
     await waitFor(() => (peek('routernodeconfigurationstatuses', NODE) as Obj).status.failedResources.length === 1, 'status restored');
 
     // API objects the module rejected are reported with what the daemon passes.
     await l3vni('bad-rt2', { vrf: 'badrt2', vni: 401, exportRTs: ['nope'] });
     await waitFor(() => src.rejected().some((r) => r.name === 'bad-rt2'), 'bad-rt2 rejected');
     await src.reportStatus({ ok: true, message: '', failed: [] });
-    await waitFor(() => (peek('routernodeconfigurationstatuses', NODE) as Obj).status.failedResources[0]?.name === 'bad-rt2', 'rejected object in status');
-    expect((peek('routernodeconfigurationstatuses', NODE) as Obj).status.failedResources[0]).toMatchObject({ kind: 'L3VNI', reason: 'ValidationFailed' });
+    await waitFor(
+      () => (peek('routernodeconfigurationstatuses', NODE) as Obj).status.failedResources[0]?.name === 'bad-rt2',
+      'rejected object in status',
+    );
+    expect((peek('routernodeconfigurationstatuses', NODE) as Obj).status.failedResources[0]).toMatchObject({
+      kind: 'L3VNI',
+      reason: 'ValidationFailed',
+    });
     await co.deleteNamespacedCustomObject({ ...where('l3vnis'), name: 'bad-rt2' });
     await waitFor(() => src.rejected().length === 0, 'rejection cleared');
   });
@@ -375,7 +463,10 @@ describe('ApiSource against the API server stand-in', () => {
     await l3vni('after-rotation', { vrf: 'rot', vni: 1000 });
     await waitFor(() => src.connected && names(src.snapshot()).includes('L3VNI/default/after-rotation'), 'sees changes after the rotation');
     await src.reportStatus({ ok: true, message: '', failed: [] });
-    await waitFor(() => (peek('routernodeconfigurationstatuses', NODE) as Obj).status.conditions[0].status === 'True', 'status written with the new token');
+    await waitFor(
+      () => (peek('routernodeconfigurationstatuses', NODE) as Obj).status.conditions[0].status === 'True',
+      'status written with the new token',
+    );
     expect(api.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/status')).at(-1)?.user).toBe('perouterd-rotated');
     api.heal(api.token);
   });

@@ -10,7 +10,7 @@ const group = 'network.openperouter.io';
 const version = 'v1alpha1';
 const apiVersion = `${group}/${version}`;
 
-type Obj = Record<string, any>;
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON objects of any shape
 
 function kubeConfig(path: string): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -87,7 +87,16 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     const res = await co.getAPIResources({ group, version });
     const names = res.resources.map((r) => r.name);
     expect(names).toEqual(
-      expect.arrayContaining(['underlays', 'l3vnis', 'l2vnis', 'l3vpns', 'l3passthroughs', 'rawfrrconfigs', 'routernodeconfigurationstatuses', 'l3vnis/status']),
+      expect.arrayContaining([
+        'underlays',
+        'l3vnis',
+        'l2vnis',
+        'l3vpns',
+        'l3passthroughs',
+        'rawfrrconfigs',
+        'routernodeconfigurationstatuses',
+        'l3vnis/status',
+      ]),
     );
     const l3 = res.resources.find((r) => r.name === 'l3vnis');
     expect(l3).toMatchObject({ kind: 'L3VNI', namespaced: true, singularName: 'l3vni' });
@@ -140,7 +149,9 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     expect(missing.code).toBe(404);
     expect(missing.status).toMatchObject({ reason: 'NotFound', details: { name: 'nope', group, kind: 'l3vnis' } });
 
-    const noNs = await failure(co.createNamespacedCustomObject({ ...l3vnis, namespace: 'nowhere', body: l3vni('x', { vrf: 'x', vni: 1 }) }));
+    const noNs = await failure(
+      co.createNamespacedCustomObject({ ...l3vnis, namespace: 'nowhere', body: l3vni('x', { vrf: 'x', vni: 1 }) }),
+    );
     expect(noNs.code).toBe(404);
     expect(noNs.status.message).toBe('namespaces "nowhere" not found');
   });
@@ -155,7 +166,9 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     expect(relabelled.metadata.generation).toBe(1);
     expect(Number(relabelled.metadata.resourceVersion)).toBeGreaterThan(Number(cur.metadata.resourceVersion));
 
-    const stale = await failure(co.replaceNamespacedCustomObject({ ...l3vnis, name: 'red', body: { ...cur, spec: { ...cur.spec, vni: 101 } } }));
+    const stale = await failure(
+      co.replaceNamespacedCustomObject({ ...l3vnis, name: 'red', body: { ...cur, spec: { ...cur.spec, vni: 101 } } }),
+    );
     expect(stale.code).toBe(409);
     expect(stale.status).toMatchObject({
       reason: 'Conflict',
@@ -232,7 +245,15 @@ describe('API server stand-in through @kubernetes/client-node', () => {
 
     const status = {
       failedResources: [{ kind: 'L3VNI', name: 'red', reason: 'ValidationFailed', message: 'vni clash' }],
-      conditions: [{ type: 'Ready', status: 'False', reason: 'ConfigurationFailed', message: 'see failedResources', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'ConfigurationFailed',
+          message: 'see failedResources',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
     };
     const patched = (await co.patchNamespacedCustomObjectStatus(
       { ...statuses, name: 'node-a', body: { metadata: { labels: { ignored: 'yes' } }, status } },
@@ -319,8 +340,18 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     const events: string[] = [];
     const selected: string[] = [];
     const w = new k8s.Watch(kc);
-    const ctrl = await w.watch(path, { resourceVersion: start }, (type, obj: Obj) => events.push(`${type} ${obj.metadata.name} ${obj.spec?.vni ?? ''}`.trim()), () => {});
-    const ctrl2 = await w.watch(path, { resourceVersion: start, labelSelector: 'pick=yes' }, (type, obj: Obj) => selected.push(`${type} ${obj.metadata.name}`), () => {});
+    const ctrl = await w.watch(
+      path,
+      { resourceVersion: start },
+      (type, obj: Obj) => events.push(`${type} ${obj.metadata.name} ${obj.spec?.vni ?? ''}`.trim()),
+      () => {},
+    );
+    const ctrl2 = await w.watch(
+      path,
+      { resourceVersion: start, labelSelector: 'pick=yes' },
+      (type, obj: Obj) => selected.push(`${type} ${obj.metadata.name}`),
+      () => {},
+    );
 
     const wns = { ...l3vnis, namespace: 'watched' };
     await co.createNamespacedCustomObject({ ...wns, body: l3vni('w1', { vrf: 'w1', vni: 1 }, { pick: 'yes' }) });
@@ -337,14 +368,24 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     // A watch without resourceVersion starts with synthetic ADDED events for what exists.
     await co.createNamespacedCustomObject({ ...wns, body: l3vni('w2', { vrf: 'w2', vni: 3 }) });
     const initial: string[] = [];
-    const ctrl3 = await w.watch(path, {}, (type, obj: Obj) => initial.push(`${type} ${obj.metadata.name}`), () => {});
+    const ctrl3 = await w.watch(
+      path,
+      {},
+      (type, obj: Obj) => initial.push(`${type} ${obj.metadata.name}`),
+      () => {},
+    );
     await waitFor(() => initial.length >= 1, 'initial ADDED');
     expect(initial).toEqual(['ADDED w2']);
     ctrl3.abort();
 
     // timeoutSeconds ends the stream (done called without error).
     let doneErr: unknown = 'not called';
-    await w.watch(path, { resourceVersion: start, timeoutSeconds: 1 }, () => {}, (err) => (doneErr = err));
+    await w.watch(
+      path,
+      { resourceVersion: start, timeoutSeconds: 1 },
+      () => {},
+      (err) => (doneErr = err),
+    );
     await waitFor(() => doneErr !== 'not called', 'server-side watch timeout', 5000);
     expect(doneErr).toBeNull();
   });
@@ -377,7 +418,12 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     await waitFor(() => api.activeWatches() > 0, 'watch re-established');
     await co.patchNamespacedCustomObject({ ...wns, name: 's5', body: { metadata: { labels: { app: 'web' } } } }, merge);
     await waitFor(() => informer.list().length === 3, 'informer sees the newly selected object');
-    expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(['s1', 's3', 's5']);
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['s1', 's3', 's5']);
     expect(errors).toEqual([]);
     await informer.stop();
   });
@@ -420,7 +466,12 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     api.heal();
 
     await waitFor(
-      () => informer.list().map((o) => o.metadata?.name).sort().join() === 'b,c' && informer.get('b', 'partition')?.spec?.vni === 20,
+      () =>
+        informer
+          .list()
+          .map((o) => o.metadata?.name)
+          .sort()
+          .join() === 'b,c' && informer.get('b', 'partition')?.spec?.vni === 20,
       'informer relisted after heal',
     );
     expect(deleted).toEqual(['a']);
@@ -457,17 +508,27 @@ describe('API server stand-in through @kubernetes/client-node', () => {
       kind: 'Status',
       status: 'Failure',
       reason: 'Invalid',
-      message: 'L3VNI.network.openperouter.io "zero" is invalid: spec.vni: Invalid value: 0: spec.vni in body should be greater than or equal to 1',
+      message:
+        'L3VNI.network.openperouter.io "zero" is invalid: spec.vni: Invalid value: 0: spec.vni in body should be greater than or equal to 1',
       details: {
         name: 'zero',
         group,
         kind: 'L3VNI',
-        causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0: spec.vni in body should be greater than or equal to 1', field: 'spec.vni' }],
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: 0: spec.vni in body should be greater than or equal to 1',
+            field: 'spec.vni',
+          },
+        ],
       },
     });
 
     const many = await failure(
-      co.createNamespacedCustomObject({ ...l3vnis, body: l3vni('many', { vrf: 'this-name-is-too-long', vni: 'x', underlayAddressFamily: 'IPv5' }) }),
+      co.createNamespacedCustomObject({
+        ...l3vnis,
+        body: l3vni('many', { vrf: 'this-name-is-too-long', vni: 'x', underlayAddressFamily: 'IPv5' }),
+      }),
     );
     expect(many.code).toBe(422);
     expect(many.status.details.causes.map((c: Obj) => `${c.field ?? '-'} ${c.reason}`)).toEqual([
@@ -480,7 +541,11 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     const both = await failure(
       co.createNamespacedCustomObject({
         ...l3vnis,
-        body: l3vni('both', { vrf: 'red', vni: 5, hostSession: { asn: 1, hostASN: 2, hostType: 'External', localCIDR: { ipv4: '10.0.0.0/24' } } }),
+        body: l3vni('both', {
+          vrf: 'red',
+          vni: 5,
+          hostSession: { asn: 1, hostASN: 2, hostType: 'External', localCIDR: { ipv4: '10.0.0.0/24' } },
+        }),
       }),
     );
     expect(both.code).toBe(422);
@@ -492,18 +557,27 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     const hs = { asn: 1, hostASN: 2, localCIDR: { ipv4: '10.0.0.0/24' } };
     await co.createNamespacedCustomObject({ ...l3vnis, body: l3vni('green', { vrf: 'green', vni: 7, hostSession: hs }) });
     const moved = await failure(
-      co.patchNamespacedCustomObject({ ...l3vnis, name: 'green', body: { spec: { hostSession: { localCIDR: { ipv4: '10.9.0.0/24' } } } } }, merge),
+      co.patchNamespacedCustomObject(
+        { ...l3vnis, name: 'green', body: { spec: { hostSession: { localCIDR: { ipv4: '10.9.0.0/24' } } } } },
+        merge,
+      ),
     );
     expect(moved.code).toBe(422);
-    expect(moved.status.message).toContain("spec.hostSession.localCIDR: Invalid value: \"object\": LocalCIDR can't be changed");
+    expect(moved.status.message).toContain('spec.hostSession.localCIDR: Invalid value: "object": LocalCIDR can\'t be changed');
   });
 
   it('deletes: CRs return the object, finalizers defer the deletion (202) until removed', async () => {
-    await co.createNamespacedCustomObject({ ...l3vnis, body: { ...l3vni('fin', { vrf: 'fin', vni: 9 }), metadata: { name: 'fin', finalizers: ['example.com/hold'] } } });
+    await co.createNamespacedCustomObject({
+      ...l3vnis,
+      body: { ...l3vni('fin', { vrf: 'fin', vni: 9 }), metadata: { name: 'fin', finalizers: ['example.com/hold'] } },
+    });
     const pending = await co.deleteNamespacedCustomObjectWithHttpInfo({ ...l3vnis, name: 'fin' });
     expect(pending.httpStatusCode).toBe(202);
     expect((pending.data as Obj).metadata.deletionTimestamp).toBeTypeOf('string');
-    const released = (await co.patchNamespacedCustomObject({ ...l3vnis, name: 'fin', body: { metadata: { finalizers: null } } }, merge)) as Obj;
+    const released = (await co.patchNamespacedCustomObject(
+      { ...l3vnis, name: 'fin', body: { metadata: { finalizers: null } } },
+      merge,
+    )) as Obj;
     expect(released.metadata.finalizers).toBeUndefined();
     expect((await failure(co.getNamespacedCustomObject({ ...l3vnis, name: 'fin' }))).code).toBe(404);
 
@@ -520,7 +594,10 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     const dcore = dkc.makeApiClient(k8s.CoreV1Api);
     await dco.listClusterCustomObject({ group, version, plural: 'underlays' });
     await dco.createNamespacedCustomObject({
-      group, version, namespace: 'openperouter-system', plural: 'l3vnis',
+      group,
+      version,
+      namespace: 'openperouter-system',
+      plural: 'l3vnis',
       body: l3vni('static-red', { vrf: 'red', vni: 100 }, { 'openperouter.github.io/source': 'static' }),
     });
     await dcore.patchNode({ name: 'node-b', body: { metadata: { annotations: { 'openpe.io/nodeindex': '1' } } } }, strategic);
@@ -540,20 +617,37 @@ describe('API server stand-in options', () => {
       const kc = kubeConfig(api.kubeconfigPath);
       const co = kc.makeApiClient(k8s.CustomObjectsApi);
       const path = `/apis/${group}/${version}/namespaces/default/l3vnis`;
-      const rv = ((await co.listNamespacedCustomObject({ group, version, namespace: 'default', plural: 'l3vnis' })) as Obj).metadata.resourceVersion;
+      const rv = ((await co.listNamespacedCustomObject({ group, version, namespace: 'default', plural: 'l3vnis' })) as Obj).metadata
+        .resourceVersion;
       const seen: Obj[] = [];
       const w = new k8s.Watch(kc);
-      const ctrl = await w.watch(path, { resourceVersion: rv, allowWatchBookmarks: true }, (type, obj: Obj) => seen.push({ type, obj }), () => {});
+      const ctrl = await w.watch(
+        path,
+        { resourceVersion: rv, allowWatchBookmarks: true },
+        (type, obj: Obj) => seen.push({ type, obj }),
+        () => {},
+      );
       await waitFor(() => seen.some((e) => e.type === 'BOOKMARK'), 'a bookmark');
       expect(seen[0]).toMatchObject({ type: 'BOOKMARK', obj: { kind: 'L3VNI', apiVersion, metadata: { resourceVersion: rv } } });
       ctrl.abort();
 
-      await co.createNamespacedCustomObject({ group, version, namespace: 'default', plural: 'l3vnis', body: l3vni('x', { vrf: 'x', vni: 1 }) });
+      await co.createNamespacedCustomObject({
+        group,
+        version,
+        namespace: 'default',
+        plural: 'l3vnis',
+        body: l3vni('x', { vrf: 'x', vni: 1 }),
+      });
       api.compact();
-      let doneErr: any = 'not called';
-      await w.watch(path, { resourceVersion: rv }, () => {}, (err) => (doneErr = err));
+      let doneErr: unknown = 'not called';
+      await w.watch(
+        path,
+        { resourceVersion: rv },
+        () => {},
+        (err) => (doneErr = err),
+      );
       await waitFor(() => doneErr !== 'not called', 'watch end');
-      expect(doneErr?.statusCode).toBe(410);
+      expect((doneErr as { statusCode?: number } | undefined)?.statusCode).toBe(410);
     } finally {
       await api.close();
     }

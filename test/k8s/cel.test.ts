@@ -73,7 +73,11 @@ const samples: Record<string, Obj[]> = {
     { type: 'CNIDevice' },
   ],
   Underlay: [
-    { asn: 64514, neighbors: [{ asn: 1, address: '10.0.0.1' }], interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }] },
+    {
+      asn: 64514,
+      neighbors: [{ asn: 1, address: '10.0.0.1' }],
+      interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }],
+    },
     {
       asn: 64514,
       neighbors: [{ asn: 1, address: '10.0.0.1' }],
@@ -88,7 +92,11 @@ const samples: Record<string, Obj[]> = {
       interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }],
       srv6: { locator: { basePrefix: 'fd00::/48', format: 'usid-f3216' } },
     },
-    { asn: 64514, neighbors: [{ asn: 1, type: 'External', address: '10.0.0.1' }], interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }] },
+    {
+      asn: 64514,
+      neighbors: [{ asn: 1, type: 'External', address: '10.0.0.1' }],
+      interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }],
+    },
   ],
   RoutingDomain: [
     { type: 'L3VNI', l3vni: { name: 'red' } },

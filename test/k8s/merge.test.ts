@@ -59,7 +59,13 @@ function l2(s: Src, name: string, vni: number, extra: Partial<L2VNISpec> = {}): 
 }
 
 function pt(s: Src, name: string, cidr: string): L3PassthroughResource {
-  return { kind: 'L3Passthrough', name: nm(s, name), namespace: NS, origin: origin(s), spec: { hostSession: { asn: 64514, hostASN: 64516, localCIDR: { ipv4: cidr } } } };
+  return {
+    kind: 'L3Passthrough',
+    name: nm(s, name),
+    namespace: NS,
+    origin: origin(s),
+    spec: { hostSession: { asn: 64514, hostASN: 64516, localCIDR: { ipv4: cidr } } },
+  };
 }
 
 function raw(s: Src, name: string): RawFRRConfigResource {
@@ -103,7 +109,10 @@ describe('mergeApiOverStatic', () => {
   });
 
   it('drops a second underlay coming from the API', () => {
-    const { merged, conflicts } = mergeApiOverStatic(cfg({ underlays: [underlay('static')] }), cfg({ underlays: [underlay('api', 'my-underlay')] }));
+    const { merged, conflicts } = mergeApiOverStatic(
+      cfg({ underlays: [underlay('static')] }),
+      cfg({ underlays: [underlay('api', 'my-underlay')] }),
+    );
     expect(merged.underlays.map((u) => u.name)).toEqual(['static-node1-underlay-0']);
     expect(conflicts).toEqual([
       {
@@ -140,7 +149,9 @@ describe('mergeApiOverStatic', () => {
     const { merged, conflicts } = mergeApiOverStatic(st, api);
     expect(merged.l3vnis).toHaveLength(1);
     expect(conflicts[0]).toMatchObject({ kind: 'L3VNI', name: 'red-too', reason: 'ValidationFailed' });
-    expect(conflicts[0]?.message).toBe(`more than one L3VNI in VRF "red": conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`);
+    expect(conflicts[0]?.message).toBe(
+      `more than one L3VNI in VRF "red": conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`,
+    );
   });
 
   it('drops an API L2VNI with the VNI of a static L3VNI or L2VNI', () => {
@@ -174,7 +185,10 @@ describe('mergeApiOverStatic', () => {
       l3passthroughs: [pt('static', 'l3passthrough', '192.168.50.0/24')],
     });
     const api = cfg({
-      l3vnis: [l3('api', 'blue', 200, { hostSession: hs('192.169.10.128/25') }), l3('api', 'green', 201, { hostSession: hs('192.169.11.0/24') })],
+      l3vnis: [
+        l3('api', 'blue', 200, { hostSession: hs('192.169.10.128/25') }),
+        l3('api', 'green', 201, { hostSession: hs('192.169.11.0/24') }),
+      ],
       l3passthroughs: [pt('api', 'mypt', '192.168.60.0/24')],
     });
     const { merged, conflicts } = mergeApiOverStatic(st, api);
@@ -204,7 +218,10 @@ describe('mergeApiOverStatic', () => {
     });
     const rd = { type: 'L3VNI' as const, l3vni: { name: 'static-node1-red' } };
     const api = cfg({
-      l2vnis: [l2('api', 'bad', 300, { routingDomain: rd, gatewayIPs: ['192.169.10.1/24'] }), l2('api', 'good', 301, { routingDomain: rd, gatewayIPs: ['192.170.0.1/24'] })],
+      l2vnis: [
+        l2('api', 'bad', 300, { routingDomain: rd, gatewayIPs: ['192.169.10.1/24'] }),
+        l2('api', 'good', 301, { routingDomain: rd, gatewayIPs: ['192.170.0.1/24'] }),
+      ],
     });
     const { merged, conflicts } = mergeApiOverStatic(st, api);
     expect(merged.l2vnis.map((v) => v.name)).toEqual(['good']);

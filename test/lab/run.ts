@@ -22,7 +22,9 @@ const run = await bootLab({
   },
 });
 const res = run.results as { checks?: Array<{ name: string; ok: boolean; ms: number }>; fatal?: string } | undefined;
-console.log(`\n=== exit ${run.exitCode}${run.timedOut ? ' (TIMED OUT)' : ''} in ${run.durationMs} ms; timings ${JSON.stringify(run.timings)}; work dir ${run.workDir}`);
+console.log(
+  `\n=== exit ${run.exitCode}${run.timedOut ? ' (TIMED OUT)' : ''} in ${run.durationMs} ms; timings ${JSON.stringify(run.timings)}; work dir ${run.workDir}`,
+);
 for (const c of res?.checks ?? []) console.log(`${c.ok ? 'PASS' : 'FAIL'} ${c.name} (${c.ms} ms)`);
 if (res?.fatal) console.log(`FATAL ${res.fatal}`);
 process.exit(run.exitCode === 0 ? 0 : 1);

@@ -56,7 +56,10 @@ export function labScenarioSuite(title: string, scenario: string, expected: stri
 
     it('every recorded check passed', () => {
       const failed = (results?.checks ?? []).filter((c) => !c.ok);
-      expect(failed.map((c) => `FAIL ${c.name}: ${c.detail}`), tail()).toEqual([]);
+      expect(
+        failed.map((c) => `FAIL ${c.name}: ${c.detail}`),
+        tail(),
+      ).toEqual([]);
       expect(run.exitCode, tail()).toBe(0);
     });
   });

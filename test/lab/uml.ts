@@ -203,7 +203,8 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
     scenario = `/run/lab/host/${scenario.slice(workDir.length + 1)}`;
   } else {
     const hidden = HIDDEN_IN_LAB.find((d) => scenario === d || scenario.startsWith(`${d}/`));
-    if (hidden) throw new Error(`lab scenario ${scenario} is under ${hidden}, which is a tmpfs inside the lab; put it elsewhere (or inside workDir)`);
+    if (hidden)
+      throw new Error(`lab scenario ${scenario} is under ${hidden}, which is a tmpfs inside the lab; put it elsewhere (or inside workDir)`);
   }
   const memMb = opts.memMb ?? 1536;
   const started = Date.now();
@@ -241,9 +242,7 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
     `uml_dir=${workDir}`,
   ];
   const xstateNative = process.env.PEROUTERD_LAB_XSTATE === 'native';
-  const [cmd, args] = xstateNative
-    ? [uml, kernelArgs]
-    : [findPython(), ['-c', SECCOMP_LAUNCHER, uml, ...kernelArgs]];
+  const [cmd, args] = xstateNative ? [uml, kernelArgs] : [findPython(), ['-c', SECCOMP_LAUNCHER, uml, ...kernelArgs]];
 
   const child: ChildProcess = spawn(cmd, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,4 +28,3 @@ export function l3vni(name: string, vni: number, cidr = '192.169.10.0/24'): L3VN
     spec: { vrf: name, vni, vxlanPort: 4789, hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: cidr } } },
   };
 }
-

@@ -79,7 +79,13 @@ describe('perouterd validate', () => {
     expect(probs).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ severity: 'error', file: f1, line: 21, rest: expect.stringMatching(/YAML syntax error/) }),
-        expect.objectContaining({ severity: 'error', file: f2, line: 4, column: 10, rest: expect.stringMatching(/^l3vnis\[0\]\.vni: .*16777215/) }),
+        expect.objectContaining({
+          severity: 'error',
+          file: f2,
+          line: 4,
+          column: 10,
+          rest: expect.stringMatching(/^l3vnis\[0\]\.vni: .*16777215/),
+        }),
         expect.objectContaining({
           severity: 'warning',
           file: f2,
@@ -112,8 +118,19 @@ describe('perouterd validate', () => {
     // "blue" sorts first and keeps VNI 100; "red" (line 13 of the first file) is rejected.
     expect(probs).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ severity: 'error', file: join(dir, 'openpe_00_underlay.yaml'), line: 13, column: 5, rest: expect.stringMatching(/duplicate vni 100/) }),
-        expect.objectContaining({ severity: 'warning', file: join(dir, 'openpe_10_blue.yaml'), line: 5, rest: expect.stringMatching(/did you mean vxlanPort\?/) }),
+        expect.objectContaining({
+          severity: 'error',
+          file: join(dir, 'openpe_00_underlay.yaml'),
+          line: 13,
+          column: 5,
+          rest: expect.stringMatching(/duplicate vni 100/),
+        }),
+        expect.objectContaining({
+          severity: 'warning',
+          file: join(dir, 'openpe_10_blue.yaml'),
+          line: 5,
+          rest: expect.stringMatching(/did you mean vxlanPort\?/),
+        }),
       ]),
     );
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('configuration has errors');
@@ -158,7 +175,14 @@ describe('perouterd render', () => {
     expect(kernel).toBeDefined();
     const frr = head.split('# ---- frr.conf ----\n')[1] as string;
     expect(frrBlockErrors(frr)).toEqual([]);
-    for (const line of ['router bgp 64514', ' bgp router-id 10.0.0.2', ' neighbor 192.168.11.2 remote-as 64512', 'router bgp 64514 vrf red', ' neighbor 192.169.10.3 remote-as 64515', '  advertise-all-vni']) {
+    for (const line of [
+      'router bgp 64514',
+      ' bgp router-id 10.0.0.2',
+      ' neighbor 192.168.11.2 remote-as 64512',
+      'router bgp 64514 vrf red',
+      ' neighbor 192.169.10.3 remote-as 64515',
+      '  advertise-all-vni',
+    ]) {
       expect(frr.split('\n')).toContain(line);
     }
     const k = kernel.split('\n');
@@ -234,7 +258,9 @@ describe('known src bugs (expected behaviour, currently failing)', () => {
     // Now: "error: prefix 10.0.0.0/31 does not accommodate host 2", no file:line (and the whole
     // config is rejected by an exception from planRouter): src/daemon/pipeline.ts calls
     // validateRouterConfig(config) without { nodeIndex }, so its located room checks never run.
-    const dir = configDir({ 'openpe_00_underlay.yaml': UNDERLAY.replace('  - asn: 64514\n', '  - asn: 64514\n    routerIDCIDR: 10.0.0.0/31\n') });
+    const dir = configDir({
+      'openpe_00_underlay.yaml': UNDERLAY.replace('  - asn: 64514\n', '  - asn: 64514\n    routerIDCIDR: 10.0.0.0/31\n'),
+    });
     const r = runCli(['validate', '--config-dir', dir, '--node-config', NODE_CONFIG]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`${join(dir, 'openpe_00_underlay.yaml')}:\\d+:\\d+: .*10\\.0\\.0\\.0/31`));

@@ -36,7 +36,12 @@ describe('yaml source', () => {
 
   it('maps data paths to line:column', () => {
     expect(src.ok).toBe(true);
-    expect(src.locate(['l3vnis', 0, 'hostSession', 'asn'])).toEqual({ file: 'f.yaml', line: 4, column: 12, field: 'l3vnis[0].hostSession.asn' });
+    expect(src.locate(['l3vnis', 0, 'hostSession', 'asn'])).toEqual({
+      file: 'f.yaml',
+      line: 4,
+      column: 12,
+      field: 'l3vnis[0].hostSession.asn',
+    });
     expect(src.locate(['l3vnis', 0, 'hostSession', 'asn'], { key: true })).toMatchObject({ line: 4, column: 7 });
     expect(src.locate(['l3vnis', 0, 'hostSession', 'localCIDR', 'ipv4'])).toMatchObject({ line: 5, column: 25 });
     expect(src.locate(['l3vnis', 0])).toMatchObject({ line: 2, column: 5, field: 'l3vnis[0]' });
@@ -92,7 +97,9 @@ describe('yaml source', () => {
 
   it('reports a missing file', () => {
     const r = loadStaticFile('/nonexistent/openpe_x.yaml', NODE);
-    expect(r.problems).toEqual([{ severity: 'error', message: 'file not found', location: { file: '/nonexistent/openpe_x.yaml', line: 1, column: 1, field: '' } }]);
+    expect(r.problems).toEqual([
+      { severity: 'error', message: 'file not found', location: { file: '/nonexistent/openpe_x.yaml', line: 1, column: 1, field: '' } },
+    ]);
   });
 
   it('formats problems like a compiler', () => {
@@ -127,8 +134,16 @@ describe('key normalisation', () => {
   it('unknown keys inside static list items (name + inline spec) are found too', () => {
     const r = loadText('l3vnis:\n  - name: red\n    vrf: red\n    vni: 100\n    vnii: 3\n');
     expect(r.errors).toEqual([]);
-    expect(r.warnings[0]).toMatchObject({ message: 'vnii: unknown field, did you mean vni?', location: { line: 5, field: 'l3vnis[0].vnii' } });
-    expect(r.config.l3vnis[0]?.spec).toEqual({ vrf: 'red', vni: 100, vxlanPort: 4789, nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'node1' } } });
+    expect(r.warnings[0]).toMatchObject({
+      message: 'vnii: unknown field, did you mean vni?',
+      location: { line: 5, field: 'l3vnis[0].vnii' },
+    });
+    expect(r.config.l3vnis[0]?.spec).toEqual({
+      vrf: 'red',
+      vni: 100,
+      vxlanPort: 4789,
+      nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'node1' } },
+    });
   });
 
   it('anchors under an unknown key still resolve', () => {
@@ -141,9 +156,7 @@ describe('key normalisation', () => {
   });
 
   it('merge keys work', () => {
-    const r = loadText(
-      'l3vnis:\n  - &base {name: red, vrf: red, vni: 100}\n  - <<: *base\n    name: blue\n    vrf: blue\n    vni: 200\n',
-    );
+    const r = loadText('l3vnis:\n  - &base {name: red, vrf: red, vni: 100}\n  - <<: *base\n    name: blue\n    vrf: blue\n    vni: 200\n');
     expect(r.errors).toEqual([]);
     expect(r.config.l3vnis.map((v) => [v.name, v.spec.vni])).toEqual([
       ['static-node1-red', 100],
@@ -158,7 +171,9 @@ describe('key normalisation', () => {
   });
 
   it('matches keys ignoring case, like upstream, with a warning', () => {
-    const r = loadText('L3VNIs:\n  - Name: red\n    VRF: red\n    vni: 100\n    HostSession: {ASN: 1, hostAsn: 2, localCidr: {IPv4: 192.169.10.0/24}}\n');
+    const r = loadText(
+      'L3VNIs:\n  - Name: red\n    VRF: red\n    vni: 100\n    HostSession: {ASN: 1, hostAsn: 2, localCidr: {IPv4: 192.169.10.0/24}}\n',
+    );
     expect(r.errors).toEqual([]);
     expect(r.warnings.map((w) => w.message)).toEqual([
       'L3VNIs: matched to l3vnis ignoring case; write l3vnis',
@@ -172,7 +187,10 @@ describe('key normalisation', () => {
     ]);
     expect(r.warnings[2]?.location).toMatchObject({ line: 3, column: 5, field: 'l3vnis[0].VRF' });
     expect(r.config.l3vnis[0]?.name).toBe('static-node1-red');
-    expect(r.config.l3vnis[0]?.spec).toMatchObject({ vrf: 'red', hostSession: { asn: 1, hostASN: 2, localCIDR: { ipv4: '192.169.10.0/24' } } });
+    expect(r.config.l3vnis[0]?.spec).toMatchObject({
+      vrf: 'red',
+      hostSession: { asn: 1, hostASN: 2, localCIDR: { ipv4: '192.169.10.0/24' } },
+    });
   });
 
   it('an old minimumTtl spelling is the same field as minimumTTL', () => {
@@ -190,7 +208,9 @@ describe('key normalisation', () => {
   it('never touches label keys', () => {
     const r = loadText(underlayYaml('    nodeSelector:\n      matchLabels: {Zone: A, kubernetes.io/Hostname: x}\n'));
     expect(r.errors).toEqual([]);
-    expect(r.warnings.map((w) => w.message)).toEqual(['nodeSelector: ignored in static files (static objects always apply to this node only)']);
+    expect(r.warnings.map((w) => w.message)).toEqual([
+      'nodeSelector: ignored in static files (static objects always apply to this node only)',
+    ]);
   });
 
   it('a key with no value counts as absent', () => {
@@ -259,10 +279,17 @@ describe('node config', () => {
   it('uses the first address inside cidr when given', () => {
     const r = loadNodeConfig(
       node('iface-cidr.yaml'),
-      deps({ eth1: [{ address: '192.168.11.3', prefixLen: 24 }, { address: '10.5.3.7', prefixLen: 16 }] }),
+      deps({
+        eth1: [
+          { address: '192.168.11.3', prefixLen: 24 },
+          { address: '10.5.3.7', prefixLen: 16 },
+        ],
+      }),
     );
     expect(r).toEqual({ settings: { nodeName: 'myhost', nodeIndex: 775, logLevel: 'debug' }, problems: [] });
-    expect(nodeIndexFromAddresses([{ address: '192.168.11.3', prefixLen: 24 }], '10.0.0.0/8')).toEqual({ error: 'no address inside 10.0.0.0/8' });
+    expect(nodeIndexFromAddresses([{ address: '192.168.11.3', prefixLen: 24 }], '10.0.0.0/8')).toEqual({
+      error: 'no address inside 10.0.0.0/8',
+    });
   });
 
   it('index and interfaceName are mutually exclusive', () => {
@@ -285,7 +312,11 @@ describe('node config', () => {
   it('cidr needs interfaceName', () => {
     const r = loadNodeConfig(node('cidr-only.yaml'), deps());
     expect(r.settings).toBeUndefined();
-    expect(r.problems[0]).toMatchObject({ severity: 'error', message: 'cidr requires interfaceName to be set as well', location: { line: 2, field: 'nodeIndex.cidr' } });
+    expect(r.problems[0]).toMatchObject({
+      severity: 'error',
+      message: 'cidr requires interfaceName to be set as well',
+      location: { line: 2, field: 'nodeIndex.cidr' },
+    });
   });
 
   it('an unparsable cidr is an error', () => {
@@ -305,7 +336,10 @@ describe('node config', () => {
   });
 
   it('a missing or empty node config is an error', () => {
-    expect(loadNodeConfig('/nonexistent/node-config.yaml', deps()).problems[0]).toMatchObject({ severity: 'error', message: 'file not found' });
+    expect(loadNodeConfig('/nonexistent/node-config.yaml', deps()).problems[0]).toMatchObject({
+      severity: 'error',
+      message: 'file not found',
+    });
     const empty = loadNodeConfig(node('empty.yaml'), deps());
     expect(empty.settings).toBeUndefined();
     expect(empty.problems[0]?.message).toMatch(/file is empty/);
@@ -367,7 +401,11 @@ describe('static files', () => {
   it('a missing directory or one without matches means no static configuration', () => {
     expect(discoverConfigFiles('/nonexistent/configs')).toEqual([]);
     const r = loadStaticConfig('/nonexistent/configs', NODE);
-    expect(r).toEqual({ config: { underlays: [], l3vnis: [], l2vnis: [], l3passthroughs: [], rawFrrConfigs: [] }, problems: [], files: [] });
+    expect(r).toEqual({
+      config: { underlays: [], l3vnis: [], l2vnis: [], l3passthroughs: [], rawFrrConfigs: [] },
+      problems: [],
+      files: [],
+    });
     expect(loadStaticConfig(tempDir({ 'x.yaml': 'a: 1' }), NODE).files).toEqual([]);
   });
 
@@ -379,7 +417,11 @@ describe('static files', () => {
 
   it('names static objects like upstream and concatenates files in order', () => {
     const r = loadStaticConfig(`${FIXTURES}multi`, NODE, 'ns1');
-    expect(r.files.map((f) => f.slice(`${FIXTURES}multi/`.length))).toEqual(['openpe_10-underlay.yaml', 'openpe_20-overlays.yaml', 'openpe_30-raw.yaml']);
+    expect(r.files.map((f) => f.slice(`${FIXTURES}multi/`.length))).toEqual([
+      'openpe_10-underlay.yaml',
+      'openpe_20-overlays.yaml',
+      'openpe_30-raw.yaml',
+    ]);
     expect(hasErrors(r.problems)).toBe(false);
     const c = r.config;
     expect(c.underlays.map((x) => x.name)).toEqual(['static-node1-underlay-0']);
@@ -387,7 +429,11 @@ describe('static files', () => {
     expect(c.l2vnis.map((x) => x.name)).toEqual(['static-node1-red-l2']);
     expect(c.l3passthroughs.map((x) => x.name)).toEqual(['static-node1-l3passthrough']);
     // index within the file: two files both produce rawfrrconfig-0
-    expect(c.rawFrrConfigs.map((x) => x.name)).toEqual(['static-node1-rawfrrconfig-0', 'static-node1-rawfrrconfig-1', 'static-node1-rawfrrconfig-0']);
+    expect(c.rawFrrConfigs.map((x) => x.name)).toEqual([
+      'static-node1-rawfrrconfig-0',
+      'static-node1-rawfrrconfig-1',
+      'static-node1-rawfrrconfig-0',
+    ]);
     expect(r.problems.map((p) => p.message)).toEqual([
       expect.stringMatching(/^RawFRRConfig name static-node1-rawfrrconfig-0 is also used at .*openpe_20-overlays.yaml:30/),
     ]);
@@ -460,7 +506,11 @@ describe('static files', () => {
     const messages = r.errors.map((e) => e.message);
     expect(messages).toHaveLength(3);
     expect(messages).toEqual(
-      expect.arrayContaining(['isis: not supported yet by perouterd', 'must NOT have fewer than 25 characters', expect.stringMatching(/^must match pattern/)]),
+      expect.arrayContaining([
+        'isis: not supported yet by perouterd',
+        'must NOT have fewer than 25 characters',
+        expect.stringMatching(/^must match pattern/),
+      ]),
     );
     expect(r.warnings.map((w) => w.message)).toEqual(['l3vpns: empty list ignored (L3VPN is not supported yet by perouterd)']);
   });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkStaticFile, cidrError, cidrListError, interfaceNameError, isValidObjectName, routeTargetError, unsupportedFeatureIssues } from '../../src/config/rules.js';
+import {
+  checkStaticFile,
+  cidrError,
+  cidrListError,
+  interfaceNameError,
+  isValidObjectName,
+  routeTargetError,
+  unsupportedFeatureIssues,
+} from '../../src/config/rules.js';
 
 describe('route targets (upstream rules)', () => {
   it.each(['64512:100', '65535:4294967295', '65536:65535', '4294967295:1', '10.0.0.1:65535', '0:0'])('accepts %s', (rt) => {
@@ -34,7 +42,10 @@ describe('value helpers', () => {
     expect(cidrError('10.0.0.0/8', 6)).toMatch(/must be an IPv6 CIDR/);
     expect(cidrError('10.0.0.0')).toMatch(/not a valid CIDR/);
     expect(cidrListError(['10.0.0.0/8', 'fd00::/8'], 'x')).toBeUndefined();
-    expect(cidrListError(['10.0.0.0/8', '11.0.0.0/8'], 'x')).toEqual({ index: 1, message: 'x: at most one IPv4 and one IPv6 CIDR (10.0.0.0/8 and 11.0.0.0/8 are both IPv4)' });
+    expect(cidrListError(['10.0.0.0/8', '11.0.0.0/8'], 'x')).toEqual({
+      index: 1,
+      message: 'x: at most one IPv4 and one IPv6 CIDR (10.0.0.0/8 and 11.0.0.0/8 are both IPv4)',
+    });
   });
   it('object names', () => {
     expect(isValidObjectName('static-node1-red')).toBe(true);

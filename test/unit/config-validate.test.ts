@@ -42,7 +42,13 @@ function l2(name: string, spec: Partial<L2VNISpec> = {}, namespace = 'ns'): L2VN
 }
 
 function pt(name: string, ipv4 = '192.169.100.0/24'): L3PassthroughResource {
-  return { kind: 'L3Passthrough', name, namespace: 'ns', origin: api, spec: { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4 } } } };
+  return {
+    kind: 'L3Passthrough',
+    name,
+    namespace: 'ns',
+    origin: api,
+    spec: { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4 } } },
+  };
 }
 
 function session(ipv4?: string, ipv6?: string): L3VNISpec['hostSession'] {
@@ -69,8 +75,14 @@ describe('sortByName', () => {
 describe('validateRouterConfig: accepted', () => {
   it('a complete valid configuration passes untouched', () => {
     const c = cfg({
-      l3vnis: [l3('red', { hostSession: session('192.169.10.0/24', '2001:db8:1::/64') }), l3('blue', { vni: 200, hostSession: session('192.169.11.0/24') })],
-      l2vnis: [l2('red-l2', { routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['192.170.1.1/24'] }), l2('plain', { vni: 300 })],
+      l3vnis: [
+        l3('red', { hostSession: session('192.169.10.0/24', '2001:db8:1::/64') }),
+        l3('blue', { vni: 200, hostSession: session('192.169.11.0/24') }),
+      ],
+      l2vnis: [
+        l2('red-l2', { routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['192.170.1.1/24'] }),
+        l2('plain', { vni: 300 }),
+      ],
       l3passthroughs: [pt('p')],
       rawFrrConfigs: [{ kind: 'RawFRRConfig', name: 'r', namespace: 'ns', origin: api, spec: { priority: 0, rawConfig: '!' } }],
     });
@@ -118,61 +130,104 @@ describe('validateRouterConfig: underlay (fatal)', () => {
     expect(r.valid.l3vnis).toEqual([]);
   });
   it('asn 0', () => expect(fatal(cfg({ underlays: [underlay('u', { asn: 0 })] }))).toMatch(/must have a valid ASN/));
-  it('no neighbors', () => expect(fatal(cfg({ underlays: [underlay('u', neighbors())] }))).toMatch(/must have at least one neighbor configured/));
+  it('no neighbors', () =>
+    expect(fatal(cfg({ underlays: [underlay('u', neighbors())] }))).toMatch(/must have at least one neighbor configured/));
   it('duplicate neighbor address (canonical IPv6 compare)', () => {
-    expect(fatal(cfg({ underlays: [underlay('u', neighbors({ asn: 1, address: '2001:db8::1' }, { asn: 2, address: '2001:DB8:0::1' }))] }))).toMatch(
-      /has duplicate neighbor address 2001:DB8:0::1/,
-    );
+    expect(
+      fatal(cfg({ underlays: [underlay('u', neighbors({ asn: 1, address: '2001:db8::1' }, { asn: 2, address: '2001:DB8:0::1' }))] })),
+    ).toMatch(/has duplicate neighbor address 2001:DB8:0::1/);
   });
   it('duplicate interface neighbor', () => {
-    expect(fatal(cfg({ underlays: [underlay('u', neighbors({ type: 'External', interface: 'eth2' }, { type: 'Internal', interface: 'eth2' }))] }))).toMatch(
-      /only one peer is allowed per interface/,
-    );
+    expect(
+      fatal(
+        cfg({ underlays: [underlay('u', neighbors({ type: 'External', interface: 'eth2' }, { type: 'Internal', interface: 'eth2' }))] }),
+      ),
+    ).toMatch(/only one peer is allowed per interface/);
   });
   it('listen ranges overlap', () => {
     expect(
-      fatal(cfg({ underlays: [underlay('u', neighbors({ type: 'Internal', listenRange: '10.0.0.0/16' }, { type: 'Internal', listenRange: '10.0.5.0/24' }))] })),
+      fatal(
+        cfg({
+          underlays: [
+            underlay('u', neighbors({ type: 'Internal', listenRange: '10.0.0.0/16' }, { type: 'Internal', listenRange: '10.0.5.0/24' })),
+          ],
+        }),
+      ),
     ).toMatch(/listenRange 10.0.5.0\/24 overlaps with listenRange 10.0.0.0\/16/);
     expect(
-      fatal(cfg({ underlays: [underlay('u', neighbors({ type: 'Internal', listenRange: '10.0.0.0/24' }, { type: 'Internal', listenRange: '10.0.0.7/24' }))] })),
+      fatal(
+        cfg({
+          underlays: [
+            underlay('u', neighbors({ type: 'Internal', listenRange: '10.0.0.0/24' }, { type: 'Internal', listenRange: '10.0.0.7/24' })),
+          ],
+        }),
+      ),
     ).toMatch(/overlaps/);
     expect(fatal(cfg({ underlays: [underlay('u', neighbors({ type: 'Internal', listenRange: 'x' }))] }))).toMatch(/invalid listenRange x/);
   });
   it('listen ranges that do not overlap are fine', () => {
     const r = validateRouterConfig(
-      cfg({ underlays: [underlay('u', neighbors({ type: 'Internal', listenRange: '10.0.0.0/24' }, { type: 'Internal', listenRange: '10.0.1.0/24' }))] }),
+      cfg({
+        underlays: [
+          underlay('u', neighbors({ type: 'Internal', listenRange: '10.0.0.0/24' }, { type: 'Internal', listenRange: '10.0.1.0/24' })),
+        ],
+      }),
     );
     expect(r.fatal).toBeUndefined();
   });
   it('interfaces: invalid name, duplicate, mixed kinds, CNIDevice', () => {
-    expect(fatal(cfg({ underlays: [underlay('u', { interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: '' } }] })] }))).toMatch(/cannot be empty/);
-    expect(fatal(cfg({ underlays: [underlay('u', { interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth 1' } }] })] }))).toMatch(/invalid characters/);
+    expect(
+      fatal(cfg({ underlays: [underlay('u', { interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: '' } }] })] })),
+    ).toMatch(/cannot be empty/);
+    expect(
+      fatal(cfg({ underlays: [underlay('u', { interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth 1' } }] })] })),
+    ).toMatch(/invalid characters/);
     expect(fatal(cfg({ underlays: [underlay('u', { interfaces: [{ type: 'NetworkDevice' }] })] }))).toMatch(/cannot be empty/);
     expect(
       fatal(
         cfg({
           underlays: [
-            underlay('u', { interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }, { type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }] }),
+            underlay('u', {
+              interfaces: [
+                { type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } },
+                { type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } },
+              ],
+            }),
           ],
         }),
       ),
     ).toMatch(/duplicate interface name eth1/);
     const mixed = fatal(
-      cfg({ underlays: [underlay('u', { interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }, { type: 'CNIDevice', cniDevice: {} }] })] }),
+      cfg({
+        underlays: [
+          underlay('u', {
+            interfaces: [
+              { type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } },
+              { type: 'CNIDevice', cniDevice: {} },
+            ],
+          }),
+        ],
+      }),
     );
     expect(mixed).toMatch(/all interfaces must be of the same type/);
     expect(mixed).toMatch(/CNIDevice interfaces: not supported yet by perouterd/);
   });
   it('tunnel endpoint problems', () => {
     expect(fatal(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: [] } })] }))).toMatch(/must not be empty/);
-    expect(fatal(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: ['100.65.0.0/24', '100.66.0.0/24'] } })] }))).toMatch(/at most one IPv4 and one IPv6/);
+    expect(fatal(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: ['100.65.0.0/24', '100.66.0.0/24'] } })] }))).toMatch(
+      /at most one IPv4 and one IPv6/,
+    );
     expect(fatal(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: ['100.65.0.0/33'] } })] }))).toMatch(/not a valid CIDR/);
     expect(fatal(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: ['a/1', 'b/2', 'c/3'] } })] }))).toMatch(/at most 2 entries/);
-    expect(fatal(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: ['100.65.0.0/30'] } })] }), 4)).toMatch(/no room for node index 4/);
+    expect(fatal(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: ['100.65.0.0/30'] } })] }), 4)).toMatch(
+      /no room for node index 4/,
+    );
   });
   it('router-id CIDR', () => {
     expect(fatal(cfg({ underlays: [underlay('u', { routerIDCIDR: '2001:db8::/64' })] }))).toMatch(/must be an IPv4 CIDR/);
-    expect(fatal(cfg({ underlays: [underlay('u', { routerIDCIDR: '10.0.0.0/30' })] }), 3)).toMatch(/routerIDCIDR 10.0.0.0\/30 has no room for node index 3/);
+    expect(fatal(cfg({ underlays: [underlay('u', { routerIDCIDR: '10.0.0.0/30' })] }), 3)).toMatch(
+      /routerIDCIDR 10.0.0.0\/30 has no room for node index 3/,
+    );
   });
   it('isis and srv6 are not supported', () => {
     expect(fatal(cfg({ underlays: [underlay('u', { isis: { baseNet: 'x' } })] }))).toMatch(/isis: not supported yet/);
@@ -184,7 +239,9 @@ describe('validateRouterConfig: per-resource failures', () => {
   it('duplicate L3VNI VNI: the first by sorted namespace/name wins', () => {
     const r = validateRouterConfig(cfg({ l3vnis: [l3('zeta', { vni: 100 }), l3('alpha', { vni: 100 })] }));
     expect(names(r.valid.l3vnis)).toEqual(['alpha']);
-    expect(r.failed).toEqual([{ kind: 'L3VNI', name: 'zeta', reason: 'ValidationFailed', message: 'duplicate vni 100: already used by L3VNI/alpha' }]);
+    expect(r.failed).toEqual([
+      { kind: 'L3VNI', name: 'zeta', reason: 'ValidationFailed', message: 'duplicate vni 100: already used by L3VNI/alpha' },
+    ]);
   });
 
   it('namespace sorts before name', () => {
@@ -193,7 +250,9 @@ describe('validateRouterConfig: per-resource failures', () => {
   });
 
   it('L2VNI VNI collides with an L3VNI or an earlier L2VNI', () => {
-    const r = validateRouterConfig(cfg({ l3vnis: [l3('red', { vni: 100 })], l2vnis: [l2('x', { vni: 100 }), l2('b', { vni: 110 }), l2('a', { vni: 110 })] }));
+    const r = validateRouterConfig(
+      cfg({ l3vnis: [l3('red', { vni: 100 })], l2vnis: [l2('x', { vni: 100 }), l2('b', { vni: 110 }), l2('a', { vni: 110 })] }),
+    );
     expect(names(r.valid.l2vnis)).toEqual(['a']);
     expect(r.failed.map((f) => [f.name, f.message])).toEqual([
       ['b', 'duplicate vni 110: already used by L2VNI/a'],
@@ -204,7 +263,9 @@ describe('validateRouterConfig: per-resource failures', () => {
   it('one L3VNI per VRF', () => {
     const r = validateRouterConfig(cfg({ l3vnis: [l3('b', { vrf: 'red', vni: 2 }), l3('a', { vrf: 'red', vni: 1 })] }));
     expect(names(r.valid.l3vnis)).toEqual(['a']);
-    expect(r.failed).toEqual([{ kind: 'L3VNI', name: 'b', reason: 'ValidationFailed', message: 'more than one L3VNI detected in VRF "red": "ns/a" already exists' }]);
+    expect(r.failed).toEqual([
+      { kind: 'L3VNI', name: 'b', reason: 'ValidationFailed', message: 'more than one L3VNI detected in VRF "red": "ns/a" already exists' },
+    ]);
   });
 
   it('VRF name and route targets', () => {
@@ -237,7 +298,10 @@ describe('validateRouterConfig: per-resource failures', () => {
 
   it('routing domain referencing an L3VNI that lost a duplicate check: DependencyFailed', () => {
     const r = validateRouterConfig(
-      cfg({ l3vnis: [l3('a', { vni: 100 }), l3('b', { vni: 100 })], l2vnis: [l2('l2', { routingDomain: { type: 'L3VNI', l3vni: { name: 'b' } } })] }),
+      cfg({
+        l3vnis: [l3('a', { vni: 100 }), l3('b', { vni: 100 })],
+        l2vnis: [l2('l2', { routingDomain: { type: 'L3VNI', l3vni: { name: 'b' } } })],
+      }),
     );
     expect(r.failed.map((f) => [f.kind, f.name, f.reason])).toEqual([
       ['L3VNI', 'b', 'ValidationFailed'],
@@ -274,7 +338,10 @@ describe('validateRouterConfig: per-resource failures', () => {
   it('subnet overlap inside a VRF rejects every VNI of that VRF only', () => {
     const r = validateRouterConfig(
       cfg({
-        l3vnis: [l3('red', { vni: 100, hostSession: session('192.169.10.0/24') }), l3('blue', { vni: 200, hostSession: session('192.169.20.0/24') })],
+        l3vnis: [
+          l3('red', { vni: 100, hostSession: session('192.169.10.0/24') }),
+          l3('blue', { vni: 200, hostSession: session('192.169.20.0/24') }),
+        ],
         l2vnis: [
           l2('red-l2', { vni: 110, routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['192.169.10.1/24'] }),
           l2('blue-l2', { vni: 210, routingDomain: { type: 'L3VNI', l3vni: { name: 'blue' } }, gatewayIPs: ['192.170.1.1/24'] }),
@@ -311,7 +378,9 @@ describe('validateRouterConfig: per-resource failures', () => {
   });
 
   it('VNIs need the underlay tunnel endpoint', () => {
-    const noTep = validateRouterConfig(cfg({ underlays: [underlay('u', { tunnelEndpoint: undefined })], l3vnis: [l3('red')], l2vnis: [l2('l2')] }));
+    const noTep = validateRouterConfig(
+      cfg({ underlays: [underlay('u', { tunnelEndpoint: undefined })], l3vnis: [l3('red')], l2vnis: [l2('l2')] }),
+    );
     expect(noTep.fatal).toBeUndefined();
     expect(noTep.failed.map((f) => [f.kind, f.reason, f.message])).toEqual([
       ['L3VNI', 'DependencyFailed', 'underlay tunnel endpoint configuration is required when L3VNIs are defined'],
@@ -328,7 +397,11 @@ describe('validateRouterConfig: per-resource failures', () => {
   it('underlayAddressFamily needs a VTEP of that family', () => {
     const r = validateRouterConfig(
       cfg({
-        l3vnis: [l3('v6', { vni: 1, underlayAddressFamily: 'IPv6' }), l3('v4', { vni: 2, underlayAddressFamily: 'IPv4' }), l3('auto', { vni: 3 })],
+        l3vnis: [
+          l3('v6', { vni: 1, underlayAddressFamily: 'IPv6' }),
+          l3('v4', { vni: 2, underlayAddressFamily: 'IPv4' }),
+          l3('auto', { vni: 3 }),
+        ],
         l2vnis: [l2('l2v6', { vni: 4, underlayAddressFamily: 'IPv6' })],
       }),
     );
@@ -337,20 +410,29 @@ describe('validateRouterConfig: per-resource failures', () => {
       ['v6', 'DependencyFailed', 'underlayAddressFamily is IPv6 but the underlay has no IPv6 tunnelEndpoint CIDR'],
       ['l2v6', 'DependencyFailed', 'underlayAddressFamily is IPv6 but the underlay has no IPv6 tunnelEndpoint CIDR'],
     ]);
-    const v6only = validateRouterConfig(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: ['fd00::/64'] } })], l3vnis: [l3('v4', { underlayAddressFamily: 'IPv4' })] }));
+    const v6only = validateRouterConfig(
+      cfg({
+        underlays: [underlay('u', { tunnelEndpoint: { cidrs: ['fd00::/64'] } })],
+        l3vnis: [l3('v4', { underlayAddressFamily: 'IPv4' })],
+      }),
+    );
     expect(v6only.failed[0]?.message).toMatch(/IPv4 but the underlay has no IPv4/);
   });
 
   it('host-session pools must have room for the node index', () => {
     const r = validateRouterConfig(cfg({ l3vnis: [l3('red', { hostSession: session('192.169.10.0/30') })] }), { nodeIndex: 2 });
     expect(r.failed[0]?.message).toBe('hostSession.localCIDR.ipv4 192.169.10.0/30 has no room for node index 2');
-    expect(validateRouterConfig(cfg({ l3vnis: [l3('red', { hostSession: session('192.169.10.0/30') })] }), { nodeIndex: 1 }).failed).toEqual([]);
+    expect(
+      validateRouterConfig(cfg({ l3vnis: [l3('red', { hostSession: session('192.169.10.0/30') })] }), { nodeIndex: 1 }).failed,
+    ).toEqual([]);
   });
 });
 
 describe('validateRouterConfig: host sessions (fatal)', () => {
   it('overlapping L3VNI and passthrough CIDRs abort everything', () => {
-    const r = validateRouterConfig(cfg({ l3vnis: [l3('red', { hostSession: session('192.169.10.0/24') })], l3passthroughs: [pt('p', '192.169.10.128/25')] }));
+    const r = validateRouterConfig(
+      cfg({ l3vnis: [l3('red', { hostSession: session('192.169.10.0/24') })], l3passthroughs: [pt('p', '192.169.10.128/25')] }),
+    );
     expect(r.valid.l3vnis).toEqual([]);
     expect(r.fatal?.message).toBe('overlapping host-session cidrs 192.169.10.0/24 - 192.169.10.128/25 for l3vni red - l3passthrough p');
     expect(r.fatal?.failed.map((f) => [f.kind, f.name])).toEqual([
@@ -360,12 +442,19 @@ describe('validateRouterConfig: host sessions (fatal)', () => {
   });
   it('overlapping IPv6 host sessions of two L3VNIs in different VRFs', () => {
     const r = validateRouterConfig(
-      cfg({ l3vnis: [l3('a', { vni: 1, hostSession: session(undefined, '2001:db8::/32') }), l3('b', { vni: 2, hostSession: session(undefined, '2001:db8:5::/48') })] }),
+      cfg({
+        l3vnis: [
+          l3('a', { vni: 1, hostSession: session(undefined, '2001:db8::/32') }),
+          l3('b', { vni: 2, hostSession: session(undefined, '2001:db8:5::/48') }),
+        ],
+      }),
     );
     expect(r.fatal?.message).toMatch(/for l3vni a - l3vni b/);
   });
   it('disjoint host sessions are fine', () => {
-    const r = validateRouterConfig(cfg({ l3vnis: [l3('a', { vni: 1, hostSession: session('192.169.10.0/24') })], l3passthroughs: [pt('p', '192.169.11.0/24')] }));
+    const r = validateRouterConfig(
+      cfg({ l3vnis: [l3('a', { vni: 1, hostSession: session('192.169.10.0/24') })], l3passthroughs: [pt('p', '192.169.11.0/24')] }),
+    );
     expect(r.fatal).toBeUndefined();
   });
 });

@@ -40,8 +40,24 @@ function* nodes(s: Obj, path = ''): Generator<[string, Obj]> {
 }
 
 const FORBIDDEN_KEYWORDS = [
-  '$ref', '$defs', '$schema', '$id', 'allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else', 'const',
-  'dependentRequired', 'contains', 'uniqueItems', 'unevaluatedProperties', 'x-message', 'definitions',
+  '$ref',
+  '$defs',
+  '$schema',
+  '$id',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
+  'const',
+  'dependentRequired',
+  'contains',
+  'uniqueItems',
+  'unevaluatedProperties',
+  'x-message',
+  'definitions',
 ];
 
 describe('generated CRDs', () => {
@@ -90,9 +106,18 @@ describe('generated CRDs', () => {
           expect(typeof node.type, `${where} has a type`).toBe('string');
         }
         for (const k of FORBIDDEN_KEYWORDS) expect(node, `${where} has no ${k}`).not.toHaveProperty(k);
-        expect(node.properties !== undefined && node.additionalProperties !== undefined, `${where}: properties and additionalProperties`).toBe(false);
+        expect(
+          node.properties !== undefined && node.additionalProperties !== undefined,
+          `${where}: properties and additionalProperties`,
+        ).toBe(false);
         expect(node.additionalProperties, `${where}: additionalProperties must be a schema`).not.toBe(false);
-        if (node.type === 'object' && node.properties === undefined && node.additionalProperties === undefined && path !== '.metadata' && path !== '.status') {
+        if (
+          node.type === 'object' &&
+          node.properties === undefined &&
+          node.additionalProperties === undefined &&
+          path !== '.metadata' &&
+          path !== '.status'
+        ) {
           expect(node['x-kubernetes-preserve-unknown-fields'], `${where}: empty object must preserve unknown fields`).toBe(true);
         }
         if (node['x-kubernetes-list-type'] === 'map') {
@@ -131,7 +156,9 @@ describe('generated CRDs', () => {
     const up = underlay.properties as Record<string, Obj>;
     expect(up.routerIDCIDR).toMatchObject({ default: '10.0.0.0/24' });
     expect((up.gracefulRestart?.properties as Obj).restartTimeSeconds).toMatchObject({ default: 120, minimum: 1, maximum: 4095 });
-    expect(underlay['x-kubernetes-validations']).toEqual([{ rule: '!has(self.srv6) || has(self.isis)', message: 'srv6 requires isis to be set as well' }]);
+    expect(underlay['x-kubernetes-validations']).toEqual([
+      { rule: '!has(self.srv6) || has(self.isis)', message: 'srv6 requires isis to be set as well' },
+    ]);
     const cni = ((up.interfaces?.items as Obj).properties as Obj).cniDevice as Obj;
     expect((cni.properties as Obj).rawConfig).toEqual({ 'x-kubernetes-preserve-unknown-fields': true });
     expect((cni.properties as Obj).interfaceName).toMatchObject({ default: 'net1' });
@@ -144,16 +171,19 @@ describe('generated CRDs', () => {
       'routeReflectorClient requires type: Internal',
       'holdTimeSeconds and keepaliveTimeSeconds must be set together',
     ]);
-    expect((neighbor.properties as Obj).addressFamilies).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
-    const isisFeatures = ((up.isis?.properties as Obj).features as Obj);
+    expect((neighbor.properties as Obj).addressFamilies).toMatchObject({
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    });
+    const isisFeatures = (up.isis?.properties as Obj).features as Obj;
     expect(isisFeatures).toMatchObject({ 'x-kubernetes-list-type': 'set', maxItems: 32 });
-    expect(((up.isis?.properties as Obj).level as Obj)).toEqual({ type: 'integer', enum: [1, 2] });
+    expect((up.isis?.properties as Obj).level as Obj).toEqual({ type: 'integer', enum: [1, 2] });
 
     const status = (schemaOf('RouterNodeConfigurationStatus').properties as Obj).status as Obj;
     expect(schemaOf('RouterNodeConfigurationStatus').properties).not.toHaveProperty('spec');
     const sp = status.properties as Record<string, Obj>;
     expect(Object.keys(sp).sort()).toEqual(['conditions', 'failedResources', 'observedGeneration']);
-    expect(((sp.failedResources?.items as Obj).required)).toEqual(['kind', 'name', 'reason']);
+    expect((sp.failedResources?.items as Obj).required).toEqual(['kind', 'name', 'reason']);
     expect(sp.conditions).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
   });
 
@@ -174,21 +204,49 @@ describe('generated CRDs', () => {
     const meta = { name: 'x', namespace: 'default' };
     const samples: Record<string, Obj> = {
       L3VNI: {
-        apiVersion: API_VERSION, kind: 'L3VNI', metadata: meta,
-        spec: { vrf: 'red', vni: 100, hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } }, exportRTs: ['64514:100'] },
+        apiVersion: API_VERSION,
+        kind: 'L3VNI',
+        metadata: meta,
+        spec: {
+          vrf: 'red',
+          vni: 100,
+          hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } },
+          exportRTs: ['64514:100'],
+        },
       },
       L2VNI: {
-        apiVersion: API_VERSION, kind: 'L2VNI', metadata: meta,
-        spec: { vni: 110, routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['192.170.1.1/24'], hostMaster: { type: 'LinuxBridge', linuxBridge: { lifecycle: 'Managed' } } },
+        apiVersion: API_VERSION,
+        kind: 'L2VNI',
+        metadata: meta,
+        spec: {
+          vni: 110,
+          routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } },
+          gatewayIPs: ['192.170.1.1/24'],
+          hostMaster: { type: 'LinuxBridge', linuxBridge: { lifecycle: 'Managed' } },
+        },
       },
-      L3VPN: { apiVersion: API_VERSION, kind: 'L3VPN', metadata: meta, spec: { vrf: 'blue', importRTs: ['64514:200'], rdAssignedNumber: 200 } },
+      L3VPN: {
+        apiVersion: API_VERSION,
+        kind: 'L3VPN',
+        metadata: meta,
+        spec: { vrf: 'blue', importRTs: ['64514:200'], rdAssignedNumber: 200 },
+      },
       L3Passthrough: {
-        apiVersion: API_VERSION, kind: 'L3Passthrough', metadata: meta,
+        apiVersion: API_VERSION,
+        kind: 'L3Passthrough',
+        metadata: meta,
         spec: { hostSession: { asn: 64514, hostType: 'External', localCIDR: { ipv4: '192.169.20.0/24', ipv6: 'fd00::/64' } } },
       },
-      RawFRRConfig: { apiVersion: API_VERSION, kind: 'RawFRRConfig', metadata: meta, spec: { priority: 5, rawConfig: 'log syslog debugging' } },
+      RawFRRConfig: {
+        apiVersion: API_VERSION,
+        kind: 'RawFRRConfig',
+        metadata: meta,
+        spec: { priority: 5, rawConfig: 'log syslog debugging' },
+      },
       Underlay: {
-        apiVersion: API_VERSION, kind: 'Underlay', metadata: meta,
+        apiVersion: API_VERSION,
+        kind: 'Underlay',
+        metadata: meta,
         spec: {
           asn: 64514,
           nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'node-a' } },
@@ -198,11 +256,15 @@ describe('generated CRDs', () => {
         },
       },
       RouterNodeConfigurationStatus: {
-        apiVersion: API_VERSION, kind: 'RouterNodeConfigurationStatus', metadata: meta,
+        apiVersion: API_VERSION,
+        kind: 'RouterNodeConfigurationStatus',
+        metadata: meta,
         status: {
           observedGeneration: 3,
           failedResources: [{ kind: 'L3VPN', name: 'blue', reason: 'ValidationFailed', message: 'bad' }],
-          conditions: [{ type: 'Ready', status: 'False', reason: 'ConfigurationFailed', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'ConfigurationFailed', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' },
+          ],
         },
       },
     };
@@ -239,7 +301,11 @@ describe('deploy/', () => {
     expect(role).toMatchObject({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'perouterd' } });
     const rules = role.rules as Obj[];
     const plurals = CRD_KINDS.map((k) => k.plural);
-    expect(rules).toContainEqual({ apiGroups: [GROUP], resources: plurals, verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] });
+    expect(rules).toContainEqual({
+      apiGroups: [GROUP],
+      resources: plurals,
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+    });
     expect(rules).toContainEqual({ apiGroups: [GROUP], resources: plurals.map((p) => `${p}/status`), verbs: ['get', 'update', 'patch'] });
     expect(rules).toContainEqual({ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] });
     expect(JSON.stringify(rules)).not.toContain('secrets');

@@ -24,7 +24,12 @@ interface Expectation {
   noFrr?: string[];
 }
 
-const UNDERLAY_FRR = ['router bgp 64514', 'bgp router-id 10.0.0.2', 'neighbor 192.168.11.2 remote-as 64512', 'neighbor 192.168.11.2 activate'];
+const UNDERLAY_FRR = [
+  'router bgp 64514',
+  'bgp router-id 10.0.0.2',
+  'neighbor 192.168.11.2 remote-as 64512',
+  'neighbor 192.168.11.2 activate',
+];
 
 const EXPECTED: Record<string, Expectation> = {
   'l3vni-metallb': {
@@ -69,7 +74,13 @@ const EXPECTED: Record<string, Expectation> = {
     ],
     nics: ['toswitch'],
     loopback: ['100.65.0.1/32'],
-    frr: [...UNDERLAY_FRR, 'advertise-all-vni', 'router bgp 64514 vrf red', 'neighbor 192.169.10.3 remote-as 64515', 'network 192.170.1.0/24'],
+    frr: [
+      ...UNDERLAY_FRR,
+      'advertise-all-vni',
+      'router bgp 64514 vrf red',
+      'neighbor 192.169.10.3 remote-as 64515',
+      'network 192.170.1.0/24',
+    ],
   },
   'l2vni-pure': {
     links: [
@@ -193,7 +204,12 @@ const paths = (name: string): { configDir: string; nodeConfig: string } => ({
   configDir: join(EXAMPLES, name, 'configs'),
   nodeConfig: join(EXAMPLES, name, 'node-config.yaml'),
 });
-const relArgs = (name: string): string[] => ['--config-dir', `examples/${name}/configs`, '--node-config', `examples/${name}/node-config.yaml`];
+const relArgs = (name: string): string[] => [
+  '--config-dir',
+  `examples/${name}/configs`,
+  '--node-config',
+  `examples/${name}/node-config.yaml`,
+];
 
 /** `render -o json` of an example, run once per example. */
 const rendered = new Map<string, { status: number | null; stderr: string; json: RenderJson }>();

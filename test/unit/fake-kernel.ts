@@ -42,7 +42,14 @@ export function applyToFake(state: ObservedState, ops: DataplaneOp[]): number {
         const idx = state.router.links[state.router.links.length - 1]!.index;
         for (const a of op.addresses) {
           const [address = '', len = ''] = a.split('/');
-          state.router.addrs.push({ index: idx, family: address.includes(':') ? 6 : 4, address, prefixLen: Number(len), scope: 0, flags: 0 });
+          state.router.addrs.push({
+            index: idx,
+            family: address.includes(':') ? 6 : 4,
+            address,
+            prefixLen: Number(len),
+            scope: 0,
+            flags: 0,
+          });
         }
         break;
       }
@@ -60,7 +67,8 @@ export function applyToFake(state: ObservedState, ops: DataplaneOp[]): number {
         const base: LinkInfo = { index: next++, name: d.name, up: true, mtu: op.mtu ?? 1500, group: 0 };
         if (d.master) base.master = find(op.ns, d.master).index;
         if (d.mac) base.mac = d.mac;
-        if (d.type.kind === 'vxlan') Object.assign(base, { kind: 'vxlan', vxlan: { vni: d.type.vni, port: d.type.port, local: d.type.local, learning: false } });
+        if (d.type.kind === 'vxlan')
+          Object.assign(base, { kind: 'vxlan', vxlan: { vni: d.type.vni, port: d.type.port, local: d.type.local, learning: false } });
         else if (d.type.kind === 'vrf') Object.assign(base, { kind: 'vrf', vrf: { table: op.vrfTable ?? 1 } });
         else if (d.type.kind === 'bridge') base.kind = 'bridge';
         else if (d.type.kind === 'veth') {
@@ -88,7 +96,14 @@ export function applyToFake(state: ObservedState, ops: DataplaneOp[]): number {
         const l = find(op.ns, op.link);
         const [address = '', len = ''] = op.cidr.split('/');
         if (!state[op.ns].addrs.some((a) => a.index === l.index && a.address === address && a.prefixLen === Number(len))) {
-          state[op.ns].addrs.push({ index: l.index, family: address.includes(':') ? 6 : 4, address, prefixLen: Number(len), scope: 0, flags: 0 });
+          state[op.ns].addrs.push({
+            index: l.index,
+            family: address.includes(':') ? 6 : 4,
+            address,
+            prefixLen: Number(len),
+            scope: 0,
+            flags: 0,
+          });
         }
         break;
       }

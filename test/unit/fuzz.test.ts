@@ -31,7 +31,17 @@ import { buildDesiredState, type PipelineResult } from '../../src/daemon/pipelin
 import { renderFrrConfig } from '../../src/frr/render.js';
 import { exampleNames, EXAMPLES } from '../fuzz/cli-helper.js';
 import { frrBlockErrors } from '../fuzz/frr-blocks.js';
-import { caseSeed, emitYaml, fromJS, generateConfig, type GeneratedFile, mutateYaml, randomString, randomValue, Rng } from '../fuzz/mutate.js';
+import {
+  caseSeed,
+  emitYaml,
+  fromJS,
+  generateConfig,
+  type GeneratedFile,
+  mutateYaml,
+  randomString,
+  randomValue,
+  Rng,
+} from '../fuzz/mutate.js';
 
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 0x0e7a_2026;
 const CASES = process.env.FUZZ_CASES !== undefined ? Number(process.env.FUZZ_CASES) : 10_000;
@@ -131,7 +141,8 @@ function locationErrors(loc: SourceLocation | undefined, texts: ReadonlyMap<stri
   const text = texts.get(loc.file);
   if (text === undefined) out.push(`${what}: file ${loc.file} is not one of the inputs`);
   if (!Number.isInteger(loc.line) || loc.line < 1) out.push(`${what}: line ${loc.line}`);
-  else if (text !== undefined && loc.line > lineCount(text) + 1) out.push(`${what}: line ${loc.line} beyond the end of the file (${lineCount(text)} lines)`);
+  else if (text !== undefined && loc.line > lineCount(text) + 1)
+    out.push(`${what}: line ${loc.line} beyond the end of the file (${lineCount(text)} lines)`);
   if (!Number.isInteger(loc.column) || loc.column < 1) out.push(`${what}: column ${loc.column}`);
   if (typeof loc.field !== 'string') out.push(`${what}: field is not a string`);
   return out;
@@ -162,7 +173,8 @@ function desiredErrors(r: Extract<PipelineResult, { ok: true }>): string[] {
   const generated = renderFrrConfig({ ...d.plan, rawSnippets: [] });
   for (const e of frrBlockErrors(generated)) out.push(`frr.conf: ${e}`);
   if (!d.frrConfig.startsWith(generated)) out.push('frr.conf does not start with the generated part (raw snippets must come last)');
-  if (d.plan.rawSnippets.length === 0 && d.frrConfig !== generated) out.push('frr.conf differs from the generated part without raw snippets');
+  if (d.plan.rawSnippets.length === 0 && d.frrConfig !== generated)
+    out.push('frr.conf differs from the generated part without raw snippets');
   const seen = new Map<string, string>([
     ['router/lo', 'the loopback'],
     ['host/lo', 'the loopback'],
@@ -181,7 +193,9 @@ function desiredErrors(r: Extract<PipelineResult, { ok: true }>): string[] {
     if (l.master === l.name) out.push(`kernel: ${l.name} is its own master`);
   }
   try {
-    JSON.stringify({ node: d.node, plan: d.plan, kernel: d.kernel, frrConfig: d.frrConfig }, (_k, v: unknown) => (v instanceof Set ? [...v] : v));
+    JSON.stringify({ node: d.node, plan: d.plan, kernel: d.kernel, frrConfig: d.frrConfig }, (_k, v: unknown) =>
+      v instanceof Set ? [...v] : v,
+    );
   } catch (e) {
     out.push(`render -o json would fail: ${(e as Error).message}`);
   }
@@ -238,7 +252,19 @@ interface Stats {
 }
 
 function newStats(): Stats {
-  return { cases: 0, ok: 0, okWithFailed: 0, rejected: 0, rejectedUnlocated: 0, unlocatedReasons: new Map(), errors: 0, warnings: 0, vague: new Map(), origins: new Map(), known: new Map() };
+  return {
+    cases: 0,
+    ok: 0,
+    okWithFailed: 0,
+    rejected: 0,
+    rejectedUnlocated: 0,
+    unlocatedReasons: new Map(),
+    errors: 0,
+    warnings: 0,
+    vague: new Map(),
+    origins: new Map(),
+    known: new Map(),
+  };
 }
 
 const work = mkdtempSync(join(tmpdir(), 'perouterd-fuzz-'));
@@ -276,7 +302,11 @@ function runCase(c: Case, stats: Stats): string[] {
   for (const f of c.files) texts.set(join(configDir, f.name), f.text);
   let r: PipelineResult;
   try {
-    r = buildDesiredState({ configDir, nodeConfigPath, ...(c.nodeIndexOverride !== undefined ? { nodeIndexOverride: c.nodeIndexOverride } : {}) });
+    r = buildDesiredState({
+      configDir,
+      nodeConfigPath,
+      ...(c.nodeIndexOverride !== undefined ? { nodeIndexOverride: c.nodeIndexOverride } : {}),
+    });
   } catch (e) {
     return [`buildDesiredState threw: ${(e as Error).stack ?? String(e)}`];
   }
@@ -294,7 +324,10 @@ function runCase(c: Case, stats: Stats): string[] {
     else stats.warnings++;
     const l = p.location;
     if (p.severity === 'error' && l && l.line === 1 && l.column === 1 && l.field === '') {
-      const key = p.message.replace(/\d+/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 90);
+      const key = p.message
+        .replace(/\d+/g, 'N')
+        .replace(/"[^"]*"/g, '"…"')
+        .slice(0, 90);
       stats.vague.set(key, (stats.vague.get(key) ?? 0) + 1);
     }
     out.push(...problemErrors(p, texts));
@@ -307,8 +340,16 @@ function runCase(c: Case, stats: Stats): string[] {
     out.push(...desiredErrors(r));
     if (c.index % 20 === 0) {
       // Pure: the same files give the same frr.conf and kernel plan.
-      const again = buildDesiredState({ configDir, nodeConfigPath, ...(c.nodeIndexOverride !== undefined ? { nodeIndexOverride: c.nodeIndexOverride } : {}) });
-      if (!again.ok || again.desired.frrConfig !== r.desired.frrConfig || JSON.stringify(again.desired.kernel) !== JSON.stringify(r.desired.kernel)) {
+      const again = buildDesiredState({
+        configDir,
+        nodeConfigPath,
+        ...(c.nodeIndexOverride !== undefined ? { nodeIndexOverride: c.nodeIndexOverride } : {}),
+      });
+      if (
+        !again.ok ||
+        again.desired.frrConfig !== r.desired.frrConfig ||
+        JSON.stringify(again.desired.kernel) !== JSON.stringify(r.desired.kernel)
+      ) {
         out.push('a second build of the same files gives a different result');
       }
     }
@@ -342,56 +383,62 @@ describe('fuzz: files → desired state', () => {
     for (const d of samples) {
       const text = emitYaml(fromJS(d));
       const back: unknown = parse(text);
-      const norm = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && Object.is(x, -0) ? 0 : x)));
+      const norm = (v: unknown): unknown =>
+        JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && Object.is(x, -0) ? 0 : x)));
       expect(norm(back), text).toEqual(norm(d));
     }
   });
 
-  it(
-    `${ONLY !== undefined ? `case ${ONLY}` : `${CASES} cases`} (seed ${SEED}): never throws, errors are located, accepted configs render balanced frr.conf`,
-    () => {
-      const stats = newStats();
-      const failures: string[] = [];
-      const started = performance.now();
-      const indices = ONLY !== undefined ? [ONLY] : Array.from({ length: CASES }, (_, i) => i);
-      for (const i of indices) {
-        const c = makeCase(scenarios, i);
-        const problems = runCase(c, stats);
-        const known = knownBug(problems);
-        if (known !== undefined) {
-          const k = stats.known.get(known) ?? { count: 0, example: `FUZZ_CASE=${i}: ${problems[0] ?? ''}` };
-          k.count++;
-          stats.known.set(known, k);
-        } else if (problems.length > 0) {
-          failures.push(describeCase(c, problems));
-          if (failures.length >= MAX_FAILURES) break;
-        }
+  it(`${ONLY !== undefined ? `case ${ONLY}` : `${CASES} cases`} (seed ${SEED}): never throws, errors are located, accepted configs render balanced frr.conf`, () => {
+    const stats = newStats();
+    const failures: string[] = [];
+    const started = performance.now();
+    const indices = ONLY !== undefined ? [ONLY] : Array.from({ length: CASES }, (_, i) => i);
+    for (const i of indices) {
+      const c = makeCase(scenarios, i);
+      const problems = runCase(c, stats);
+      const known = knownBug(problems);
+      if (known !== undefined) {
+        const k = stats.known.get(known) ?? { count: 0, example: `FUZZ_CASE=${i}: ${problems[0] ?? ''}` };
+        k.count++;
+        stats.known.set(known, k);
+      } else if (problems.length > 0) {
+        failures.push(describeCase(c, problems));
+        if (failures.length >= MAX_FAILURES) break;
       }
-      const secs = ((performance.now() - started) / 1000).toFixed(1);
-      const top = (m: Map<string, number>): string[] => [...m].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `    ${n}x ${k}`);
-      console.log(
-        [
-          `fuzz seed ${SEED}: ${stats.cases} cases in ${secs} s; accepted ${stats.ok} (${stats.okWithFailed} with failed resources), rejected ${stats.rejected}; ` +
-            `${stats.errors} errors and ${stats.warnings} warnings reported`,
-          `  by origin (cases/accepted): ${[...stats.origins].sort().map(([k, o]) => `${k} ${o.cases}/${o.ok}`).join(', ')}`,
-          `  rejections without a located cause: ${stats.rejectedUnlocated}`,
-          ...top(stats.unlocatedReasons),
-          `  errors located only at 1:1 without a field: ${[...stats.vague.values()].reduce((a, b) => a + b, 0)}`,
-          ...top(stats.vague),
-          `  cases hitting known src bugs (not failed; FUZZ_STRICT=1 fails them): ${[...stats.known.values()].reduce((a, b) => a + b.count, 0)}`,
-          ...[...stats.known].map(([id, k]) => `    ${k.count}x ${id}, e.g. ${k.example}`),
-        ].join('\n'),
+    }
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    const top = (m: Map<string, number>): string[] =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([k, n]) => `    ${n}x ${k}`);
+    console.log(
+      [
+        `fuzz seed ${SEED}: ${stats.cases} cases in ${secs} s; accepted ${stats.ok} (${stats.okWithFailed} with failed resources), rejected ${stats.rejected}; ` +
+          `${stats.errors} errors and ${stats.warnings} warnings reported`,
+        `  by origin (cases/accepted): ${[...stats.origins]
+          .sort()
+          .map(([k, o]) => `${k} ${o.cases}/${o.ok}`)
+          .join(', ')}`,
+        `  rejections without a located cause: ${stats.rejectedUnlocated}`,
+        ...top(stats.unlocatedReasons),
+        `  errors located only at 1:1 without a field: ${[...stats.vague.values()].reduce((a, b) => a + b, 0)}`,
+        ...top(stats.vague),
+        `  cases hitting known src bugs (not failed; FUZZ_STRICT=1 fails them): ${[...stats.known.values()].reduce((a, b) => a + b.count, 0)}`,
+        ...[...stats.known].map(([id, k]) => `    ${k.count}x ${id}, e.g. ${k.example}`),
+      ].join('\n'),
+    );
+    if (failures.length > 0) {
+      expect.fail(
+        `fuzz seed ${SEED}: ${failures.length} failing case(s)${failures.length >= MAX_FAILURES ? ' (stopped early)' : ''}:\n\n${failures.join('\n\n')}`,
       );
-      if (failures.length > 0) {
-        expect.fail(`fuzz seed ${SEED}: ${failures.length} failing case(s)${failures.length >= MAX_FAILURES ? ' (stopped early)' : ''}:\n\n${failures.join('\n\n')}`);
-      }
-      if (ONLY === undefined) {
-        expect(stats.cases).toBe(CASES);
-        // The mix must exercise both sides: plenty of accepted and of rejected inputs.
-        expect(stats.ok).toBeGreaterThan(CASES * 0.1);
-        expect(stats.rejected).toBeGreaterThan(CASES * 0.1);
-      }
-    },
-    180_000,
-  );
+    }
+    if (ONLY === undefined) {
+      expect(stats.cases).toBe(CASES);
+      // The mix must exercise both sides: plenty of accepted and of rejected inputs.
+      expect(stats.ok).toBeGreaterThan(CASES * 0.1);
+      expect(stats.rejected).toBeGreaterThan(CASES * 0.1);
+    }
+  }, 180_000);
 });

@@ -7,7 +7,13 @@ import { diffKernel } from '../../src/dataplane/diff.js';
 import { applyToFake, emptyObserved } from './fake-kernel.js';
 
 const node: NodeSettings = { nodeName: 'node1', nodeIndex: 3, logLevel: 'info' };
-const cfg = (l3: L3VNIResource[]): RouterConfig => ({ underlays: [underlay()], l3vnis: l3, l2vnis: [], l3passthroughs: [], rawFrrConfigs: [] });
+const cfg = (l3: L3VNIResource[]): RouterConfig => ({
+  underlays: [underlay()],
+  l3vnis: l3,
+  l2vnis: [],
+  l3passthroughs: [],
+  rawFrrConfigs: [],
+});
 
 describe('router plan', () => {
   it('resolves addresses exactly as upstream IPAM (worked example, node index 3)', () => {
@@ -52,7 +58,12 @@ describe('kernel plan and diff', () => {
     const onlyRed = planKernel(planRouter(cfg([l3vni('red', 100)]), node));
     const ops = diffKernel(onlyRed, state);
     expect(ops.every((o) => o.op === 'delete-link')).toBe(true);
-    expect(ops.map((o) => (o.op === 'delete-link' ? `${o.ns}/${o.name}` : '')).sort()).toEqual(['host/host-e-200', 'router/blue', 'router/br-pe-200', 'router/vni200']);
+    expect(ops.map((o) => (o.op === 'delete-link' ? `${o.ns}/${o.name}` : '')).sort()).toEqual([
+      'host/host-e-200',
+      'router/blue',
+      'router/br-pe-200',
+      'router/vni200',
+    ]);
     applyToFake(state, ops);
     expect(diffKernel(onlyRed, state)).toEqual([]);
     expect(state.router.links.map((l) => l.name).sort()).toEqual(['br-pe-100', 'eth1', 'lo', 'pe-e-100', 'red', 'vni100']);
@@ -86,7 +97,9 @@ describe('kernel plan and diff', () => {
     const state = emptyObserved();
     const plan = planKernel(planRouter(cfg([]), node));
     state.sysctls = { 'net/ipv4/conf/all/forwarding': '1', 'net/ipv6/conf/all/forwarding': '0' };
-    const sys = diffKernel(plan, state).filter((o) => o.op === 'sysctl').map((o) => (o.op === 'sysctl' ? o.path : ''));
+    const sys = diffKernel(plan, state)
+      .filter((o) => o.op === 'sysctl')
+      .map((o) => (o.op === 'sysctl' ? o.path : ''));
     expect(sys).toContain('net/ipv6/conf/all/forwarding');
     expect(sys).not.toContain('net/ipv4/conf/all/forwarding');
     // accept_untracked_na is optional: absent on old kernels, not an op
@@ -102,7 +115,9 @@ describe('host bridges', () => {
       logLevel: 'info',
       underlay: { asn: 64514, routerId: '10.0.0.2', nics: [], neighbors: [], vtepIPv4: '100.65.0.1', listenLimit: 65535 },
       l3vnis: [],
-      l2vnis: [{ name: 'l2', vni: 300, vxlanPort: 4789, vtep: '100.65.0.1', gatewayIPs: [], hostBridge: { name: 'br-hs-300', managed: true } }],
+      l2vnis: [
+        { name: 'l2', vni: 300, vxlanPort: 4789, vtep: '100.65.0.1', gatewayIPs: [], hostBridge: { name: 'br-hs-300', managed: true } },
+      ],
       rawSnippets: [],
     });
     const state = emptyObserved();

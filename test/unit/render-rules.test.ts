@@ -38,7 +38,11 @@ describe('global lines', () => {
 
 describe('neighbour session lines', () => {
   it('spells remote-as as a number, external or internal', () => {
-    const out = withNeighbors({ asn: 64512, address: '192.168.11.2' }, { type: 'External', address: '192.168.11.3' }, { type: 'Internal', address: '192.168.11.4' });
+    const out = withNeighbors(
+      { asn: 64512, address: '192.168.11.2' },
+      { type: 'External', address: '192.168.11.3' },
+      { type: 'Internal', address: '192.168.11.4' },
+    );
     expect(out).toContain(' neighbor 192.168.11.2 remote-as 64512\n');
     expect(out).toContain(' neighbor 192.168.11.3 remote-as external\n');
     expect(out).toContain(' neighbor 192.168.11.4 remote-as internal\n');
@@ -74,13 +78,23 @@ describe('neighbour session lines', () => {
 
   it('renders keepalive/hold only as a pair, connect timer and password as given', () => {
     const out = withNeighbors({ ...TOR, keepaliveTimeSeconds: 3, holdTimeSeconds: 9, connectTimeSeconds: 7, password: 'p4ss' });
-    expect(out).toContain(' neighbor 192.168.11.2 timers 3 9\n neighbor 192.168.11.2 timers connect 7\n neighbor 192.168.11.2 password p4ss\n');
+    expect(out).toContain(
+      ' neighbor 192.168.11.2 timers 3 9\n neighbor 192.168.11.2 timers connect 7\n neighbor 192.168.11.2 password p4ss\n',
+    );
   });
 
   it('renders extended-nexthop for IPv6 peers carrying ipv4 unicast, never for interface peers (their default)', () => {
     const out = render(
       routerConfig({
-        underlays: [underlay({ neighbors: [{ asn: 64512, interface: 'eth1' }, { asn: 64512, address: '2001:db8::2' }, { type: 'Internal', listenRange: 'fd00::/64' }] })],
+        underlays: [
+          underlay({
+            neighbors: [
+              { asn: 64512, interface: 'eth1' },
+              { asn: 64512, address: '2001:db8::2' },
+              { type: 'Internal', listenRange: 'fd00::/64' },
+            ],
+          }),
+        ],
         l3vnis: [l3vni('red', 100)],
       }),
     );
@@ -117,7 +131,10 @@ describe('BFD', () => {
   });
 
   it('leaves out profile values equal to bfdd defaults', () => {
-    const out = withNeighbors({ ...TOR, bfd: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3, minimumTTL: 254, sessionMode: 'Active' } });
+    const out = withNeighbors({
+      ...TOR,
+      bfd: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3, minimumTTL: 254, sessionMode: 'Active' },
+    });
     expect(out).toContain('bfd\n profile neighbor-0\n exit\n');
     expect(out).not.toMatch(/interval|detect-multiplier|minimum-ttl|passive-mode/);
   });
@@ -130,11 +147,20 @@ describe('BFD', () => {
 
 describe('graceful restart, route reflector, listen limit', () => {
   it('renders default GR times not at all, custom ones as given, and connect 5 where no connect time is set', () => {
-    const def = render(routerConfig({ underlays: [underlay({ gracefulRestart: { restartTimeSeconds: 120, stalePathTimeSeconds: 360 } })] }));
+    const def = render(
+      routerConfig({ underlays: [underlay({ gracefulRestart: { restartTimeSeconds: 120, stalePathTimeSeconds: 360 } })] }),
+    );
     expect(def).toContain(' bgp graceful-restart\n bgp graceful-restart preserve-fw-state\n neighbor');
     expect(def).toContain(' neighbor 192.168.11.2 timers connect 5\n');
     const custom = render(
-      routerConfig({ underlays: [underlay({ gracefulRestart: { restartTimeSeconds: 30, stalePathTimeSeconds: 360 }, neighbors: [{ ...TOR, connectTimeSeconds: 12 }] })] }),
+      routerConfig({
+        underlays: [
+          underlay({
+            gracefulRestart: { restartTimeSeconds: 30, stalePathTimeSeconds: 360 },
+            neighbors: [{ ...TOR, connectTimeSeconds: 12 }],
+          }),
+        ],
+      }),
     );
     expect(custom).toContain(' bgp graceful-restart restart-time 30\n');
     expect(custom).not.toMatch(/stalepath-time/);
@@ -152,14 +178,24 @@ describe('graceful restart, route reflector, listen limit', () => {
         underlays: [
           underlay({
             routeReflector: { clusterID: '192.0.2.1' },
-            neighbors: [{ type: 'Internal', address: '192.168.11.3', addressFamilies: [{ type: 'ipv4unicast' }, { type: 'evpn', properties: ['routeReflectorClient'] }] }],
+            neighbors: [
+              {
+                type: 'Internal',
+                address: '192.168.11.3',
+                addressFamilies: [{ type: 'ipv4unicast' }, { type: 'evpn', properties: ['routeReflectorClient'] }],
+              },
+            ],
           }),
         ],
       }),
     );
     expect(out).toContain(' bgp cluster-id 192.0.2.1\n');
-    expect(out).toMatch(/address-family ipv4 unicast\n {2}network 100\.65\.0\.1\/32\n {2}neighbor 192\.168\.11\.3 activate\n {2}neighbor 192\.168\.11\.3 next-hop-self force\n/);
-    expect(out).toMatch(/address-family l2vpn evpn\n {2}neighbor 192\.168\.11\.3 activate\n {2}neighbor 192\.168\.11\.3 route-reflector-client\n/);
+    expect(out).toMatch(
+      /address-family ipv4 unicast\n {2}network 100\.65\.0\.1\/32\n {2}neighbor 192\.168\.11\.3 activate\n {2}neighbor 192\.168\.11\.3 next-hop-self force\n/,
+    );
+    expect(out).toMatch(
+      /address-family l2vpn evpn\n {2}neighbor 192\.168\.11\.3 activate\n {2}neighbor 192\.168\.11\.3 route-reflector-client\n/,
+    );
   });
 
   it('renders bgp listen limit only with a listen range and only when it is not FRR default (100)', () => {
@@ -180,7 +216,12 @@ describe('VRF instances', () => {
   });
 
   it('merges a dual-stack host session into one instance', () => {
-    const out = render(routerConfig({ underlays: [underlay()], l3vnis: [l3vni('red', 100, { hostSession: hostSession({ ipv4: '192.169.10.0/24', ipv6: '2001:db8:1::/64' }) })] }));
+    const out = render(
+      routerConfig({
+        underlays: [underlay()],
+        l3vnis: [l3vni('red', 100, { hostSession: hostSession({ ipv4: '192.169.10.0/24', ipv6: '2001:db8:1::/64' }) })],
+      }),
+    );
     expect(out.match(/router bgp 64514 vrf red/g)).toHaveLength(1);
     expect(out.match(/^vrf red$/gm)).toHaveLength(1);
   });
@@ -193,12 +234,19 @@ describe('VRF instances', () => {
         l2vnis: [l2vni(110, 'red', { gatewayIPs: ['192.170.1.1/24', '2001:db8:170::1/64'] })],
       }),
     );
-    expect(out).toMatch(/router bgp 64514 vrf red\n(?:.*\n)*? address-family ipv4 unicast\n {2}network 192\.170\.1\.0\/24\n exit-address-family/);
+    expect(out).toMatch(
+      /router bgp 64514 vrf red\n(?:.*\n)*? address-family ipv4 unicast\n {2}network 192\.170\.1\.0\/24\n exit-address-family/,
+    );
     expect(out).toMatch(/ address-family ipv6 unicast\n {2}network 2001:db8:170::\/64\n exit-address-family/);
   });
 
   it('renders route targets once each, normalised', () => {
-    const out = render(routerConfig({ underlays: [underlay()], l3vnis: [l3vni('red', 100, { exportRTs: ['064512:0100', '64512:100'], importRTs: ['10.0.0.1:7'] })] }));
+    const out = render(
+      routerConfig({
+        underlays: [underlay()],
+        l3vnis: [l3vni('red', 100, { exportRTs: ['064512:0100', '64512:100'], importRTs: ['10.0.0.1:7'] })],
+      }),
+    );
     expect(out.match(/route-target export/g)).toHaveLength(1);
     expect(out).toContain('  route-target export 64512:100\n  route-target import 10.0.0.1:7\n');
     expect(frrRouteTarget('4200000000:00100')).toBe('4200000000:100');
@@ -208,7 +256,10 @@ describe('VRF instances', () => {
 describe('passthrough', () => {
   it('peers the host in the underlay instance, per family, with next-hop-self for iBGP', () => {
     const out = render(
-      routerConfig({ underlays: [underlay()], l3passthroughs: [passthrough(hostSession({ ipv4: '192.169.100.0/24', ipv6: '2001:db8:100::/64' }, { hostASN: 64514 }, 64530))] }),
+      routerConfig({
+        underlays: [underlay()],
+        l3passthroughs: [passthrough(hostSession({ ipv4: '192.169.100.0/24', ipv6: '2001:db8:100::/64' }, { hostASN: 64514 }, 64530))],
+      }),
     );
     expect(out).not.toMatch(/vrf/);
     expect(out).toContain(' neighbor 192.169.100.3 remote-as 64514\n neighbor 192.169.100.3 timers connect 5\n');

@@ -10,7 +10,9 @@ const render = (c: Partial<RouterConfig>): string =>
 
 describe('frr.conf rendering', () => {
   it('renders the walking-skeleton L3VNI (golden)', async () => {
-    await expect(render({ underlays: [underlay()], l3vnis: [l3vni('red', 100)] })).toMatchFileSnapshot('../fixtures/golden/l3vni-basic.frr.conf');
+    await expect(render({ underlays: [underlay()], l3vnis: [l3vni('red', 100)] })).toMatchFileSnapshot(
+      '../fixtures/golden/l3vni-basic.frr.conf',
+    );
   });
 
   it('closes every block the way frr-reload.py expects', () => {
@@ -26,7 +28,9 @@ describe('frr.conf rendering', () => {
     const out = render({ underlays: [underlay()], l3vnis: [l3vni('red', 100)] });
     expect(out).toContain('router bgp 64514\n bgp router-id 10.0.0.2\n');
     expect(out).toContain('  network 100.65.0.1/32\n');
-    expect(out).toMatch(/address-family l2vpn evpn\n {2}neighbor 192\.168\.11\.2 activate\n {2}neighbor 192\.168\.11\.2 allowas-in\n {2}advertise-all-vni/);
+    expect(out).toMatch(
+      /address-family l2vpn evpn\n {2}neighbor 192\.168\.11\.2 activate\n {2}neighbor 192\.168\.11\.2 allowas-in\n {2}advertise-all-vni/,
+    );
     expect(out).toContain('vrf red\n vni 100\nexit-vrf');
     expect(out).toContain('router bgp 64514 vrf red\n');
     expect(out).toContain(' neighbor 192.169.10.3 remote-as 64515\n');

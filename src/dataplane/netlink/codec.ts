@@ -112,14 +112,10 @@ export function parseAttrs(buf: Buffer, start = 0, end = buf.length): AttrMap {
 }
 
 export const getU8 = (b: Buffer | undefined): number | undefined => (b && b.length >= 1 ? b.readUInt8(0) : undefined);
-export const getU16 = (b: Buffer | undefined): number | undefined =>
-  b && b.length >= 2 ? b.readUInt16LE(0) : undefined;
-export const getBe16 = (b: Buffer | undefined): number | undefined =>
-  b && b.length >= 2 ? b.readUInt16BE(0) : undefined;
-export const getU32 = (b: Buffer | undefined): number | undefined =>
-  b && b.length >= 4 ? b.readUInt32LE(0) : undefined;
-export const getS32 = (b: Buffer | undefined): number | undefined =>
-  b && b.length >= 4 ? b.readInt32LE(0) : undefined;
+export const getU16 = (b: Buffer | undefined): number | undefined => (b && b.length >= 2 ? b.readUInt16LE(0) : undefined);
+export const getBe16 = (b: Buffer | undefined): number | undefined => (b && b.length >= 2 ? b.readUInt16BE(0) : undefined);
+export const getU32 = (b: Buffer | undefined): number | undefined => (b && b.length >= 4 ? b.readUInt32LE(0) : undefined);
+export const getS32 = (b: Buffer | undefined): number | undefined => (b && b.length >= 4 ? b.readInt32LE(0) : undefined);
 export function getStr(b: Buffer | undefined): string | undefined {
   if (!b) return undefined;
   const nul = b.indexOf(0);
@@ -433,9 +429,7 @@ export function encodeLinkChange(index: number, change: LinkChange): Buffer {
   if (change.mac !== undefined) parts.push(attr(K.IFLA_ADDRESS, parseMac(change.mac)));
   if (change.netnsFd !== undefined) parts.push(attrU32(K.IFLA_NET_NS_FD, change.netnsFd));
   if (change.ipv6AddrGenMode !== undefined) {
-    parts.push(
-      attrNest(K.IFLA_AF_SPEC, [attrNest(K.AF_INET6, [attrU8(K.IFLA_INET6_ADDR_GEN_MODE, change.ipv6AddrGenMode)])]),
-    );
+    parts.push(attrNest(K.IFLA_AF_SPEC, [attrNest(K.AF_INET6, [attrU8(K.IFLA_INET6_ADDR_GEN_MODE, change.ipv6AddrGenMode)])]));
   }
   return Buffer.concat(parts);
 }
@@ -559,7 +553,8 @@ export function encodeRoute(r: RouteSpec, forDelete: boolean): Buffer {
   const table = r.table ?? K.RT_TABLE_MAIN;
   const type = r.type ?? (forDelete ? K.RTN_UNSPEC : K.RTN_UNICAST);
   let scope: number;
-  if (forDelete) scope = K.RT_SCOPE_NOWHERE; // "any scope", like `ip route del`
+  if (forDelete)
+    scope = K.RT_SCOPE_NOWHERE; // "any scope", like `ip route del`
   else if (r.family === 4 && type === K.RTN_UNICAST && r.gateway === undefined && r.oif !== undefined) {
     scope = K.RT_SCOPE_LINK; // directly connected
   } else scope = K.RT_SCOPE_UNIVERSE;

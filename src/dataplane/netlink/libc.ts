@@ -21,9 +21,7 @@ const c = {
   close: lib.func('int close(int fd)'),
   setns: lib.func('int setns(int fd, int nstype)'),
   unshare: lib.func('int unshare(int flags)'),
-  mount: lib.func(
-    'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, void *data)',
-  ),
+  mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, void *data)'),
   umount2: lib.func('int umount2(const char *target, int flags)'),
   flock: lib.func('int flock(int fd, int op)'),
   abort: lib.func('void abort()'),
@@ -50,11 +48,9 @@ function sync(fn: () => number): SysResult {
 }
 
 export const libc = {
-  socket: (domain: number, type: number, protocol: number): SysResult =>
-    sync(() => c.socket(domain, type, protocol) as number),
+  socket: (domain: number, type: number, protocol: number): SysResult => sync(() => c.socket(domain, type, protocol) as number),
   bind: (fd: number, addr: Buffer): SysResult => sync(() => c.bind(fd, addr, addr.length) as number),
-  getsockname: (fd: number, addr: Buffer, lenBuf: Buffer): SysResult =>
-    sync(() => c.getsockname(fd, addr, lenBuf) as number),
+  getsockname: (fd: number, addr: Buffer, lenBuf: Buffer): SysResult => sync(() => c.getsockname(fd, addr, lenBuf) as number),
   setsockopt: (fd: number, level: number, name: number, val: Buffer): SysResult =>
     sync(() => c.setsockopt(fd, level, name, val, val.length) as number),
   getsockopt: (fd: number, level: number, name: number, val: Buffer, lenBuf: Buffer): SysResult =>

@@ -100,12 +100,10 @@ class RtNetlinkImpl implements RtNetlink {
 
   private getLinkReq(nameOrIndex: string | number): Promise<LinkInfo | undefined> {
     const req = Buffer.concat([encodeGetLink(nameOrIndex), attrU32(K.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)]);
-    const p = this.sock
-      .request(`RTM_GETLINK ${nameOrIndex}`, K.RTM_GETLINK, 0, req)
-      .then((msgs) => {
-        const m = msgs.find((x) => x.type === K.RTM_NEWLINK);
-        return m ? decodeLink(m.payload) : undefined;
-      });
+    const p = this.sock.request(`RTM_GETLINK ${nameOrIndex}`, K.RTM_GETLINK, 0, req).then((msgs) => {
+      const m = msgs.find((x) => x.type === K.RTM_NEWLINK);
+      return m ? decodeLink(m.payload) : undefined;
+    });
     return ignoring(p, ENODEV);
   }
 
@@ -147,10 +145,7 @@ class RtNetlinkImpl implements RtNetlink {
   }
 
   async deleteLink(index: number): Promise<void> {
-    await ignoring(
-      this.sock.request(`RTM_DELLINK ${index}`, K.RTM_DELLINK, 0, encodeIfInfoMsg({ index })),
-      ENODEV,
-    );
+    await ignoring(this.sock.request(`RTM_DELLINK ${index}`, K.RTM_DELLINK, 0, encodeIfInfoMsg({ index })), ENODEV);
   }
 
   async deleteLinksByGroup(group: number): Promise<void> {
@@ -164,21 +159,11 @@ class RtNetlinkImpl implements RtNetlink {
   async setBridgePortNeighSuppress(index: number, on: boolean, opts: { learning?: boolean } = {}): Promise<void> {
     const flags: { neighSuppress: boolean; learning?: boolean } = { neighSuppress: on };
     if (opts.learning !== undefined) flags.learning = opts.learning;
-    await this.sock.request(
-      `RTM_SETLINK bridge port ${index}`,
-      K.RTM_SETLINK,
-      0,
-      encodeBridgePortFlags(index, flags),
-    );
+    await this.sock.request(`RTM_SETLINK bridge port ${index}`, K.RTM_SETLINK, 0, encodeBridgePortFlags(index, flags));
   }
 
   async dumpAddresses(family?: 4 | 6): Promise<AddrInfo[]> {
-    const msgs = await this.sock.request(
-      'RTM_GETADDR dump',
-      K.RTM_GETADDR,
-      K.NLM_F_DUMP,
-      encodeIfAddrMsg({ family: familyToAf(family) }),
-    );
+    const msgs = await this.sock.request('RTM_GETADDR dump', K.RTM_GETADDR, K.NLM_F_DUMP, encodeIfAddrMsg({ family: familyToAf(family) }));
     const out: AddrInfo[] = [];
     for (const m of msgs) {
       if (m.type !== K.RTM_NEWADDR) continue;
@@ -198,11 +183,7 @@ class RtNetlinkImpl implements RtNetlink {
   }
 
   async deleteAddress(index: number, cidr: string): Promise<void> {
-    await ignoring(
-      this.sock.request(`RTM_DELADDR ${cidr} dev ${index}`, K.RTM_DELADDR, 0, encodeAddr(index, cidr)),
-      EADDRNOTAVAIL,
-      ENODEV,
-    );
+    await ignoring(this.sock.request(`RTM_DELADDR ${cidr} dev ${index}`, K.RTM_DELADDR, 0, encodeAddr(index, cidr)), EADDRNOTAVAIL, ENODEV);
   }
 
   async dumpRoutes(family?: 4 | 6, table?: number): Promise<RouteInfo[]> {
@@ -234,12 +215,7 @@ class RtNetlinkImpl implements RtNetlink {
 
   async deleteRoute(r: RouteSpec): Promise<void> {
     await ignoring(
-      this.sock.request(
-        `RTM_DELROUTE ${r.dst} table ${r.table ?? K.RT_TABLE_MAIN}`,
-        K.RTM_DELROUTE,
-        0,
-        encodeRoute(r, true),
-      ),
+      this.sock.request(`RTM_DELROUTE ${r.dst} table ${r.table ?? K.RT_TABLE_MAIN}`, K.RTM_DELROUTE, 0, encodeRoute(r, true)),
       ESRCH,
     );
   }

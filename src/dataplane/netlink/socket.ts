@@ -90,8 +90,7 @@ export class NetlinkSocket {
 
   constructor(opts: NetlinkSocketOptions = {}) {
     this.window = Math.max(1, opts.window ?? 32);
-    const create = (): ReturnType<typeof libc.socket> =>
-      libc.socket(K.AF_NETLINK, K.SOCK_RAW | K.SOCK_CLOEXEC, K.NETLINK_ROUTE);
+    const create = (): ReturnType<typeof libc.socket> => libc.socket(K.AF_NETLINK, K.SOCK_RAW | K.SOCK_CLOEXEC, K.NETLINK_ROUTE);
     let r: ReturnType<typeof libc.socket>;
     if (opts.netnsFd !== undefined) {
       r = withNetnsFd(opts.netnsFd, create);

@@ -27,7 +27,12 @@ export function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<Ru
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
       const raw = (err as (NodeJS.ErrnoException & { code?: unknown }) | null)?.code;
       const code = err ? (typeof raw === 'number' ? raw : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && typeof raw !== 'number' ? `\n${err.message}` : ''), ms: Date.now() - t0 });
+      resolve({
+        code,
+        stdout: String(stdout),
+        stderr: String(stderr) + (err && typeof raw !== 'number' ? `\n${err.message}` : ''),
+        ms: Date.now() - t0,
+      });
     });
   });
 }
@@ -46,7 +51,8 @@ function frrIds(): { uid: number; gid: number } | undefined {
 /** Why this host cannot run a real FRR for tests, or undefined when it can. */
 export function frrUnavailableReason(): string | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'needs root (network namespaces, FRR daemons)';
-  for (const d of DAEMONS) if (!existsSync(join(FRR_BIN, d))) return `FRR is not installed (${join(FRR_BIN, d)} missing; apt-get install frr)`;
+  for (const d of DAEMONS)
+    if (!existsSync(join(FRR_BIN, d))) return `FRR is not installed (${join(FRR_BIN, d)} missing; apt-get install frr)`;
   if (!existsSync(FRR_RELOAD)) return `frr-pythontools is not installed (${FRR_RELOAD} missing)`;
   if (!existsSync('/usr/bin/vtysh')) return 'vtysh is missing (frr package incomplete)';
   if (!frrIds()) return 'user frr does not exist (frr package incomplete)';
@@ -116,7 +122,23 @@ export class FrrTestInstance {
     }
 
     for (const d of DAEMONS) {
-      const args = ['netns', 'exec', this.name, join(FRR_BIN, d), '-N', this.name, '-d', '-F', 'datacenter', '-f', join(this.confDir, 'frr.conf'), '--log', `file:${join(this.logDir, `${d}.log`)}`, '--log-level', 'informational'];
+      const args = [
+        'netns',
+        'exec',
+        this.name,
+        join(FRR_BIN, d),
+        '-N',
+        this.name,
+        '-d',
+        '-F',
+        'datacenter',
+        '-f',
+        join(this.confDir, 'frr.conf'),
+        '--log',
+        `file:${join(this.logDir, `${d}.log`)}`,
+        '--log-level',
+        'informational',
+      ];
       const r = await run('ip', args, 30_000);
       if (r.code !== 0) throw new Error(`starting ${d} failed (exit ${r.code}): ${r.stderr}${r.stdout}\n${this.logTail(d)}`);
       if (d === 'zebra') await this.waitFor(() => existsSync(join(this.runDir, 'zserv.api')), 15_000, 'zebra socket');
@@ -160,7 +182,9 @@ export class FrrTestInstance {
     const out: string[] = [];
     for (const d of only ? [only] : DAEMONS) {
       try {
-        const lines = readFileSync(join(this.logDir, `${d}.log`), 'utf8').trimEnd().split('\n');
+        const lines = readFileSync(join(this.logDir, `${d}.log`), 'utf8')
+          .trimEnd()
+          .split('\n');
         out.push(`--- ${d}.log`, ...lines.slice(-n));
       } catch {
         /* no log yet */

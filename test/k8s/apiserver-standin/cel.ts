@@ -11,12 +11,7 @@
 
 export class CelError extends Error {}
 
-type Tok =
-  | { t: 'int'; v: number }
-  | { t: 'str'; v: string }
-  | { t: 'id'; v: string }
-  | { t: 'op'; v: string }
-  | { t: 'eof' };
+type Tok = { t: 'int'; v: number } | { t: 'str'; v: string } | { t: 'id'; v: string } | { t: 'op'; v: string } | { t: 'eof' };
 
 const OPS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '?', ':', '+', '-', '*', '/', '%', '(', ')', '[', ']', ',', '.'];
 
@@ -91,8 +86,27 @@ const MACROS = new Set(['all', 'exists', 'exists_one', 'filter', 'map']);
 const METHODS = new Set(['size', 'startsWith', 'endsWith', 'contains', 'matches']);
 const FUNCTIONS = new Set(['size']);
 const RESERVED = new Set([
-  'true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
-  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
 ]);
 
 /** Undoes Kubernetes' escaping of property names in CEL field selections. */

@@ -21,7 +21,14 @@ import {
   unsupportedMediaType,
 } from './errors.js';
 import { deepEqual, jsonPatch, mergePatch } from './patch.js';
-import { type FieldRequirement, type Requirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import {
+  type FieldRequirement,
+  type Requirement,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from './selectors.js';
 import {
   ABSENT,
   BLOCKING_ERROR,
@@ -139,8 +146,20 @@ function nowRfc3339(): string {
 }
 
 const META_FIELDS = new Set([
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers',
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
   'managedFields',
 ]);
 
@@ -228,7 +247,10 @@ export class Engine {
     this.history = [];
   }
 
-  private matches(w: { res: ResourceInfo; namespace: string | undefined; labels: Requirement[]; fields: FieldRequirement[] }, obj: JsonObject): boolean {
+  private matches(
+    w: { res: ResourceInfo; namespace: string | undefined; labels: Requirement[]; fields: FieldRequirement[] },
+    obj: JsonObject,
+  ): boolean {
     const m = metaOf(obj);
     if (w.namespace !== undefined && m.namespace !== w.namespace) return false;
     if (!matchesLabels(w.labels, m.labels as Record<string, string> | undefined)) return false;
@@ -296,9 +318,18 @@ export class Engine {
     if (sendInitial === 'true') {
       const errs: FieldError[] = [];
       if (q.get('resourceVersionMatch') !== 'NotOlderThan') {
-        errs.push({ type: 'FieldValueForbidden', field: 'resourceVersionMatch', detail: "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan" });
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: 'resourceVersionMatch',
+          detail: 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+        });
       }
-      if (!bookmarks) errs.push({ type: 'FieldValueForbidden', field: 'allowWatchBookmarks', detail: 'sendInitialEvents requires setting allowWatchBookmarks to true' });
+      if (!bookmarks)
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: 'allowWatchBookmarks',
+          detail: 'sendInitialEvents requires setting allowWatchBookmarks to true',
+        });
       if (errs.length > 0) throw invalid('ListOptions', 'meta.k8s.io', '', errs);
     }
 
@@ -331,7 +362,11 @@ export class Engine {
     if (sendInitial === 'true') {
       sink.send({
         type: 'BOOKMARK',
-        object: { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(this.rv), annotations: { 'k8s.io/initial-events-end': 'true' } } },
+        object: {
+          kind: r.kind,
+          apiVersion: apiVersionOf(r),
+          metadata: { resourceVersion: String(this.rv), annotations: { 'k8s.io/initial-events-end': 'true' } },
+        },
       });
     }
     for (const e of replay) this.deliver(w, e);
@@ -346,7 +381,10 @@ export class Engine {
     if (bookmarks) {
       const tick = (): void => {
         if (w.closed) return;
-        sink.send({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(this.rv) } } });
+        sink.send({
+          type: 'BOOKMARK',
+          object: { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(this.rv) } },
+        });
         const t = setTimeout(tick, this.opts.bookmarkIntervalMs);
         t.unref();
         w.timers.push(t);
@@ -541,7 +579,8 @@ export class Engine {
       if (m === undefined || m === null) return;
       if (!isMap(m)) throw badRequest(`json: cannot unmarshal into Go struct field ObjectMeta.metadata.${field} of type map[string]string`);
       for (const [k, v] of Object.entries(m)) {
-        if (typeof v !== 'string') throw badRequest(`json: cannot unmarshal ${typeof v} into Go struct field ObjectMeta.metadata.${field} of type string`);
+        if (typeof v !== 'string')
+          throw badRequest(`json: cannot unmarshal ${typeof v} into Go struct field ObjectMeta.metadata.${field} of type string`);
         if (!QUALIFIED_NAME.test(k)) errs.push({ type: 'FieldValueInvalid', field: `metadata.${field}`, value: k, detail: QUALIFIED_MSG });
         if (field === 'labels' && (!LABEL_VALUE.test(v) || v.length > 63)) {
           errs.push({ type: 'FieldValueInvalid', field: `metadata.labels`, value: v, detail: LABEL_VALUE_MSG });
@@ -562,7 +601,12 @@ export class Engine {
         const ref = isMap(o) ? o : {};
         for (const f of ['apiVersion', 'kind', 'name', 'uid']) {
           if (typeof ref[f] !== 'string' || ref[f] === '') {
-            errs.push({ type: 'FieldValueInvalid', field: `metadata.ownerReferences[${i}].${f}`, value: ref[f] ?? '', detail: `${f} must not be empty` });
+            errs.push({
+              type: 'FieldValueInvalid',
+              field: `metadata.ownerReferences[${i}].${f}`,
+              value: ref[f] ?? '',
+              detail: `${f} must not be empty`,
+            });
           }
         }
       });
@@ -663,13 +707,26 @@ export class Engine {
     }
     if (rv !== '' && rv !== oldMeta.resourceVersion) throw conflict(r.group, r.plural, name, STALE_MESSAGE);
     if (typeof meta.uid === 'string' && meta.uid !== '' && meta.uid !== oldMeta.uid) {
-      throw conflict(r.group, r.plural, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${String(oldMeta.uid)}`);
+      throw conflict(
+        r.group,
+        r.plural,
+        name,
+        `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${String(oldMeta.uid)}`,
+      );
     }
     return this.commitUpdate(r, old, obj, sub, o);
   }
 
   /** PATCH (merge, JSON, or strategic for built-in kinds), main resource or /status. */
-  patch(r: ResourceInfo, ns: string | undefined, name: string, sub: string | undefined, contentType: string, body: unknown, o: WriteOptions): WriteResult {
+  patch(
+    r: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    sub: string | undefined,
+    contentType: string,
+    body: unknown,
+    o: WriteOptions,
+  ): WriteResult {
     this.requireVerb(r, 'patch');
     const accepted = ['application/json-patch+json', 'application/merge-patch+json'];
     if (!r.custom) accepted.push('application/strategic-merge-patch+json');
@@ -757,7 +814,12 @@ export class Engine {
     const oldMeta = metaOf(old);
     const pre = isMap(body) && isMap(body.preconditions) ? body.preconditions : undefined;
     if (pre && typeof pre.uid === 'string' && pre.uid !== oldMeta.uid) {
-      throw conflict(r.group, r.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(oldMeta.uid)}`);
+      throw conflict(
+        r.group,
+        r.plural,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(oldMeta.uid)}`,
+      );
     }
     if (pre && typeof pre.resourceVersion === 'string' && pre.resourceVersion !== oldMeta.resourceVersion) {
       throw conflict(

@@ -79,12 +79,11 @@ export function alreadyExists(group: string, plural: string, name: string): Stat
 }
 
 export function conflict(group: string, plural: string, name: string, why: string): StatusError {
-  return new StatusError(
-    409,
-    'Conflict',
-    `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`,
-    { name, group, kind: plural },
-  );
+  return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`, {
+    name,
+    group,
+    kind: plural,
+  });
 }
 
 export const STALE_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';

@@ -13,7 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { CRD_KINDS, GROUP, VERSION, generateCrds } from '../../../src/k8s/crds.js';
-import { Engine, type EngineOptions, type FieldValidation, type ResourceInfo, type WriteOptions, type WriteResult, apiVersionOf } from './engine.js';
+import {
+  Engine,
+  type EngineOptions,
+  type FieldValidation,
+  type ResourceInfo,
+  type WriteOptions,
+  type WriteResult,
+  apiVersionOf,
+} from './engine.js';
 import { type JsonObject, StatusError, badRequest, methodNotAllowed } from './errors.js';
 import { selfSignedCert } from './tls.js';
 
@@ -125,19 +133,43 @@ const MAX_BODY = 3 * 1024 * 1024;
 function coreResources(): ResourceInfo[] {
   return [
     {
-      group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', listKind: 'NamespaceList',
-      namespaced: false, custom: false, statusSubresource: true, shortNames: ['ns'],
+      group: '',
+      version: 'v1',
+      plural: 'namespaces',
+      singular: 'namespace',
+      kind: 'Namespace',
+      listKind: 'NamespaceList',
+      namespaced: false,
+      custom: false,
+      statusSubresource: true,
+      shortNames: ['ns'],
       verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     },
     {
-      group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', listKind: 'NodeList',
-      namespaced: false, custom: false, statusSubresource: true, shortNames: ['no'],
+      group: '',
+      version: 'v1',
+      plural: 'nodes',
+      singular: 'node',
+      kind: 'Node',
+      listKind: 'NodeList',
+      namespaced: false,
+      custom: false,
+      statusSubresource: true,
+      shortNames: ['no'],
       verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
     },
     {
-      group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', singular: 'customresourcedefinition',
-      kind: 'CustomResourceDefinition', listKind: 'CustomResourceDefinitionList', namespaced: false, custom: false,
-      statusSubresource: true, shortNames: ['crd', 'crds'], verbs: ['get', 'list', 'watch'],
+      group: 'apiextensions.k8s.io',
+      version: 'v1',
+      plural: 'customresourcedefinitions',
+      singular: 'customresourcedefinition',
+      kind: 'CustomResourceDefinition',
+      listKind: 'CustomResourceDefinitionList',
+      namespaced: false,
+      custom: false,
+      statusSubresource: true,
+      shortNames: ['crd', 'crds'],
+      verbs: ['get', 'list', 'watch'],
     },
   ];
 }
@@ -173,7 +205,9 @@ function kubeconfig(url: string, caPem: string, token: string, user: string): st
   return stringifyYaml({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'apiserver-standin', cluster: { server: url, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    clusters: [
+      { name: 'apiserver-standin', cluster: { server: url, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
+    ],
     users: [{ name: user, user: { token } }],
     contexts: [{ name: 'apiserver-standin', context: { cluster: 'apiserver-standin', user, namespace: 'default' } }],
     'current-context': 'apiserver-standin',
@@ -208,8 +242,20 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
       status: {
         acceptedNames: structuredClone(names ?? {}),
         conditions: [
-          { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
-          { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+          {
+            type: 'NamesAccepted',
+            status: 'True',
+            reason: 'NoConflicts',
+            message: 'no conflicts found',
+            lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
+          {
+            type: 'Established',
+            status: 'True',
+            reason: 'InitialNamesAccepted',
+            message: 'the initial names have been accepted',
+            lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
         ],
         storedVersions: [VERSION],
       },
@@ -337,7 +383,13 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
       if (r.shortNames) entry.shortNames = [...r.shortNames];
       out.push(entry);
       if (r.statusSubresource) {
-        out.push({ name: `${r.plural}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] });
+        out.push({
+          name: `${r.plural}/status`,
+          singularName: '',
+          namespaced: r.namespaced,
+          kind: r.kind,
+          verbs: ['get', 'patch', 'update'],
+        });
       }
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources: out };
@@ -356,13 +408,27 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
       return {
         kind: 'discovery',
         body: {
-          major: '1', minor: '31', gitVersion: 'v1.31.0-perouterd-apiserver-standin', gitCommit: '0000000000000000000000000000000000000000',
-          gitTreeState: 'clean', buildDate: '2024-08-13T00:00:00Z', goVersion: 'go1.22.5', compiler: 'gc', platform: 'linux/amd64',
+          major: '1',
+          minor: '31',
+          gitVersion: 'v1.31.0-perouterd-apiserver-standin',
+          gitCommit: '0000000000000000000000000000000000000000',
+          gitTreeState: 'clean',
+          buildDate: '2024-08-13T00:00:00Z',
+          goVersion: 'go1.22.5',
+          compiler: 'gc',
+          platform: 'linux/amd64',
         },
       };
     }
     if (p === 'api') {
-      return { kind: 'discovery', body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] } };
+      return {
+        kind: 'discovery',
+        body: {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }],
+        },
+      };
     }
     if (p === 'api/v1') return { kind: 'discovery', body: resourceList('v1') };
     if (p === 'apis') {
@@ -439,7 +505,9 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
         (rule.apiGroups ?? []).some((g) => g === '*' || g === rt.res.group) &&
         (rule.resources ?? []).some((x) => x === '*' || x === resource || (rt.sub !== undefined && x === `*/${rt.sub}`)) &&
         rule.verbs.some((v) => v === '*' || v === verb) &&
-        (rule.resourceNames === undefined || rule.resourceNames.length === 0 || (rt.name !== undefined && rule.resourceNames.includes(rt.name))),
+        (rule.resourceNames === undefined ||
+          rule.resourceNames.length === 0 ||
+          (rt.name !== undefined && rule.resourceNames.includes(rt.name))),
     );
   }
 
@@ -491,7 +559,15 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
     }
     const user = token === undefined ? undefined : users.get(token);
     if (!user || token === undefined) {
-      send(res, 401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+      send(res, 401, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Unauthorized',
+        reason: 'Unauthorized',
+        code: 401,
+      });
       return;
     }
     entry.user = user.name;
@@ -533,7 +609,16 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
     }
     const rt = route(parts);
     if (!rt) {
-      send(res, 404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+      send(res, 404, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'the server could not find the requested resource',
+        reason: 'NotFound',
+        details: {},
+        code: 404,
+      });
       return;
     }
     const verb = verbOf(method, rt, watch);
@@ -542,7 +627,8 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
     if (rt.sub !== undefined && !(rt.sub === 'status' && rt.res.statusSubresource)) {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     }
-    if (rt.res.namespaced === false && rt.namespace !== undefined) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (rt.res.namespaced === false && rt.namespace !== undefined)
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const r = rt.res;
     const ns = rt.namespace;
 
@@ -609,7 +695,10 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
         if (rt.sub !== undefined) throw methodNotAllowed();
         const text = await readBody(req);
         const body = decode(text, ct);
-        result = rt.name === undefined ? engine.deleteCollection(r, ns, q, body, writeOptions(q)) : engine.delete(r, ns, rt.name, body, writeOptions(q));
+        result =
+          rt.name === undefined
+            ? engine.deleteCollection(r, ns, q, body, writeOptions(q))
+            : engine.delete(r, ns, rt.name, body, writeOptions(q));
         break;
       }
       default:

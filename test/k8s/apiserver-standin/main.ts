@@ -70,7 +70,8 @@ function parseArgs(argv: string[]): Args {
         throw new Error(`unknown option ${k}`);
     }
   }
-  if (!a.listen || !a.control) throw new Error('usage: main.js --listen HOST:PORT --control SOCKET [--node N]... [--user NAME=PATH]... [--cert-dir D]');
+  if (!a.listen || !a.control)
+    throw new Error('usage: main.js --listen HOST:PORT --control SOCKET [--node N]... [--user NAME=PATH]... [--cert-dir D]');
   a.certDir ||= join(dirname(a.control), 'standin-cert');
   return a;
 }
@@ -84,9 +85,23 @@ function servingCert(dir: string, host: string): { certPem: string; keyPem: stri
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=apiserver-standin-lab',
-      '-addext', `subjectAltName=${san}`,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=apiserver-standin-lab',
+      '-addext',
+      `subjectAltName=${san}`,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -207,13 +222,26 @@ async function main(): Promise<void> {
     if (body.length > 0) headers['Content-Length'] = String(body.length);
     await new Promise<void>((resolve) => {
       const up = httpsRequest(
-        { host: '127.0.0.1', port: upstreamPort, path, method: req.method ?? 'GET', headers, ca: api.caPem, servername: 'localhost', agent: false, timeout: 10_000 },
+        {
+          host: '127.0.0.1',
+          port: upstreamPort,
+          path,
+          method: req.method ?? 'GET',
+          headers,
+          ca: api.caPem,
+          servername: 'localhost',
+          agent: false,
+          timeout: 10_000,
+        },
         (r) => {
           const chunks: Buffer[] = [];
           r.on('data', (c: Buffer) => chunks.push(c));
           r.on('end', () => {
             const text = Buffer.concat(chunks);
-            res.writeHead(r.statusCode ?? 502, { 'Content-Type': r.headers['content-type'] ?? 'application/json', 'Content-Length': text.length });
+            res.writeHead(r.statusCode ?? 502, {
+              'Content-Type': r.headers['content-type'] ?? 'application/json',
+              'Content-Length': text.length,
+            });
             res.end(text);
             resolve();
           });

@@ -45,7 +45,10 @@ function parentOf(doc: unknown, path: string[], op: string): { parent: unknown; 
     if (Array.isArray(cur)) cur = cur[Number(seg)];
     else if (isMap(cur)) cur = cur[seg];
     else cur = undefined;
-    if (cur === undefined) throw unprocessable(`the server rejected our request due to an error in our request: ${op} operation does not apply: doc is missing path: "/${path.join('/')}": missing value`);
+    if (cur === undefined)
+      throw unprocessable(
+        `the server rejected our request due to an error in our request: ${op} operation does not apply: doc is missing path: "/${path.join('/')}": missing value`,
+      );
   }
   return { parent: cur, key: path[path.length - 1] as string };
 }
@@ -54,7 +57,10 @@ function get(doc: unknown, path: string[], op: string): unknown {
   if (path.length === 0) return doc;
   const { parent, key } = parentOf(doc, path, op);
   const v = Array.isArray(parent) ? parent[Number(key)] : isMap(parent) ? parent[key] : undefined;
-  if (v === undefined) throw unprocessable(`the server rejected our request due to an error in our request: ${op} operation does not apply: doc is missing path: "/${path.join('/')}": missing value`);
+  if (v === undefined)
+    throw unprocessable(
+      `the server rejected our request due to an error in our request: ${op} operation does not apply: doc is missing path: "/${path.join('/')}": missing value`,
+    );
   return v;
 }
 
@@ -80,7 +86,10 @@ function remove(doc: unknown, path: string[], op = 'remove'): unknown {
   const { parent, key } = parentOf(doc, path, op);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, false), 1);
   else if (isMap(parent) && key in parent) delete parent[key];
-  else throw unprocessable(`the server rejected our request due to an error in our request: ${op} operation does not apply: doc is missing path: "/${path.join('/')}": missing value`);
+  else
+    throw unprocessable(
+      `the server rejected our request due to an error in our request: ${op} operation does not apply: doc is missing path: "/${path.join('/')}": missing value`,
+    );
   return doc;
 }
 
@@ -123,7 +132,9 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
       case 'test': {
         const v = get(doc, path, 'test');
         if (!deepEqual(v, raw.value)) {
-          throw unprocessable(`the server rejected our request due to an error in our request: testing value /${path.join('/')} failed: test failed`);
+          throw unprocessable(
+            `the server rejected our request due to an error in our request: testing value /${path.join('/')} failed: test failed`,
+          );
         }
         break;
       }

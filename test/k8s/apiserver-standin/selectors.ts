@@ -106,7 +106,7 @@ export function parseLabelSelector(selector: string): Requirement[] {
           }
           values.push(checkValue(word()));
         }
-        if (values.length === 0) throw parseError(selector, 'for \'in\', \'notin\' operators, values set can\'t be empty');
+        if (values.length === 0) throw parseError(selector, "for 'in', 'notin' operators, values set can't be empty");
         reqs.push({ key, op: next.v as Op, values });
       } else {
         throw parseError(selector, `unexpected ${JSON.stringify(next.v)}`);

@@ -89,7 +89,12 @@ export function validateValue(schema: Schema, value: unknown, path: string, errs
   const type = typeof schema.type === 'string' ? schema.type : undefined;
   if (type !== undefined && !typeMatches(type, value)) {
     const actual = jsonType(value);
-    errs.push({ type: 'FieldValueTypeInvalid', field: path, value: actual, detail: `${path} in body must be of type ${type}: "${actual}"` });
+    errs.push({
+      type: 'FieldValueTypeInvalid',
+      field: path,
+      value: actual,
+      detail: `${path} in body must be of type ${type}: "${actual}"`,
+    });
     return;
   }
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => equal(e, value))) {
@@ -99,13 +104,23 @@ export function validateValue(schema: Schema, value: unknown, path: string, errs
     if (typeof schema.minimum === 'number') {
       const ex = schema.exclusiveMinimum === true;
       if (ex ? value <= schema.minimum : value < schema.minimum) {
-        errs.push({ type: 'FieldValueInvalid', field: path, value, detail: `${path} in body should be greater than ${ex ? '' : 'or equal to '}${schema.minimum}` });
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: path,
+          value,
+          detail: `${path} in body should be greater than ${ex ? '' : 'or equal to '}${schema.minimum}`,
+        });
       }
     }
     if (typeof schema.maximum === 'number') {
       const ex = schema.exclusiveMaximum === true;
       if (ex ? value >= schema.maximum : value > schema.maximum) {
-        errs.push({ type: 'FieldValueInvalid', field: path, value, detail: `${path} in body should be less than ${ex ? '' : 'or equal to '}${schema.maximum}` });
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: path,
+          value,
+          detail: `${path} in body should be less than ${ex ? '' : 'or equal to '}${schema.maximum}`,
+        });
       }
     }
   }
@@ -115,7 +130,12 @@ export function validateValue(schema: Schema, value: unknown, path: string, errs
       errs.push({ type: 'FieldValueTooLong', field: path, value, detail: `may not be more than ${schema.maxLength} bytes` });
     }
     if (typeof schema.minLength === 'number' && len < schema.minLength) {
-      errs.push({ type: 'FieldValueInvalid', field: path, value, detail: `${path} in body should be at least ${schema.minLength} chars long` });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: path,
+        value,
+        detail: `${path} in body should be at least ${schema.minLength} chars long`,
+      });
     }
     if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) {
       errs.push({ type: 'FieldValueInvalid', field: path, value, detail: `${path} in body should match '${schema.pattern}'` });
@@ -126,7 +146,12 @@ export function validateValue(schema: Schema, value: unknown, path: string, errs
       errs.push({ type: 'FieldValueTooMany', field: path, value: value.length, detail: `must have at most ${schema.maxItems} items` });
     }
     if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
-      errs.push({ type: 'FieldValueInvalid', field: path, value: value.length, detail: `${path} in body should have at least ${schema.minItems} items` });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: path,
+        value: value.length,
+        detail: `${path} in body should have at least ${schema.minItems} items`,
+      });
     }
     const listType = schema['x-kubernetes-list-type'];
     if (listType === 'set') {
@@ -151,7 +176,12 @@ export function validateValue(schema: Schema, value: unknown, path: string, errs
   }
   if (isMap(value)) {
     if (typeof schema.maxProperties === 'number' && Object.keys(value).length > schema.maxProperties) {
-      errs.push({ type: 'FieldValueTooMany', field: path, value: Object.keys(value).length, detail: `must have at most ${schema.maxProperties} items` });
+      errs.push({
+        type: 'FieldValueTooMany',
+        field: path,
+        value: Object.keys(value).length,
+        detail: `must have at most ${schema.maxProperties} items`,
+      });
     }
     if (Array.isArray(schema.required)) {
       for (const r of schema.required as string[]) {
@@ -230,14 +260,7 @@ function correlateItem(schema: Schema, item: unknown, oldList: unknown): unknown
 }
 
 /** Evaluates every x-kubernetes-validations rule at and below `path`. */
-export function validateCel(
-  schema: Schema,
-  value: unknown,
-  old: unknown,
-  path: string,
-  errs: FieldError[],
-  report: RuleReport,
-): void {
+export function validateCel(schema: Schema, value: unknown, old: unknown, path: string, errs: FieldError[], report: RuleReport): void {
   for (const r of rulesOf(schema, report)) {
     if (r.transition && old === ABSENT) continue;
     const env: Record<string, unknown> = { self: value };
@@ -265,7 +288,9 @@ export function validateCel(
     }
   } else if (Array.isArray(value) && isMap(schema.items)) {
     const items = schema.items as Schema;
-    value.forEach((v, i) => validateCel(items, v, correlateItem(schema, v, old === ABSENT ? undefined : old), `${path}[${i}]`, errs, report));
+    value.forEach((v, i) =>
+      validateCel(items, v, correlateItem(schema, v, old === ABSENT ? undefined : old), `${path}[${i}]`, errs, report),
+    );
   }
 }
 

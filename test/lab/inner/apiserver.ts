@@ -31,7 +31,7 @@ export interface ControlResponse<T = unknown> {
   body: T;
 }
 
-export type Obj = Record<string, any>;
+export type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON objects of any shape
 
 export class StandInProcess {
   private exited: number | null | undefined;
@@ -162,9 +162,12 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInProcess
     process.execPath,
     ...nodeFlags,
     STANDIN_MAIN,
-    '--listen', opts.listen,
-    '--control', join(opts.dir, 'control.sock'),
-    '--cert-dir', join(opts.dir, 'cert'),
+    '--listen',
+    opts.listen,
+    '--control',
+    join(opts.dir, 'control.sock'),
+    '--cert-dir',
+    join(opts.dir, 'cert'),
     ...opts.nodes.flatMap((n) => ['--node', n]),
     ...Object.entries(opts.users).flatMap(([u, p]) => ['--user', `${u}=${p}`]),
   ];

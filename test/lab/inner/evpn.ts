@@ -31,7 +31,17 @@ export interface TorPeer {
 
 /** The ToR (leaf): eBGP to every node, ipv4 unicast (+ evpn), optional networks it originates. */
 export function torConfig(o: { peers: TorPeer[]; networks?: string[]; gracefulRestart?: boolean }): string {
-  const l: string[] = ['frr defaults datacenter', 'hostname tor', 'log stdout informational', '!', `router bgp ${TOR_ASN}`, ' bgp router-id 10.0.0.100', ' no bgp ebgp-requires-policy', ' no bgp default ipv4-unicast', ' no bgp network import-check'];
+  const l: string[] = [
+    'frr defaults datacenter',
+    'hostname tor',
+    'log stdout informational',
+    '!',
+    `router bgp ${TOR_ASN}`,
+    ' bgp router-id 10.0.0.100',
+    ' no bgp ebgp-requires-policy',
+    ' no bgp default ipv4-unicast',
+    ' no bgp network import-check',
+  ];
   if (o.gracefulRestart) l.push(' bgp graceful-restart');
   for (const p of o.peers) {
     l.push(` neighbor ${p.addr} remote-as ${p.asn}`, ` neighbor ${p.addr} timers connect 5`);
@@ -69,12 +79,24 @@ export function speakerConfig(name: string, routerId: string, neighbors: Speaker
     const v6s = n.announce.filter(v6);
     v4s.forEach((p, j) => l.push(`ip prefix-list ${pl} seq ${5 * (j + 1)} permit ${p}`));
     v6s.forEach((p, j) => l.push(`ipv6 prefix-list ${pl}-6 seq ${5 * (j + 1)} permit ${p}`));
-    l.push('!', `route-map OUT-${i} permit 10`, ` match ${v6(n.addr) ? 'ipv6' : 'ip'} address prefix-list ${v6(n.addr) ? `${pl}-6` : pl}`, 'exit', '!');
+    l.push(
+      '!',
+      `route-map OUT-${i} permit 10`,
+      ` match ${v6(n.addr) ? 'ipv6' : 'ip'} address prefix-list ${v6(n.addr) ? `${pl}-6` : pl}`,
+      'exit',
+      '!',
+    );
     // Keep the prefix lists non-empty so the route-map never matches everything by accident.
     if (v4s.length === 0) l.push(`ip prefix-list ${pl} seq 5 deny any`);
     if (v6s.length === 0) l.push(`ipv6 prefix-list ${pl}-6 seq 5 deny any`);
   });
-  l.push(`router bgp ${HOST_ASN}`, ` bgp router-id ${routerId}`, ' no bgp ebgp-requires-policy', ' no bgp default ipv4-unicast', ' no bgp network import-check');
+  l.push(
+    `router bgp ${HOST_ASN}`,
+    ` bgp router-id ${routerId}`,
+    ' no bgp ebgp-requires-policy',
+    ' no bgp default ipv4-unicast',
+    ' no bgp network import-check',
+  );
   for (const n of neighbors) l.push(` neighbor ${n.addr} remote-as ${n.asn ?? PE_ASN}`, ` neighbor ${n.addr} timers connect 5`);
   for (const fam of ['ipv4', 'ipv6'] as const) {
     const peers = neighbors.map((n, i) => ({ n, i })).filter(({ n }) => v6(n.addr) === (fam === 'ipv6'));
@@ -82,7 +104,8 @@ export function speakerConfig(name: string, routerId: string, neighbors: Speaker
     l.push(' !', ` address-family ${fam} unicast`);
     const nets = new Set(peers.flatMap(({ n }) => n.announce.filter((p) => v6(p) === (fam === 'ipv6'))));
     for (const p of nets) l.push(`  network ${p}`);
-    for (const { n, i } of peers) l.push(`  neighbor ${n.addr} activate`, `  neighbor ${n.addr} allowas-in`, `  neighbor ${n.addr} route-map OUT-${i} out`);
+    for (const { n, i } of peers)
+      l.push(`  neighbor ${n.addr} activate`, `  neighbor ${n.addr} allowas-in`, `  neighbor ${n.addr} route-map OUT-${i} out`);
     l.push(' exit-address-family');
   }
   l.push('exit', '!');
@@ -90,7 +113,10 @@ export function speakerConfig(name: string, routerId: string, neighbors: Speaker
 }
 
 /** The underlay file every scenario uses (one ToR neighbour, NIC eth1, VTEPs 100.65.0.N). */
-export function underlayYaml(torAddr: string, o: { tunnel?: boolean; extraNeighborYaml?: string; extraUnderlayYaml?: string } = {}): string {
+export function underlayYaml(
+  torAddr: string,
+  o: { tunnel?: boolean; extraNeighborYaml?: string; extraUnderlayYaml?: string } = {},
+): string {
   return `underlays:
   - asn: ${PE_ASN}
     routerIDCIDR: 10.0.0.0/24
@@ -110,22 +136,36 @@ ${o.tunnel === false ? '' : '    tunnelEndpoint:\n      cidrs:\n        - 100.65
 type Summary = Record<string, { peers?: Record<string, { state: string; pfxRcd?: number; pfxSnt?: number }> } | undefined>;
 
 /** Peer → state for one address family (`ipv4Unicast`, `ipv6Unicast`, `l2VpnEvpn`) of an instance (default or a VRF). */
-export async function peerStates(ns: string, af: 'ipv4Unicast' | 'ipv6Unicast' | 'l2VpnEvpn', vrf?: string): Promise<Record<string, string>> {
+export async function peerStates(
+  ns: string,
+  af: 'ipv4Unicast' | 'ipv6Unicast' | 'l2VpnEvpn',
+  vrf?: string,
+): Promise<Record<string, string>> {
   const s = await vtyshJson<Summary>(ns, `show bgp ${vrf ? `vrf ${vrf} ` : ''}summary json`);
   return Object.fromEntries(Object.entries(s[af]?.peers ?? {}).map(([k, v]) => [k, v.state]));
 }
 
-export async function waitEstablished(ns: string, peer: string, af: 'ipv4Unicast' | 'ipv6Unicast' | 'l2VpnEvpn', timeoutMs: number, vrf?: string): Promise<string> {
+export async function waitEstablished(
+  ns: string,
+  peer: string,
+  af: 'ipv4Unicast' | 'ipv6Unicast' | 'l2VpnEvpn',
+  timeoutMs: number,
+  vrf?: string,
+): Promise<string> {
   try {
     return await waitFor(
-      async () => ((await peerStates(ns, af, vrf))[peer] === 'Established' ? `${ns}${vrf ? ` vrf ${vrf}` : ''} ${af} ${peer} Established` : undefined),
+      async () =>
+        (await peerStates(ns, af, vrf))[peer] === 'Established' ? `${ns}${vrf ? ` vrf ${vrf}` : ''} ${af} ${peer} Established` : undefined,
       timeoutMs,
       `${ns}${vrf ? ` vrf ${vrf}` : ''} ${af} session with ${peer} Established`,
     );
   } catch (e) {
     const now = await peerStates(ns, af, vrf).catch((x: Error) => x.message);
     const lost = await zebraMissingAddrs(ns).catch((x: Error) => [x.message]);
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; now ${JSON.stringify(now)}; zebra vs kernel in ${ns}: ${lost.length ? lost.join('; ') : 'all kernel addresses known to zebra'}`);
+    throw new Error(
+      `${e instanceof Error ? e.message : String(e)}; now ${JSON.stringify(now)}; zebra vs kernel in ${ns}: ${lost.length ? lost.join('; ') : 'all kernel addresses known to zebra'}`,
+      { cause: e },
+    );
   }
 }
 
@@ -143,7 +183,9 @@ export async function zebraMissingAddrs(ns: string): Promise<string[]> {
   }
   const out: string[] = [];
   for (const [dev, cidrs] of byDev) {
-    const j = await vtyshJson<Record<string, { ipAddresses?: Array<{ address: string }> }>>(ns, `show interface ${dev} json`).catch(() => ({}) as Record<string, { ipAddresses?: Array<{ address: string }> }>);
+    const j = await vtyshJson<Record<string, { ipAddresses?: Array<{ address: string }> }>>(ns, `show interface ${dev} json`).catch(
+      () => ({}) as Record<string, { ipAddresses?: Array<{ address: string }> }>,
+    );
     const z = new Set((j[dev]?.ipAddresses ?? []).map((a) => a.address.toLowerCase()));
     const missing = cidrs.filter((c) => !z.has(c.toLowerCase()));
     if (missing.length) out.push(`${dev}: kernel has ${missing.join(',')}, zebra has [${[...z].join(',')}]`);
@@ -203,7 +245,12 @@ export async function evpnRoutes(ns: string, type: 'macip' | 'multicast' | 'pref
 
 /** Compact one-line-per-route text, for check details and failure messages. */
 export function fmtRoutes(rs: EvpnRoute[]): string {
-  return rs.map((r) => `${r.key} via ${[...new Set(r.paths.flatMap((p) => p.nexthops))].join('|')} {${[...new Set(r.paths.map((p) => p.ext))].join(' / ')}}`).join('; ');
+  return rs
+    .map(
+      (r) =>
+        `${r.key} via ${[...new Set(r.paths.flatMap((p) => p.nexthops))].join('|')} {${[...new Set(r.paths.map((p) => p.ext))].join(' / ')}}`,
+    )
+    .join('; ');
 }
 
 /** Type-5 routes for prefix addr/len (any RD). */
@@ -234,7 +281,9 @@ interface RouteJ {
 /** Kernel routes of a VRF (`ip [-6] route show vrf X`), as "dst via gw dev d proto p". */
 export async function kernelVrfRoutes(ns: string, vrf: string, family: 4 | 6 = 4): Promise<string[]> {
   const rs = await ipJson<RouteJ[]>(ns, [family === 6 ? '-6' : '-4', 'route', 'show', 'vrf', vrf]);
-  return rs.map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.protocol ? ` proto ${r.protocol}` : ''}`);
+  return rs.map(
+    (r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.protocol ? ` proto ${r.protocol}` : ''}`,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -248,7 +297,12 @@ export interface LinkJ {
   mtu?: number;
   operstate?: string;
   flags?: string[];
-  linkinfo?: { info_kind?: string; info_slave_kind?: string; info_data?: Record<string, unknown>; info_slave_data?: Record<string, unknown> };
+  linkinfo?: {
+    info_kind?: string;
+    info_slave_kind?: string;
+    info_data?: Record<string, unknown>;
+    info_slave_data?: Record<string, unknown>;
+  };
 }
 
 export async function links(ns: string): Promise<LinkJ[]> {
@@ -266,14 +320,24 @@ export async function linkIndexes(ns: string): Promise<string[]> {
 
 /** Global addresses of one device, as CIDRs. */
 export async function addrsOf(ns: string, dev: string): Promise<string[]> {
-  const j = await ipJson<Array<{ addr_info: Array<{ local: string; prefixlen: number; scope?: string }> }>>(ns, ['addr', 'show', 'dev', dev]);
+  const j = await ipJson<Array<{ addr_info: Array<{ local: string; prefixlen: number; scope?: string }> }>>(ns, [
+    'addr',
+    'show',
+    'dev',
+    dev,
+  ]);
   return (j[0]?.addr_info ?? []).filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => `${a.local}/${a.prefixlen}`);
 }
 
 /** Every global address in a namespace, "dev cidr", sorted. */
 export async function allAddrs(ns: string): Promise<string[]> {
-  const j = await ipJson<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number; scope?: string }> }>>(ns, ['addr', 'show']);
-  return j.flatMap((l) => l.addr_info.filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => `${l.ifname} ${a.local}/${a.prefixlen}`)).sort();
+  const j = await ipJson<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number; scope?: string }> }>>(ns, [
+    'addr',
+    'show',
+  ]);
+  return j
+    .flatMap((l) => l.addr_info.filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => `${l.ifname} ${a.local}/${a.prefixlen}`))
+    .sort();
 }
 
 export function expectLinks(have: Map<string, LinkJ>, names: string[], where: string): void {
@@ -294,7 +358,12 @@ export async function pingFails(ns: string, dst: string, o: { source?: string; c
   const args = ['-n', '-c', String(o.count ?? 3), '-W', '1', ...(o.family === 6 ? ['-6'] : []), ...(o.source ? ['-I', o.source] : []), dst];
   const r = await run('ip', ['netns', 'exec', ns, 'ping', ...args], { allowFail: true, timeoutMs: 30_000 });
   const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(r.stdout);
-  const text = (r.stdout + r.stderr).trim().split('\n').filter((x) => x.trim()).slice(-4).join(' | ');
+  const text = (r.stdout + r.stderr)
+    .trim()
+    .split('\n')
+    .filter((x) => x.trim())
+    .slice(-4)
+    .join(' | ');
   if (m && m[2] !== '0') throw new Error(`ping ${args.join(' ')} in ${ns} got ${m[2]} replies, expected none: ${text}`);
   return text;
 }
@@ -322,7 +391,18 @@ export class ContinuousPing {
     readonly dst: string,
     readonly o: { source?: string; intervalSec?: number; family?: 4 | 6 } = {},
   ) {
-    const args = ['netns', 'exec', ns, 'ping', '-n', '-i', String(o.intervalSec ?? 0.05), ...(o.family === 6 ? ['-6'] : []), ...(o.source ? ['-I', o.source] : []), dst];
+    const args = [
+      'netns',
+      'exec',
+      ns,
+      'ping',
+      '-n',
+      '-i',
+      String(o.intervalSec ?? 0.05),
+      ...(o.family === 6 ? ['-6'] : []),
+      ...(o.source ? ['-I', o.source] : []),
+      dst,
+    ];
     this.child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (b: Buffer) => (this.out += b.toString()));
     this.child.stderr?.on('data', (b: Buffer) => (this.out += b.toString()));
@@ -383,16 +463,27 @@ export async function diagnostics(t: DiagTarget): Promise<string> {
   for (const pe of t.pes) {
     await grab(`${pe} bgp vrf all summary`, () => vtysh(pe, 'show bgp vrf all summary'));
     await grab(`${pe} running-config`, () => vtysh(pe, 'show running-config'));
-    await grab(`${pe} evpn vni / vrf / zebra interfaces`, () => vtysh(pe, ['show evpn vni', 'show vrf', 'show interface brief', ...(t.vrfs ?? []).map((v) => `show interface vrf ${v}`)]));
-    for (const vrf of t.vrfs ?? []) await grab(`${pe} vrf ${vrf} routes`, () => vtysh(pe, [`show ip route vrf ${vrf}`, `show ipv6 route vrf ${vrf}`]));
-    await grab(`${pe} links`, async () => (await links(pe)).map((l) => `${l.ifname}#${l.ifindex} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''} ${l.operstate ?? ''}`).join('\n'));
+    await grab(`${pe} evpn vni / vrf / zebra interfaces`, () =>
+      vtysh(pe, ['show evpn vni', 'show vrf', 'show interface brief', ...(t.vrfs ?? []).map((v) => `show interface vrf ${v}`)]),
+    );
+    for (const vrf of t.vrfs ?? [])
+      await grab(`${pe} vrf ${vrf} routes`, () => vtysh(pe, [`show ip route vrf ${vrf}`, `show ipv6 route vrf ${vrf}`]));
+    await grab(`${pe} links`, async () =>
+      (await links(pe))
+        .map((l) => `${l.ifname}#${l.ifindex} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''} ${l.operstate ?? ''}`)
+        .join('\n'),
+    );
     await grab(`${pe} addrs`, async () => (await allAddrs(pe)).join('\n'));
     await grab(`${pe} bgpd log`, async () => logTail(pe, 30, 'bgpd'));
     await grab(`${pe} zebra log`, async () => logTail(pe, 30, 'zebra'));
   }
   for (const node of t.nodes) {
     await grab(`${node} bgp`, () => vtysh(node, ['show bgp summary', 'show ip route', 'show ipv6 route']).catch(() => '(no FRR)'));
-    await grab(`${node} links`, async () => (await links(node)).map((l) => `${l.ifname}#${l.ifindex} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''} ${l.operstate ?? ''}`).join('\n'));
+    await grab(`${node} links`, async () =>
+      (await links(node))
+        .map((l) => `${l.ifname}#${l.ifindex} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''} ${l.operstate ?? ''}`)
+        .join('\n'),
+    );
     await grab(`${node} addrs`, async () => (await allAddrs(node)).join('\n'));
   }
   await grab('tor bgp', () => vtysh('tor', ['show bgp summary', 'show bgp ipv4 unicast', 'show bgp l2vpn evpn']));
@@ -437,7 +528,8 @@ export async function finishNodes(procs: PerouterdProcess[], nodes: PerouterdNod
     for (const n of nodes) {
       try {
         if (existsSync(n.logFile)) copyFileSync(n.logFile, join(dir, 'perouterd-logs', `${n.name}.log`));
-        if (existsSync(join(n.stateDir, 'status.json'))) copyFileSync(join(n.stateDir, 'status.json'), join(dir, 'perouterd-logs', `${n.name}-status.json`));
+        if (existsSync(join(n.stateDir, 'status.json')))
+          copyFileSync(join(n.stateDir, 'status.json'), join(dir, 'perouterd-logs', `${n.name}-status.json`));
       } catch {
         /* best effort */
       }

@@ -111,7 +111,9 @@ export async function ipBatch(ns: string | undefined, lines: readonly string[], 
     // ip prints "Command failed -:<line>"; point at the offending command.
     const m = /Command failed -:(\d+)/.exec(e instanceof Error ? e.message : '');
     const bad = m?.[1] ? clean[Number(m[1]) - 1] : undefined;
-    throw new Error(`ip${ns ? ` -n ${ns}` : ''} -batch failed${bad ? ` at "${bad}"` : ''}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`ip${ns ? ` -n ${ns}` : ''} -batch failed${bad ? ` at "${bad}"` : ''}: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
 }
 
@@ -135,7 +137,7 @@ export async function waitFor<T>(
   intervalMs = 1000,
 ): Promise<NonNullable<T>> {
   const start = Date.now();
-  let last = 'never evaluated';
+  let last: string;
   for (;;) {
     try {
       const v = await predicate();
@@ -225,7 +227,9 @@ export async function ping(ns: string, dst: string, o: { source?: string; count?
   const r = await run('ip', ['netns', 'exec', ns, 'ping', ...args], { allowFail: true, timeoutMs: 30_000 });
   const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(r.stdout);
   if (r.code !== 0 || !m || m[2] === '0') {
-    throw new Error(`ping ${args.join(' ')} in ${ns} failed (exit ${r.code}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `ping ${args.join(' ')} in ${ns} failed (exit ${r.code}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
   return r.stdout.trim().split('\n').slice(-2).join(' | ');
 }

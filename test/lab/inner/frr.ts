@@ -112,21 +112,38 @@ export async function startFrr(ns: string, opts: StartFrrOptions): Promise<void>
   started.set(ns, daemons);
   for (const d of daemons) {
     const args = [
-      'netns', 'exec', ns, join(FRR_BIN, d),
-      '-N', ns, '-d', '-F', 'datacenter',
-      '-f', join(confDir(ns), 'frr.conf'),
-      '--log', `file:${logFile(ns, d)}`,
-      '--log-level', opts.logLevel ?? 'informational',
+      'netns',
+      'exec',
+      ns,
+      join(FRR_BIN, d),
+      '-N',
+      ns,
+      '-d',
+      '-F',
+      'datacenter',
+      '-f',
+      join(confDir(ns), 'frr.conf'),
+      '--log',
+      `file:${logFile(ns, d)}`,
+      '--log-level',
+      opts.logLevel ?? 'informational',
     ];
     const r = await run('ip', args, { timeoutMs: 60_000, allowFail: true });
     if (r.code !== 0) {
-      throw new Error(`${ns}: starting ${d} failed (exit ${r.code}): ${(r.stderr + r.stdout).trim().slice(0, 1500)}\n${logTail(ns, 20, d)}`);
+      throw new Error(
+        `${ns}: starting ${d} failed (exit ${r.code}): ${(r.stderr + r.stdout).trim().slice(0, 1500)}\n${logTail(ns, 20, d)}`,
+      );
     }
     if (d === 'zebra') {
       await waitFor(() => existsSync(join(runDir(ns), 'zserv.api')), 15_000, `${ns}: zebra socket ${runDir(ns)}/zserv.api`, 100);
     }
   }
-  await waitFor(() => Object.values(daemonPids(ns, daemons)).every((p) => p !== null), 10_000, `${ns}: pid files of ${daemons.join(',')}`, 100);
+  await waitFor(
+    () => Object.values(daemonPids(ns, daemons)).every((p) => p !== null),
+    10_000,
+    `${ns}: pid files of ${daemons.join(',')}`,
+    100,
+  );
 }
 
 async function signalAll(ns: string, sig: NodeJS.Signals, daemons: FrrDaemon[], waitMs: number): Promise<boolean> {
@@ -164,6 +181,7 @@ export async function vtysh(ns: string, cmd: string | string[], timeoutMs = 30_0
 }
 
 /** vtysh show command with JSON output (" json" appended if missing). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- FRR's JSON is untyped
 export async function vtyshJson<T = any>(ns: string, cmd: string): Promise<T> {
   const c = /\bjson$/.test(cmd.trim()) ? cmd : `${cmd} json`;
   const out = await vtysh(ns, c);

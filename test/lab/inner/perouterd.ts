@@ -118,11 +118,16 @@ export function startPerouterd(n: PerouterdNode, extraArgs: string[] = []): Pero
     ...nodeFlags,
     PEROUTERD,
     'run',
-    '--netns', n.routerNs,
-    '--config-dir', n.configDir,
-    '--node-config', n.nodeConfig,
-    '--state-dir', n.stateDir,
-    '--log-level', 'debug',
+    '--netns',
+    n.routerNs,
+    '--config-dir',
+    n.configDir,
+    '--node-config',
+    n.nodeConfig,
+    '--state-dir',
+    n.stateDir,
+    '--log-level',
+    'debug',
     ...extraArgs,
   ];
   const child = spawn('nsenter', args, { stdio: ['ignore', out, out] });
@@ -131,7 +136,12 @@ export function startPerouterd(n: PerouterdNode, extraArgs: string[] = []): Pero
 }
 
 /** Waits until perouterd finished a reconcile after `after` with the given state. */
-export async function waitForReconcile(n: PerouterdNode, after: number, timeoutMs: number, states: string[] = ['ready']): Promise<PerouterdStatus> {
+export async function waitForReconcile(
+  n: PerouterdNode,
+  after: number,
+  timeoutMs: number,
+  states: string[] = ['ready'],
+): Promise<PerouterdStatus> {
   return waitFor(
     () => {
       const s = readStatus(n);
@@ -148,7 +158,12 @@ export async function waitForReconcile(n: PerouterdNode, after: number, timeoutM
  * perouterd created it, and waits for each node's first successful reconcile.
  * Returns the milliseconds from FRR start to the last node ready.
  */
-export async function bringUpNodes(nodes: PerouterdNode[], procs: PerouterdProcess[], daemons: FrrDaemon[] = ['zebra', 'bgpd'], timeoutMs = 150_000): Promise<number> {
+export async function bringUpNodes(
+  nodes: PerouterdNode[],
+  procs: PerouterdProcess[],
+  daemons: FrrDaemon[] = ['zebra', 'bgpd'],
+  timeoutMs = 150_000,
+): Promise<number> {
   procs.push(...nodes.map((n) => startPerouterd(n)));
   await waitFor(() => nodes.every((n) => existsSync(`/run/netns/${n.routerNs}`)), 30_000, 'router namespaces', 200);
   for (const n of nodes) await startFrr(n.routerNs, { daemons });

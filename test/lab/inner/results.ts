@@ -78,11 +78,7 @@ function errText(e: unknown): string {
  * (or anything, which is JSON-encoded). A throw records ok=false with the
  * message. Returns whether it passed.
  */
-export async function check(
-  name: string,
-  fn: () => unknown | Promise<unknown>,
-  opts: CheckOptions = {},
-): Promise<boolean> {
+export async function check(name: string, fn: () => unknown | Promise<unknown>, opts: CheckOptions = {}): Promise<boolean> {
   const start = Date.now();
   let ok = true;
   let detail = '';

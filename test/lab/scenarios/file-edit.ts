@@ -13,12 +13,21 @@
 //
 // Host speakers (AS 64515) have sessions for both tenants from the start; blue's
 // stays idle while blue is not configured. Learned routes go to the main table.
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, measure, onFinish, runScenario } from '../inner/results.js';
 import { ping, Topology, waitFor } from '../inner/fabric.js';
 import { startFrr, vtysh } from '../inner/frr.js';
-import { perouterdNode, readStatus, removeConfig, startPerouterd, waitForReconcile, writeConfig, type PerouterdNode, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
+import {
+  perouterdNode,
+  readStatus,
+  removeConfig,
+  waitForReconcile,
+  writeConfig,
+  type PerouterdNode,
+  type PerouterdProcess,
+  bringUpNodes,
+} from '../inner/perouterd.js';
 import {
   allAddrs,
   appliedL3vnis,
@@ -146,12 +155,23 @@ async function main(): Promise<void> {
         .ip('node1', `addr add ${svc(1).red}/32 dev lo`, `addr add ${svc(1).blue}/32 dev lo`)
         .ip('node2', `addr add ${svc(2).red}/32 dev lo`, `addr add ${svc(2).blue}/32 dev lo`)
         .apply();
-      await startFrr('tor', { daemons: ['zebra', 'bgpd'], config: torConfig({ peers: [{ addr: '192.168.11.3', asn: 64514 }, { addr: '192.168.12.3', asn: 64514 }] }) });
+      await startFrr('tor', {
+        daemons: ['zebra', 'bgpd'],
+        config: torConfig({
+          peers: [
+            { addr: '192.168.11.3', asn: 64514 },
+            { addr: '192.168.12.3', asn: 64514 },
+          ],
+        }),
+      });
     },
     { critical: true },
   );
 
-  for (const [n, tor] of [[n1, '192.168.11.2'], [n2, '192.168.12.2']] as const) {
+  for (const [n, tor] of [
+    [n1, '192.168.11.2'],
+    [n2, '192.168.12.2'],
+  ] as const) {
     writeConfig(n, 'openpe_00_underlay.yaml', underlayYaml(tor));
     writeConfig(n, 'openpe_10_red.yaml', RED_YAML);
   }
@@ -182,143 +202,206 @@ async function main(): Promise<void> {
   mark('continuous ping running');
   const redBefore = { pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') };
 
-  await check('file-edit: copying in openpe_20_blue.yaml adds blue on both nodes: objects, FRR VRF, host session, type-5 routes and pings', withDiag(diag, async () => {
-    const before = [readStatus(n1)!.reconciles, readStatus(n2)!.reconciles];
-    mark('blue file copied in');
-    const t = Date.now();
-    copyIn(n1, BLUE_FILE, BLUE_YAML);
-    copyIn(n2, BLUE_FILE, BLUE_YAML);
-    await waitFor(() => readStatus(n1)!.reconciles > before[0]! && readStatus(n2)!.reconciles > before[1]! && readStatus(n1)?.state === 'ready' && readStatus(n2)?.state === 'ready' && appliedL3vnis(n1).includes(200) && appliedL3vnis(n2).includes(200), 120_000, 'both nodes applied blue', 250);
-    measure('blue_add_applied_ms', Date.now() - t);
-    mark('blue applied');
-    for (const [pe, node] of [['pe1', 'node1'], ['pe2', 'node2']] as const) {
-      expectLinks(await linkMap(pe), BLUE_OBJECTS.router, pe);
-      expectLinks(await linkMap(node), BLUE_OBJECTS.host, node);
-      const running = await vtysh(pe, 'show running-config');
-      if (!running.includes('vrf blue') || !running.includes('vni 200') || !running.includes('router bgp 64514 vrf blue')) throw new Error(`${pe}: FRR lacks VRF blue`);
-    }
-    await waitEstablished('pe1', '192.169.11.3', 'ipv4Unicast', 90_000, 'blue');
-    await waitEstablished('pe2', '192.169.11.4', 'ipv4Unicast', 90_000, 'blue');
-    const rs = await waitFor(
-      async () => {
-        const all = await evpnRoutes('tor', 'prefix');
-        const a = type5(all, svc(1).blue, 32);
-        const b = type5(all, svc(2).blue, 32);
-        return nexthopsOf(a).includes('100.65.0.1') && nexthopsOf(b).includes('100.65.0.2') ? [...a, ...b] : undefined;
-      },
-      90_000,
-      'blue type-5 routes at the ToR',
-    );
-    const p = await waitFor(() => ping('node1', svc(2).blue, { source: svc(1).blue, count: 2 }), 90_000, 'blue ping node1 → node2', 2000);
-    measure('blue_add_to_ping_ms', Date.now() - t);
-    mark('blue ping works');
-    const redNow = { pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') };
-    if (JSON.stringify(redNow) !== JSON.stringify(redBefore)) throw new Error(`red's objects were recreated: pe1 ${diffLists(redBefore.pe1, redNow.pe1)}, pe2 ${diffLists(redBefore.pe2, redNow.pe2)}`);
-    return `${fmtRoutes(rs)}; ping ${p}; red objects untouched`;
-  }));
+  await check(
+    'file-edit: copying in openpe_20_blue.yaml adds blue on both nodes: objects, FRR VRF, host session, type-5 routes and pings',
+    withDiag(diag, async () => {
+      const before = [readStatus(n1)!.reconciles, readStatus(n2)!.reconciles];
+      mark('blue file copied in');
+      const t = Date.now();
+      copyIn(n1, BLUE_FILE, BLUE_YAML);
+      copyIn(n2, BLUE_FILE, BLUE_YAML);
+      await waitFor(
+        () =>
+          readStatus(n1)!.reconciles > before[0]! &&
+          readStatus(n2)!.reconciles > before[1]! &&
+          readStatus(n1)?.state === 'ready' &&
+          readStatus(n2)?.state === 'ready' &&
+          appliedL3vnis(n1).includes(200) &&
+          appliedL3vnis(n2).includes(200),
+        120_000,
+        'both nodes applied blue',
+        250,
+      );
+      measure('blue_add_applied_ms', Date.now() - t);
+      mark('blue applied');
+      for (const [pe, node] of [
+        ['pe1', 'node1'],
+        ['pe2', 'node2'],
+      ] as const) {
+        expectLinks(await linkMap(pe), BLUE_OBJECTS.router, pe);
+        expectLinks(await linkMap(node), BLUE_OBJECTS.host, node);
+        const running = await vtysh(pe, 'show running-config');
+        if (!running.includes('vrf blue') || !running.includes('vni 200') || !running.includes('router bgp 64514 vrf blue'))
+          throw new Error(`${pe}: FRR lacks VRF blue`);
+      }
+      await waitEstablished('pe1', '192.169.11.3', 'ipv4Unicast', 90_000, 'blue');
+      await waitEstablished('pe2', '192.169.11.4', 'ipv4Unicast', 90_000, 'blue');
+      const rs = await waitFor(
+        async () => {
+          const all = await evpnRoutes('tor', 'prefix');
+          const a = type5(all, svc(1).blue, 32);
+          const b = type5(all, svc(2).blue, 32);
+          return nexthopsOf(a).includes('100.65.0.1') && nexthopsOf(b).includes('100.65.0.2') ? [...a, ...b] : undefined;
+        },
+        90_000,
+        'blue type-5 routes at the ToR',
+      );
+      const p = await waitFor(() => ping('node1', svc(2).blue, { source: svc(1).blue, count: 2 }), 90_000, 'blue ping node1 → node2', 2000);
+      measure('blue_add_to_ping_ms', Date.now() - t);
+      mark('blue ping works');
+      const redNow = { pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') };
+      if (JSON.stringify(redNow) !== JSON.stringify(redBefore))
+        throw new Error(
+          `red's objects were recreated: pe1 ${diffLists(redBefore.pe1, redNow.pe1)}, pe2 ${diffLists(redBefore.pe2, redNow.pe2)}`,
+        );
+      return `${fmtRoutes(rs)}; ping ${p}; red objects untouched`;
+    }),
+  );
 
-  await check('file-edit: removing openpe_20_blue.yaml removes blue’s objects (kernel and FRR) on both nodes; red untouched', withDiag(diag, async () => {
-    const before = [readStatus(n1)!.reconciles, readStatus(n2)!.reconciles];
-    mark('blue file removed');
-    const t = Date.now();
-    removeConfig(n1, BLUE_FILE);
-    removeConfig(n2, BLUE_FILE);
-    await waitFor(
-      () => readStatus(n1)!.reconciles > before[0]! && readStatus(n2)!.reconciles > before[1]! && readStatus(n1)?.state === 'ready' && readStatus(n2)?.state === 'ready' && !appliedL3vnis(n1).includes(200) && !appliedL3vnis(n2).includes(200),
-      120_000,
-      'both nodes removed blue',
-      250,
-    );
-    measure('blue_remove_applied_ms', Date.now() - t);
-    mark('blue removed');
-    for (const [pe, node] of [['pe1', 'node1'], ['pe2', 'node2']] as const) {
-      await waitFor(async () => {
-        expectNoLinks(await linkMap(pe), BLUE_OBJECTS.router, pe);
-        expectNoLinks(await linkMap(node), BLUE_OBJECTS.host, node);
-        return true;
-      }, 30_000, `${pe}/${node}: blue objects gone`);
-      const running = await vtysh(pe, 'show running-config');
-      if (running.includes('vrf blue') || running.includes('vni 200')) throw new Error(`${pe}: FRR still has VRF blue / vni 200`);
-    }
-    const gone = await waitFor(async () => type5(await evpnRoutes('tor', 'prefix'), svc(2).blue, 32).length === 0, 60_000, 'blue type-5 routes withdrawn at the ToR');
-    const redNow = { pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') };
-    if (JSON.stringify(redNow) !== JSON.stringify(redBefore)) throw new Error(`red's objects were recreated: pe1 ${diffLists(redBefore.pe1, redNow.pe1)}, pe2 ${diffLists(redBefore.pe2, redNow.pe2)}`);
-    const p = await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
-    return `blue gone (type-5 withdrawn: ${gone}); red ping ${p}`;
-  }));
+  await check(
+    'file-edit: removing openpe_20_blue.yaml removes blue’s objects (kernel and FRR) on both nodes; red untouched',
+    withDiag(diag, async () => {
+      const before = [readStatus(n1)!.reconciles, readStatus(n2)!.reconciles];
+      mark('blue file removed');
+      const t = Date.now();
+      removeConfig(n1, BLUE_FILE);
+      removeConfig(n2, BLUE_FILE);
+      await waitFor(
+        () =>
+          readStatus(n1)!.reconciles > before[0]! &&
+          readStatus(n2)!.reconciles > before[1]! &&
+          readStatus(n1)?.state === 'ready' &&
+          readStatus(n2)?.state === 'ready' &&
+          !appliedL3vnis(n1).includes(200) &&
+          !appliedL3vnis(n2).includes(200),
+        120_000,
+        'both nodes removed blue',
+        250,
+      );
+      measure('blue_remove_applied_ms', Date.now() - t);
+      mark('blue removed');
+      for (const [pe, node] of [
+        ['pe1', 'node1'],
+        ['pe2', 'node2'],
+      ] as const) {
+        await waitFor(
+          async () => {
+            expectNoLinks(await linkMap(pe), BLUE_OBJECTS.router, pe);
+            expectNoLinks(await linkMap(node), BLUE_OBJECTS.host, node);
+            return true;
+          },
+          30_000,
+          `${pe}/${node}: blue objects gone`,
+        );
+        const running = await vtysh(pe, 'show running-config');
+        if (running.includes('vrf blue') || running.includes('vni 200')) throw new Error(`${pe}: FRR still has VRF blue / vni 200`);
+      }
+      const gone = await waitFor(
+        async () => type5(await evpnRoutes('tor', 'prefix'), svc(2).blue, 32).length === 0,
+        60_000,
+        'blue type-5 routes withdrawn at the ToR',
+      );
+      const redNow = { pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') };
+      if (JSON.stringify(redNow) !== JSON.stringify(redBefore))
+        throw new Error(
+          `red's objects were recreated: pe1 ${diffLists(redBefore.pe1, redNow.pe1)}, pe2 ${diffLists(redBefore.pe2, redNow.pe2)}`,
+        );
+      const p = await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
+      return `blue gone (type-5 withdrawn: ${gone}); red ping ${p}`;
+    }),
+  );
 
   for (const [label, content, line] of [
     ['a half-written file (YAML cut inside a flow mapping)', BLUE_HALF_SYNTAX, 'syntax'],
     ['a half-written file (valid YAML, hostASN without value)', BLUE_HALF_SCHEMA, 'schema'],
   ] as const) {
-    await check(`config-invalid: ${label} → status config-invalid with a file:line problem; kernel and FRR unchanged`, withDiag(diag, async () => {
-      const snapBefore = await snapshot('pe1', 'node1');
-      const st = readStatus(n1)!;
-      mark(`invalid blue file (${line})`);
-      copyIn(n1, BLUE_FILE, content);
-      const after = await waitForReconcile(n1, st.reconciles, 30_000, ['config-invalid']);
-      const located = after.problems.filter((p) => new RegExp(`${BLUE_FILE.replace(/\./g, '\\.')}:\\d+`).test(p));
-      if (!located.length) throw new Error(`no problem names ${BLUE_FILE}:<line>: ${JSON.stringify(after.problems)}`);
-      // Give a (wrong) apply the time it would need, then compare.
-      await new Promise((r) => setTimeout(r, 3000));
-      const snapAfter = await snapshot('pe1', 'node1');
-      const bad: string[] = [];
-      if (JSON.stringify(snapAfter.links) !== JSON.stringify(snapBefore.links)) bad.push(`links changed: ${diffLists(snapBefore.links, snapAfter.links)}`);
-      if (JSON.stringify(snapAfter.addrs) !== JSON.stringify(snapBefore.addrs)) bad.push(`addresses changed: ${diffLists(snapBefore.addrs, snapAfter.addrs)}`);
-      if (snapAfter.frr !== snapBefore.frr) bad.push('FRR running-config changed');
-      if (readStatus(n1)?.frr.reloads !== st.frr.reloads) bad.push(`FRR reloaded (${st.frr.reloads} → ${readStatus(n1)?.frr.reloads})`);
-      if (bad.length) throw new Error(bad.join('; '));
-      return `state ${after.state}: "${after.message}"; problems: ${located.join(' | ')}`;
-    }));
+    await check(
+      `config-invalid: ${label} → status config-invalid with a file:line problem; kernel and FRR unchanged`,
+      withDiag(diag, async () => {
+        const snapBefore = await snapshot('pe1', 'node1');
+        const st = readStatus(n1)!;
+        mark(`invalid blue file (${line})`);
+        copyIn(n1, BLUE_FILE, content);
+        const after = await waitForReconcile(n1, st.reconciles, 30_000, ['config-invalid']);
+        const located = after.problems.filter((p) => new RegExp(`${BLUE_FILE.replace(/\./g, '\\.')}:\\d+`).test(p));
+        if (!located.length) throw new Error(`no problem names ${BLUE_FILE}:<line>: ${JSON.stringify(after.problems)}`);
+        // Give a (wrong) apply the time it would need, then compare.
+        await new Promise((r) => setTimeout(r, 3000));
+        const snapAfter = await snapshot('pe1', 'node1');
+        const bad: string[] = [];
+        if (JSON.stringify(snapAfter.links) !== JSON.stringify(snapBefore.links))
+          bad.push(`links changed: ${diffLists(snapBefore.links, snapAfter.links)}`);
+        if (JSON.stringify(snapAfter.addrs) !== JSON.stringify(snapBefore.addrs))
+          bad.push(`addresses changed: ${diffLists(snapBefore.addrs, snapAfter.addrs)}`);
+        if (snapAfter.frr !== snapBefore.frr) bad.push('FRR running-config changed');
+        if (readStatus(n1)?.frr.reloads !== st.frr.reloads) bad.push(`FRR reloaded (${st.frr.reloads} → ${readStatus(n1)?.frr.reloads})`);
+        if (bad.length) throw new Error(bad.join('; '));
+        return `state ${after.state}: "${after.message}"; problems: ${located.join(' | ')}`;
+      }),
+    );
   }
 
-  await check('config-invalid: a half-written edit of the running red file keeps red as it is; restoring the file is a no-op (no netlink write, no FRR reload)', withDiag(diag, async () => {
-    // Blue's broken file is still there; replace it by nothing so only red's edit counts.
-    removeConfig(n1, BLUE_FILE);
-    const s0 = readStatus(n1)!;
-    await waitForReconcile(n1, s0.reconciles, 30_000, ['ready']);
-    const snapBefore = await snapshot('pe1', 'node1');
-    const st = readStatus(n1)!;
-    mark('half-written red file');
-    copyIn(n1, 'openpe_10_red.yaml', RED_YAML.slice(0, RED_YAML.indexOf('localCIDR')) + 'localCIDR:\n        ipv4: 192.169.');
-    const inv = await waitForReconcile(n1, st.reconciles, 30_000, ['config-invalid']);
-    const located = inv.problems.filter((p) => /openpe_10_red\.yaml:\d+/.test(p));
-    if (!located.length) throw new Error(`no problem names openpe_10_red.yaml:<line>: ${JSON.stringify(inv.problems)}`);
-    await new Promise((r) => setTimeout(r, 3000));
-    const snapMid = await snapshot('pe1', 'node1');
-    const bad: string[] = [];
-    if (JSON.stringify(snapMid.links) !== JSON.stringify(snapBefore.links)) bad.push(`links changed: ${diffLists(snapBefore.links, snapMid.links)}`);
-    if (JSON.stringify(snapMid.addrs) !== JSON.stringify(snapBefore.addrs)) bad.push(`addresses changed: ${diffLists(snapBefore.addrs, snapMid.addrs)}`);
-    if (snapMid.frr !== snapBefore.frr) bad.push('FRR running-config changed while invalid');
-    const p = await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
-    mark('red file restored');
-    copyIn(n1, 'openpe_10_red.yaml', RED_YAML);
-    const ok = await waitForReconcile(n1, inv.reconciles, 30_000, ['ready']);
-    if (ok.kernel.writesLast !== 0) bad.push(`restoring the unchanged file made ${ok.kernel.writesLast} netlink writes`);
-    if (ok.frr.reloads !== st.frr.reloads) bad.push(`restoring the unchanged file reloaded FRR (${st.frr.reloads} → ${ok.frr.reloads})`);
-    const snapAfter = await snapshot('pe1', 'node1');
-    if (JSON.stringify(snapAfter.links) !== JSON.stringify(snapBefore.links)) bad.push(`links changed after restore: ${diffLists(snapBefore.links, snapAfter.links)}`);
-    if (bad.length) throw new Error(bad.join('; '));
-    return `invalid: ${located.join(' | ')}; red ping while invalid: ${p}; restored: ${ok.state}, writes ${ok.kernel.writesLast}, reloads ${ok.frr.reloads}`;
-  }));
+  await check(
+    'config-invalid: a half-written edit of the running red file keeps red as it is; restoring the file is a no-op (no netlink write, no FRR reload)',
+    withDiag(diag, async () => {
+      // Blue's broken file is still there; replace it by nothing so only red's edit counts.
+      removeConfig(n1, BLUE_FILE);
+      const s0 = readStatus(n1)!;
+      await waitForReconcile(n1, s0.reconciles, 30_000, ['ready']);
+      const snapBefore = await snapshot('pe1', 'node1');
+      const st = readStatus(n1)!;
+      mark('half-written red file');
+      copyIn(n1, 'openpe_10_red.yaml', RED_YAML.slice(0, RED_YAML.indexOf('localCIDR')) + 'localCIDR:\n        ipv4: 192.169.');
+      const inv = await waitForReconcile(n1, st.reconciles, 30_000, ['config-invalid']);
+      const located = inv.problems.filter((p) => /openpe_10_red\.yaml:\d+/.test(p));
+      if (!located.length) throw new Error(`no problem names openpe_10_red.yaml:<line>: ${JSON.stringify(inv.problems)}`);
+      await new Promise((r) => setTimeout(r, 3000));
+      const snapMid = await snapshot('pe1', 'node1');
+      const bad: string[] = [];
+      if (JSON.stringify(snapMid.links) !== JSON.stringify(snapBefore.links))
+        bad.push(`links changed: ${diffLists(snapBefore.links, snapMid.links)}`);
+      if (JSON.stringify(snapMid.addrs) !== JSON.stringify(snapBefore.addrs))
+        bad.push(`addresses changed: ${diffLists(snapBefore.addrs, snapMid.addrs)}`);
+      if (snapMid.frr !== snapBefore.frr) bad.push('FRR running-config changed while invalid');
+      const p = await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
+      mark('red file restored');
+      copyIn(n1, 'openpe_10_red.yaml', RED_YAML);
+      const ok = await waitForReconcile(n1, inv.reconciles, 30_000, ['ready']);
+      if (ok.kernel.writesLast !== 0) bad.push(`restoring the unchanged file made ${ok.kernel.writesLast} netlink writes`);
+      if (ok.frr.reloads !== st.frr.reloads) bad.push(`restoring the unchanged file reloaded FRR (${st.frr.reloads} → ${ok.frr.reloads})`);
+      const snapAfter = await snapshot('pe1', 'node1');
+      if (JSON.stringify(snapAfter.links) !== JSON.stringify(snapBefore.links))
+        bad.push(`links changed after restore: ${diffLists(snapBefore.links, snapAfter.links)}`);
+      if (bad.length) throw new Error(bad.join('; '));
+      return `invalid: ${located.join(' | ')}; red ping while invalid: ${p}; restored: ${ok.state}, writes ${ok.kernel.writesLast}, reloads ${ok.frr.reloads}`;
+    }),
+  );
 
-  await check('config-invalid then a good edit: the complete file applies (blue back on node1)', withDiag(diag, async () => {
-    const st = readStatus(n1)!;
-    mark('complete blue file on node1');
-    const t = Date.now();
-    copyIn(n1, BLUE_FILE, BLUE_YAML);
-    const after = await waitFor(() => {
-      const s = readStatus(n1);
-      return s && s.reconciles > st.reconciles && s.state === 'ready' && appliedL3vnis(n1).includes(200) ? s : undefined;
-    }, 120_000, 'node1 ready with blue', 250);
-    measure('good_edit_applied_ms', Date.now() - t);
-    mark('blue back on node1');
-    expectLinks(await linkMap('pe1'), BLUE_OBJECTS.router, 'pe1');
-    expectLinks(await linkMap('node1'), BLUE_OBJECTS.host, 'node1');
-    if (after.problems.length) throw new Error(`problems left: ${after.problems}`);
-    const s = await waitEstablished('pe1', '192.169.11.3', 'ipv4Unicast', 90_000, 'blue');
-    return `${after.state}: ${after.message}; ${s}`;
-  }));
+  await check(
+    'config-invalid then a good edit: the complete file applies (blue back on node1)',
+    withDiag(diag, async () => {
+      const st = readStatus(n1)!;
+      mark('complete blue file on node1');
+      const t = Date.now();
+      copyIn(n1, BLUE_FILE, BLUE_YAML);
+      const after = await waitFor(
+        () => {
+          const s = readStatus(n1);
+          return s && s.reconciles > st.reconciles && s.state === 'ready' && appliedL3vnis(n1).includes(200) ? s : undefined;
+        },
+        120_000,
+        'node1 ready with blue',
+        250,
+      );
+      measure('good_edit_applied_ms', Date.now() - t);
+      mark('blue back on node1');
+      expectLinks(await linkMap('pe1'), BLUE_OBJECTS.router, 'pe1');
+      expectLinks(await linkMap('node1'), BLUE_OBJECTS.host, 'node1');
+      if (after.problems.length) throw new Error(`problems left: ${after.problems}`);
+      const s = await waitEstablished('pe1', '192.169.11.3', 'ipv4Unicast', 90_000, 'blue');
+      return `${after.state}: ${after.message}; ${s}`;
+    }),
+  );
 
   await check('the continuous ping over red lost no packet through all the edits', async () => {
     const r: ContinuousPingResult = await cping!.stop();
@@ -328,7 +411,15 @@ async function main(): Promise<void> {
       const during = [...phases].reverse().find((p) => p.atMs <= w.fromMs)?.phase ?? 'start';
       return `${w.packets} lost at +${(w.fromMs / 1000).toFixed(2)}..${(w.toMs / 1000).toFixed(2)} s (after "${during}")`;
     });
-    measure('continuous_ping', { transmitted: r.transmitted, received: r.received, lost: r.lost.length, durationMs: r.durationMs, windows, phases, dst: c.dst });
+    measure('continuous_ping', {
+      transmitted: r.transmitted,
+      received: r.received,
+      lost: r.lost.length,
+      durationMs: r.durationMs,
+      windows,
+      phases,
+      dst: c.dst,
+    });
     if (r.transmitted < 100) throw new Error(`only ${r.transmitted} pings sent: ${r.output}`);
     if (r.lost.length) throw new Error(`${r.lost.length} of ${r.transmitted} lost: ${windows.join('; ')}`);
     return `${r.received}/${r.transmitted} replies over ${(r.durationMs / 1000).toFixed(1)} s`;

@@ -22,8 +22,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { check, log, measure, onFinish, runScenario } from '../inner/results.js';
 import { ping, Topology, waitFor, sleep, run } from '../inner/fabric.js';
 import { startFrr, vtysh } from '../inner/frr.js';
-import { perouterdNode, readStatus, startPerouterd, waitForReconcile, writeConfig, type PerouterdNode, type PerouterdProcess, type PerouterdStatus } from '../inner/perouterd.js';
-import { appliedL3vnis, diagnoser, expectLinks, expectNoLinks, finishNodes, linkIndexes, linkMap, speakerConfig, torConfig, underlayYaml, waitEstablished, withDiag } from '../inner/evpn.js';
+import {
+  perouterdNode,
+  readStatus,
+  startPerouterd,
+  waitForReconcile,
+  writeConfig,
+  type PerouterdNode,
+  type PerouterdProcess,
+  type PerouterdStatus,
+} from '../inner/perouterd.js';
+import {
+  appliedL3vnis,
+  diagnoser,
+  expectLinks,
+  expectNoLinks,
+  finishNodes,
+  linkIndexes,
+  linkMap,
+  speakerConfig,
+  torConfig,
+  underlayYaml,
+  waitEstablished,
+  withDiag,
+} from '../inner/evpn.js';
 import { startStandIn, type Obj, type StandInProcess } from '../inner/apiserver.js';
 
 const API_ADDR = '10.100.2.1';
@@ -139,7 +161,9 @@ class FastPing {
   readonly startedAt = Date.now();
   private readonly done: Promise<void>;
   constructor(ns: string, src: string, dst: string, count: number) {
-    this.child = spawn('nsenter', [`--net=/run/netns/${ns}`, '--', 'ping', '-n', '-i', '0.01', '-c', String(count), '-I', src, dst], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn('nsenter', [`--net=/run/netns/${ns}`, '--', 'ping', '-n', '-i', '0.01', '-c', String(count), '-I', src, dst], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout?.on('data', (b: Buffer) => (this.out += b.toString()));
     this.child.stderr?.on('data', (b: Buffer) => (this.out += b.toString()));
     this.done = new Promise((r) => this.child.once('close', () => r()));
@@ -148,7 +172,14 @@ class FastPing {
   replies(): number {
     return (this.out.match(/icmp_seq=\d+ ttl=/g) ?? []).length;
   }
-  async stop(): Promise<{ transmitted: number; received: number; lost: number[]; inFlightIgnored: number; summary: string; durationMs: number }> {
+  async stop(): Promise<{
+    transmitted: number;
+    received: number;
+    lost: number[];
+    inFlightIgnored: number;
+    summary: string;
+    durationMs: number;
+  }> {
     const durationMs = Date.now() - this.startedAt;
     this.child.kill('SIGINT');
     await Promise.race([this.done, sleep(5000)]);
@@ -189,8 +220,29 @@ async function main(): Promise<void> {
     extra: [
       ['node1 status.json', async () => JSON.stringify(status(n1), null, 1)],
       ['node2 status.json', async () => JSON.stringify(status(n2), null, 1)],
-      ['node1 perouterd log tail (k8s)', async () => procs.find((p) => p.node === n1 && p.alive)?.logTail(400).split('\n').filter((l) => l.includes('"k8s"')).slice(-40).map((l) => l.slice(0, 500)).join('\n') ?? '(not running)'],
-      ['node1 perouterd log tail', async () => procs.filter((p) => p.node === n1).at(-1)?.logTail(30).split('\n').map((l) => l.slice(0, 500)).join('\n') ?? ''],
+      [
+        'node1 perouterd log tail (k8s)',
+        async () =>
+          procs
+            .find((p) => p.node === n1 && p.alive)
+            ?.logTail(400)
+            .split('\n')
+            .filter((l) => l.includes('"k8s"'))
+            .slice(-40)
+            .map((l) => l.slice(0, 500))
+            .join('\n') ?? '(not running)',
+      ],
+      [
+        'node1 perouterd log tail',
+        async () =>
+          procs
+            .filter((p) => p.node === n1)
+            .at(-1)
+            ?.logTail(30)
+            .split('\n')
+            .map((l) => l.slice(0, 500))
+            .join('\n') ?? '',
+      ],
       ['stand-in state', async () => JSON.stringify(await api?.state())],
       ['stand-in log', async () => api?.logTail(20) ?? ''],
       ['node1 route to the API', async () => (await routeGet('node1', API_ADDR)) ?? 'unreachable'],
@@ -209,7 +261,12 @@ async function main(): Promise<void> {
       200,
     );
   const waitApplied = (n: PerouterdNode, pred: (vnis: number[]) => boolean, timeoutMs: number, what: string): Promise<number[]> =>
-    waitFor(() => (status(n)?.state === 'ready' || status(n)?.state === 'degraded') && pred(appliedL3vnis(n)) ? appliedL3vnis(n) : undefined, timeoutMs, `${n.name}: ${what} (applied ${JSON.stringify(appliedL3vnis(n))}, state ${status(n)?.state})`, 250);
+    waitFor(
+      () => ((status(n)?.state === 'ready' || status(n)?.state === 'degraded') && pred(appliedL3vnis(n)) ? appliedL3vnis(n) : undefined),
+      timeoutMs,
+      `${n.name}: ${what} (applied ${JSON.stringify(appliedL3vnis(n))}, state ${status(n)?.state})`,
+      250,
+    );
 
   // ------------------------------------------------------------------ setup
 
@@ -225,7 +282,15 @@ async function main(): Promise<void> {
         .ip('node1', `addr add ${svc(1).red}/32 dev lo`, `addr add ${svc(1).blue}/32 dev lo`)
         .ip('node2', `addr add ${svc(2).red}/32 dev lo`, `addr add ${svc(2).blue}/32 dev lo`)
         .apply();
-      await startFrr('tor', { daemons: ['zebra', 'bgpd'], config: torConfig({ peers: [{ addr: '192.168.11.3', asn: 64514 }, { addr: '192.168.12.3', asn: 64514 }] }) });
+      await startFrr('tor', {
+        daemons: ['zebra', 'bgpd'],
+        config: torConfig({
+          peers: [
+            { addr: '192.168.11.3', asn: 64514 },
+            { addr: '192.168.12.3', asn: 64514 },
+          ],
+        }),
+      });
     },
     { critical: true },
   );
@@ -234,7 +299,13 @@ async function main(): Promise<void> {
     'API stand-in listens in node2 on 10.100.2.1:6443; node1 has no route to it',
     async () => {
       rmSync(K8S_DIR, { recursive: true, force: true });
-      api = await startStandIn({ ns: 'node2', listen: API_LISTEN, nodes: ['node1', 'node2'], users: { node1: KUBECONFIG('node1'), node2: KUBECONFIG('node2') }, dir: K8S_DIR });
+      api = await startStandIn({
+        ns: 'node2',
+        listen: API_LISTEN,
+        nodes: ['node1', 'node2'],
+        users: { node1: KUBECONFIG('node1'), node2: KUBECONFIG('node2') },
+        dir: K8S_DIR,
+      });
       const st = await api.state();
       const r = await routeGet('node1', API_ADDR);
       if (r !== undefined) throw new Error(`node1 already routes to ${API_ADDR}: ${r}`);
@@ -243,7 +314,10 @@ async function main(): Promise<void> {
     { critical: true },
   );
 
-  for (const [n, tor] of [[n1, '192.168.11.2'], [n2, '192.168.12.2']] as const) {
+  for (const [n, tor] of [
+    [n1, '192.168.11.2'],
+    [n2, '192.168.12.2'],
+  ] as const) {
     writeConfig(n, 'openpe_00_underlay.yaml', underlayYaml(tor));
     writeConfig(n, 'openpe_10_red.yaml', RED_YAML);
   }
@@ -271,7 +345,8 @@ async function main(): Promise<void> {
       if (k.kubeconfigState !== 'ok') throw new Error(`kubeconfig not loaded: ${JSON.stringify(k)}`);
       if (JSON.stringify(appliedL3vnis(n1)) !== '[100]') throw new Error(`applied ${JSON.stringify(appliedL3vnis(n1))}`);
       const reqs = await api!.requests('node1');
-      if (reqs.requests.length > 0) throw new Error(`the stand-in saw requests from node1 already: ${JSON.stringify(reqs.requests.slice(0, 3))}`);
+      if (reqs.requests.length > 0)
+        throw new Error(`the stand-in saw requests from node1 already: ${JSON.stringify(reqs.requests.slice(0, 3))}`);
       return `node1 ${status(n1)?.state}, applied [100], k8s ${JSON.stringify(k)}; node2 k8s ${JSON.stringify(k8sOf(n2))}`;
     }),
     { critical: true },
@@ -286,7 +361,8 @@ async function main(): Promise<void> {
       await waitEstablished('pe2', '192.169.10.4', 'ipv4Unicast', 90_000, 'red');
       const p = await waitFor(() => ping('node1', svc(2).red, { source: svc(1).red, count: 2 }), 90_000, 'red ping node1 → node2', 1000);
       const r = await routeGet('node1', API_ADDR);
-      if (!r?.includes('host-e-100') || !r.includes(`src ${svc(1).red}`)) throw new Error(`node1's route to the API should be via host-e-100 src ${svc(1).red}: ${r}`);
+      if (!r?.includes('host-e-100') || !r.includes(`src ${svc(1).red}`))
+        throw new Error(`node1's route to the API should be via host-e-100 src ${svc(1).red}: ${r}`);
       const k = k8sOf(n1);
       if (k.connected !== false) throw new Error(`node1 connected although the API is stopped: ${JSON.stringify(k)}`);
       measure('overlay_up_ms', Date.now() - tBoot);
@@ -308,7 +384,12 @@ async function main(): Promise<void> {
     guarded(async () => {
       const k = await waitK8s(n1, { connected: true, synced: true }, 90_000, 'connected and synced');
       measure('api_start_to_synced_ms', Date.now() - tStart);
-      await waitFor(() => (status(n1)?.state === 'ready' && status(n1)?.k8s?.synced ? true : undefined), 30_000, 'node1 ready after the swap', 200);
+      await waitFor(
+        () => (status(n1)?.state === 'ready' && status(n1)?.k8s?.synced ? true : undefined),
+        30_000,
+        'node1 ready after the swap',
+        200,
+      );
       const reqs = await api!.requests('node1');
       const watches = reqs.requests.filter((r) => r.watch).length;
       const after = { all: await allIndexes('pe1', 'node1'), writes: status(n1)!.kernel.writesTotal, reloads: status(n1)!.frr.reloads };
@@ -344,16 +425,22 @@ async function main(): Promise<void> {
       ] as const) {
         const o = await waitFor(() => api!.peek(GV, plural, NS, name), 20_000, `mirror ${plural}/${name}`, 250);
         const labels = (o.metadata?.labels ?? {}) as Record<string, string>;
-        if (labels['openperouter.github.io/source'] !== 'static' || labels['openperouter.github.io/static-node'] !== 'node1') throw new Error(`${name} labels ${JSON.stringify(labels)}`);
+        if (labels['openperouter.github.io/source'] !== 'static' || labels['openperouter.github.io/static-node'] !== 'node1')
+          throw new Error(`${name} labels ${JSON.stringify(labels)}`);
         const sel = o.spec?.nodeSelector?.matchLabels?.['kubernetes.io/hostname'];
         if (sel !== 'node1') throw new Error(`${name} nodeSelector ${JSON.stringify(o.spec?.nodeSelector)}`);
         if (!check(o)) throw new Error(`${name} spec ${JSON.stringify(o.spec)}`);
         mirrors.push(`${plural}/${name}`);
       }
-      const node = await waitFor(async () => {
-        const n = await api!.peek('v1', 'nodes', undefined, 'node1');
-        return n?.metadata?.annotations?.['openpe.io/nodeindex'] === '1' ? n : undefined;
-      }, 20_000, 'node1 annotation openpe.io/nodeindex=1', 250);
+      const node = await waitFor(
+        async () => {
+          const n = await api!.peek('v1', 'nodes', undefined, 'node1');
+          return n?.metadata?.annotations?.['openpe.io/nodeindex'] === '1' ? n : undefined;
+        },
+        20_000,
+        'node1 annotation openpe.io/nodeindex=1',
+        250,
+      );
       const node2Ann = (await api!.peek('v1', 'nodes', undefined, 'node2'))?.metadata?.annotations?.['openpe.io/nodeindex'];
       return `status conditions ${JSON.stringify((st.status?.conditions as Obj[]).map((c) => `${c.type}=${c.status}`))}, owner ${owner?.kind}/${owner?.name}; mirrors ${mirrors.join(', ')}; node1 annotations ${JSON.stringify(node.metadata?.annotations)}; node2 nodeindex ${node2Ann}`;
     }),
@@ -368,7 +455,10 @@ async function main(): Promise<void> {
       measure('swap_ping', { transmitted: r.transmitted, received: r.received, lost: r.lost.length, durationMs: r.durationMs });
       if (r.transmitted < 300) throw new Error(`ping too short (${r.transmitted} packets): ${r.summary}`);
       if (!swapped) throw new Error(`the swap did not happen while the ping ran (${r.summary})`);
-      if (r.lost.length > 0) throw new Error(`${r.lost.length} packets lost (seq ${r.lost.slice(0, 20).join(',')}${r.lost.length > 20 ? '…' : ''}): ${r.summary}`);
+      if (r.lost.length > 0)
+        throw new Error(
+          `${r.lost.length} packets lost (seq ${r.lost.slice(0, 20).join(',')}${r.lost.length > 20 ? '…' : ''}): ${r.summary}`,
+        );
       return `${r.summary} (last ${r.inFlightIgnored} requests not counted: SIGINT); ${r.durationMs} ms`;
     },
   );
@@ -382,12 +472,20 @@ async function main(): Promise<void> {
       await waitApplied(n1, (v) => v.includes(200), 90_000, 'blue applied');
       await waitApplied(n2, (v) => v.includes(200), 90_000, 'blue applied');
       measure('blue_cr_applied_ms', Date.now() - t);
-      for (const [pe, node] of [['pe1', 'node1'], ['pe2', 'node2']] as const) {
+      for (const [pe, node] of [
+        ['pe1', 'node1'],
+        ['pe2', 'node2'],
+      ] as const) {
         const m = await linkMap(pe);
         expectLinks(m, BLUE_OBJECTS.router, pe);
         expectLinks(await linkMap(node), BLUE_OBJECTS.host, node);
         const vx = m.get('vni200');
-        if (vx?.linkinfo?.info_data?.id !== 200 || vx.master !== 'br-pe-200' || m.get('br-pe-200')?.master !== 'blue' || m.get('pe-e-200')?.master !== 'blue') {
+        if (
+          vx?.linkinfo?.info_data?.id !== 200 ||
+          vx.master !== 'br-pe-200' ||
+          m.get('br-pe-200')?.master !== 'blue' ||
+          m.get('pe-e-200')?.master !== 'blue'
+        ) {
           throw new Error(`${pe} blue objects wired wrong: vni200 ${JSON.stringify(vx?.linkinfo?.info_data)} master ${vx?.master}`);
         }
       }
@@ -465,14 +563,22 @@ async function main(): Promise<void> {
       const keep = [...(await objIndexes('pe1', 'node1', RED_OBJECTS)), ...(await objIndexes('pe1', 'node1', BLUE_OBJECTS))];
       await api!.delete(`${CR('l3vnis')}/green`);
       await waitApplied(n1, (v) => !v.includes(300), 60_000, 'green removed');
-      await waitFor(async () => {
-        const m = await linkMap('pe1');
-        return GREEN_OBJECTS.router.every((x) => !m.has(x));
-      }, 30_000, 'green links gone from pe1', 250);
+      await waitFor(
+        async () => {
+          const m = await linkMap('pe1');
+          return GREEN_OBJECTS.router.every((x) => !m.has(x));
+        },
+        30_000,
+        'green links gone from pe1',
+        250,
+      );
       expectNoLinks(await linkMap('node1'), GREEN_OBJECTS.host, 'node1');
       const running = await vtysh('pe1', 'show running-config');
       if (running.includes('vrf green')) throw new Error('FRR still has VRF green');
-      sameOrThrow('red/blue links', keep, [...(await objIndexes('pe1', 'node1', RED_OBJECTS)), ...(await objIndexes('pe1', 'node1', BLUE_OBJECTS))]);
+      sameOrThrow('red/blue links', keep, [
+        ...(await objIndexes('pe1', 'node1', RED_OBJECTS)),
+        ...(await objIndexes('pe1', 'node1', BLUE_OBJECTS)),
+      ]);
       return `applied ${JSON.stringify(appliedL3vnis(n1))}`;
     }),
   );
@@ -503,28 +609,44 @@ async function main(): Promise<void> {
     }),
   );
 
-  await check('hot-swap 7b: conflicting CR deleted → failedResources empty, Ready=True again', guarded(async () => {
-    await api!.delete(`${CR('l3vnis')}/clash`);
-    const st = await waitFor(async () => {
-      const o = await statusObj('node1');
-      const ready = (o?.status?.conditions as Obj[] | undefined)?.find((c) => c.type === 'Ready');
-      return ((o?.status?.failedResources as Obj[] | undefined) ?? []).length === 0 && ready?.status === 'True' ? o : undefined;
-    }, 30_000, 'status clean again', 250);
-    return JSON.stringify(st.status.conditions.map((c: Obj) => `${c.type}=${c.status}`));
-  }));
+  await check(
+    'hot-swap 7b: conflicting CR deleted → failedResources empty, Ready=True again',
+    guarded(async () => {
+      await api!.delete(`${CR('l3vnis')}/clash`);
+      const st = await waitFor(
+        async () => {
+          const o = await statusObj('node1');
+          const ready = (o?.status?.conditions as Obj[] | undefined)?.find((c) => c.type === 'Ready');
+          return ((o?.status?.failedResources as Obj[] | undefined) ?? []).length === 0 && ready?.status === 'True' ? o : undefined;
+        },
+        30_000,
+        'status clean again',
+        250,
+      );
+      return JSON.stringify(st.status.conditions.map((c: Obj) => `${c.type}=${c.status}`));
+    }),
+  );
 
   await check(
     'hot-swap 8: mirrored CR static-node1-red edited by hand (vni 150, label removed) → reverted by perouterd; kernel untouched',
     guarded(async () => {
       const keep = await allIndexes('pe1', 'node1');
-      await api!.mergePatch(`${CR('l3vnis')}/static-node1-red`, { metadata: { labels: { 'openperouter.github.io/static-node': null, hand: 'edit' } }, spec: { vni: 150 } });
+      await api!.mergePatch(`${CR('l3vnis')}/static-node1-red`, {
+        metadata: { labels: { 'openperouter.github.io/static-node': null, hand: 'edit' } },
+        spec: { vni: 150 },
+      });
       const edited = await api!.peek(GV, 'l3vnis', NS, 'static-node1-red');
       const t = Date.now();
       const o = await waitFor(
         async () => {
           const x = await api!.peek(GV, 'l3vnis', NS, 'static-node1-red');
           const l = (x?.metadata?.labels ?? {}) as Record<string, string>;
-          return x?.spec?.vni === 100 && l['openperouter.github.io/static-node'] === 'node1' && l['openperouter.github.io/source'] === 'static' && l.hand === undefined ? x : undefined;
+          return x?.spec?.vni === 100 &&
+            l['openperouter.github.io/static-node'] === 'node1' &&
+            l['openperouter.github.io/source'] === 'static' &&
+            l.hand === undefined
+            ? x
+            : undefined;
         },
         30_000,
         'mirror reverted',
@@ -551,7 +673,9 @@ async function main(): Promise<void> {
       const s = await waitFor(
         () => {
           const x = status(n1);
-          return x?.lastReconcileAt && new Date(x.lastReconcileAt) >= tRestart && (x.state === 'ready' || x.state === 'degraded') ? x : undefined;
+          return x?.lastReconcileAt && new Date(x.lastReconcileAt) >= tRestart && (x.state === 'ready' || x.state === 'degraded')
+            ? x
+            : undefined;
         },
         90_000,
         'first reconcile of the restarted perouterd',
@@ -562,7 +686,8 @@ async function main(): Promise<void> {
       if (!s.applied?.l3vnis.includes(200)) throw new Error(`blue not applied after the restart: ${JSON.stringify(s.applied)}`);
       if (s.k8s?.connected !== false) throw new Error(`restarted perouterd claims to be connected: ${JSON.stringify(s.k8s)}`);
       const p = await ping('node1', svc(2).blue, { source: svc(1).blue, count: 3 });
-      if (s.kernel.writesTotal !== 0) throw new Error(`restart wrote to the kernel: ${s.kernel.writesTotal} writes (${JSON.stringify(s.kernel)})`);
+      if (s.kernel.writesTotal !== 0)
+        throw new Error(`restart wrote to the kernel: ${s.kernel.writesTotal} writes (${JSON.stringify(s.kernel)})`);
       return `state ${s.state}, applied ${JSON.stringify(s.applied?.l3vnis)}, writes ${s.kernel.writesTotal}, k8s ${JSON.stringify(s.k8s)}; blue ${p}`;
     }),
   );

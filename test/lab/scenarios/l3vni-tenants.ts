@@ -14,11 +14,10 @@
 // host-e-100; from 10.200.N.1 → table 200 → via 192.169.11.1 on host-e-200; same
 // for fd00:100:N::1). So a ping from red's address to blue's service enters VRF red
 // on the PE, and only VRF red decides whether it gets anywhere.
-import { existsSync } from 'node:fs';
 import { check, measure, onFinish, runScenario } from '../inner/results.js';
 import { ipBatch, ping, sh, Topology, waitFor } from '../inner/fabric.js';
 import { startFrr, vtyshJson } from '../inner/frr.js';
-import { perouterdNode, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
+import { perouterdNode, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -75,7 +74,11 @@ async function main(): Promise<void> {
     nodes: ['node1', 'node2'],
     vrfs: ['red', 'blue'],
     extra: [
-      ['node1 rules', async () => `${await sh('ip', ['-n', 'node1', 'rule'])}${await sh('ip', ['-n', 'node1', '-6', 'rule'])}${await sh('ip', ['-n', 'node1', 'route', 'show', 'table', 'all'])}`],
+      [
+        'node1 rules',
+        async () =>
+          `${await sh('ip', ['-n', 'node1', 'rule'])}${await sh('ip', ['-n', 'node1', '-6', 'rule'])}${await sh('ip', ['-n', 'node1', 'route', 'show', 'table', 'all'])}`,
+      ],
     ],
   });
 
@@ -93,12 +96,23 @@ async function main(): Promise<void> {
         t.ip(`node${n}`, `addr add ${s.red}/32 dev lo`, `addr add ${s.blue}/32 dev lo`, `addr add ${s.red6}/128 dev lo`);
       }
       await t.apply();
-      await startFrr('tor', { daemons: ['zebra', 'bgpd'], config: torConfig({ peers: [{ addr: '192.168.11.3', asn: 64514 }, { addr: '192.168.12.3', asn: 64514 }] }) });
+      await startFrr('tor', {
+        daemons: ['zebra', 'bgpd'],
+        config: torConfig({
+          peers: [
+            { addr: '192.168.11.3', asn: 64514 },
+            { addr: '192.168.12.3', asn: 64514 },
+          ],
+        }),
+      });
     },
     { critical: true },
   );
 
-  for (const [n, tor] of [[n1, '192.168.11.2'], [n2, '192.168.12.2']] as const) {
+  for (const [n, tor] of [
+    [n1, '192.168.11.2'],
+    [n2, '192.168.12.2'],
+  ] as const) {
     writeConfig(n, 'openpe_00_underlay.yaml', underlayYaml(tor));
     writeConfig(n, 'openpe_10_tenants.yaml', TENANTS_YAML);
   }
@@ -112,17 +126,21 @@ async function main(): Promise<void> {
         const pe = `pe${n}`;
         const r = await linkMap(pe);
         expectLinks(r, ['red', 'blue', 'br-pe-100', 'vni100', 'pe-e-100', 'br-pe-200', 'vni200', 'pe-e-200'], pe);
-        if (r.get('pe-e-100')?.master !== 'red' || r.get('pe-e-200')?.master !== 'blue') throw new Error(`${pe}: pe-e-100/200 masters ${r.get('pe-e-100')?.master}/${r.get('pe-e-200')?.master}`);
+        if (r.get('pe-e-100')?.master !== 'red' || r.get('pe-e-200')?.master !== 'blue')
+          throw new Error(`${pe}: pe-e-100/200 masters ${r.get('pe-e-100')?.master}/${r.get('pe-e-200')?.master}`);
         const tables = ['red', 'blue'].map((v) => r.get(v)?.linkinfo?.info_data?.table);
         if (tables[0] === tables[1]) throw new Error(`${pe}: VRFs share table ${tables[0]}`);
         const pe100 = await addrsOf(pe, 'pe-e-100');
-        if (!pe100.includes('192.169.10.1/24') || !pe100.includes('fd00:169:10::1/64')) throw new Error(`${pe}: pe-e-100 addresses ${pe100}`);
+        if (!pe100.includes('192.169.10.1/24') || !pe100.includes('fd00:169:10::1/64'))
+          throw new Error(`${pe}: pe-e-100 addresses ${pe100}`);
         const h = hostIp(n);
         const he100 = await addrsOf(`node${n}`, 'host-e-100');
         const he200 = await addrsOf(`node${n}`, 'host-e-200');
         if (!he100.includes(`${h.red}/24`) || !he100.includes(`${h.red6}/64`)) throw new Error(`node${n}: host-e-100 addresses ${he100}`);
         if (!he200.includes(`${h.blue}/24`)) throw new Error(`node${n}: host-e-200 addresses ${he200}`);
-        out.push(`${pe}: red table ${tables[0]}, blue table ${tables[1]}; node${n}: host-e-100 ${he100.join(',')}, host-e-200 ${he200.join(',')}`);
+        out.push(
+          `${pe}: red table ${tables[0]}, blue table ${tables[1]}; node${n}: host-e-100 ${he100.join(',')}, host-e-200 ${he200.join(',')}`,
+        );
       }
       return out.join('; ');
     },
@@ -151,119 +169,171 @@ async function main(): Promise<void> {
   });
 
   const budget = new Budget();
-  budget.track(await check('host speakers start; underlay, red (IPv4 and IPv6) and blue host sessions Established', withDiag(diag, async () => {
-    for (const n of [1, 2] as const) {
-      const s = svc(n);
-      await startFrr(`node${n}`, {
-        daemons: ['zebra', 'bgpd'],
-        config: speakerConfig(`node${n}`, s.red, [
-          { addr: '192.169.10.1', announce: [`${s.red}/32`] },
-          { addr: 'fd00:169:10::1', announce: [`${s.red6}/128`] },
-          { addr: '192.169.11.1', announce: [`${s.blue}/32`] },
-        ]),
-      });
-    }
-    const t = Date.now();
-    const out: string[] = [];
-    out.push(await waitEstablished('tor', '192.168.11.3', 'l2VpnEvpn', 90_000));
-    out.push(await waitEstablished('tor', '192.168.12.3', 'l2VpnEvpn', 90_000));
-    for (const n of [1, 2] as const) {
-      const h = hostIp(n);
-      out.push(await waitEstablished(`pe${n}`, h.red, 'ipv4Unicast', 90_000, 'red'));
-      out.push(await waitEstablished(`pe${n}`, h.blue, 'ipv4Unicast', 90_000, 'blue'));
-    }
-    measure('sessions_ms', Date.now() - t);
-    return out.join('; ');
-  })));
+  budget.track(
+    await check(
+      'host speakers start; underlay, red (IPv4 and IPv6) and blue host sessions Established',
+      withDiag(diag, async () => {
+        for (const n of [1, 2] as const) {
+          const s = svc(n);
+          await startFrr(`node${n}`, {
+            daemons: ['zebra', 'bgpd'],
+            config: speakerConfig(`node${n}`, s.red, [
+              { addr: '192.169.10.1', announce: [`${s.red}/32`] },
+              { addr: 'fd00:169:10::1', announce: [`${s.red6}/128`] },
+              { addr: '192.169.11.1', announce: [`${s.blue}/32`] },
+            ]),
+          });
+        }
+        const t = Date.now();
+        const out: string[] = [];
+        out.push(await waitEstablished('tor', '192.168.11.3', 'l2VpnEvpn', 90_000));
+        out.push(await waitEstablished('tor', '192.168.12.3', 'l2VpnEvpn', 90_000));
+        for (const n of [1, 2] as const) {
+          const h = hostIp(n);
+          out.push(await waitEstablished(`pe${n}`, h.red, 'ipv4Unicast', 90_000, 'red'));
+          out.push(await waitEstablished(`pe${n}`, h.blue, 'ipv4Unicast', 90_000, 'blue'));
+        }
+        measure('sessions_ms', Date.now() - t);
+        return out.join('; ');
+      }),
+    ),
+  );
 
   // ---------------------------------------------------------------- IPv6 host session
-  await check('ipv6-host-session: the IPv6 session is Established in VRF red on both nodes', withDiag(diag, async () => {
-    const out: string[] = [];
-    for (const n of [1, 2] as const) out.push(await waitEstablished(`pe${n}`, hostIp(n).red6, 'ipv6Unicast', budget.ms(90_000), 'red'));
-    return out.join('; ');
-  }));
+  await check(
+    'ipv6-host-session: the IPv6 session is Established in VRF red on both nodes',
+    withDiag(diag, async () => {
+      const out: string[] = [];
+      for (const n of [1, 2] as const) out.push(await waitEstablished(`pe${n}`, hostIp(n).red6, 'ipv6Unicast', budget.ms(90_000), 'red'));
+      return out.join('; ');
+    }),
+  );
 
-  await check('ipv6-host-session: ToR holds type-5 routes for each node’s IPv6 service /128 with the node’s VTEP', withDiag(diag, async () => {
-    const got = await waitFor(
-      async () => {
-        const rs = await evpnRoutes('tor', 'prefix');
-        const a = type5(rs, svc(1).red6, 128);
-        const b = type5(rs, svc(2).red6, 128);
-        return nexthopsOf(a).includes(VTEP[1]) && nexthopsOf(b).includes(VTEP[2]) ? [...a, ...b] : undefined;
-      },
-      budget.ms(90_000),
-      'type-5 fd00:100:1::1/128 via 100.65.0.1 and fd00:100:2::1/128 via 100.65.0.2 at the ToR',
-    );
-    if (!extOf(got).includes('RT:64514:100')) throw new Error(`IPv6 type-5 routes without red's RT: ${fmtRoutes(got)}`);
-    return fmtRoutes(got);
-  }));
+  await check(
+    'ipv6-host-session: ToR holds type-5 routes for each node’s IPv6 service /128 with the node’s VTEP',
+    withDiag(diag, async () => {
+      const got = await waitFor(
+        async () => {
+          const rs = await evpnRoutes('tor', 'prefix');
+          const a = type5(rs, svc(1).red6, 128);
+          const b = type5(rs, svc(2).red6, 128);
+          return nexthopsOf(a).includes(VTEP[1]) && nexthopsOf(b).includes(VTEP[2]) ? [...a, ...b] : undefined;
+        },
+        budget.ms(90_000),
+        'type-5 fd00:100:1::1/128 via 100.65.0.1 and fd00:100:2::1/128 via 100.65.0.2 at the ToR',
+      );
+      if (!extOf(got).includes('RT:64514:100')) throw new Error(`IPv6 type-5 routes without red's RT: ${fmtRoutes(got)}`);
+      return fmtRoutes(got);
+    }),
+  );
 
-  await check('ipv6-host-session: each node’s VRF red holds the other node’s IPv6 service in FRR and in the kernel', withDiag(diag, async () => {
-    const out: string[] = [];
-    for (const [n, other] of [[1, 2], [2, 1]] as const) {
-      const pfx = `${svc(other).red6}/128`;
-      await waitFor(async () => (await frrVrfPrefixes(`pe${n}`, 'red', 6)).includes(pfx), budget.ms(90_000), `pe${n} FRR VRF red ${pfx}`);
-      const k = await waitFor(async () => (await kernelVrfRoutes(`pe${n}`, 'red', 6)).find((r) => r.startsWith(svc(other).red6)), budget.ms(30_000), `pe${n} kernel VRF red route to ${pfx}`);
-      out.push(`pe${n}: ${k}`);
-    }
-    // The node's speaker learned it too (over the IPv6 session).
-    const j = await vtyshJson<Record<string, unknown>>('node1', `show bgp ipv6 unicast ${svc(2).red6}/128 json`);
-    if (!j || !('paths' in j)) throw new Error(`node1 speaker has no IPv6 route to ${svc(2).red6}: ${JSON.stringify(j).slice(0, 300)}`);
-    return out.join('; ');
-  }));
+  await check(
+    'ipv6-host-session: each node’s VRF red holds the other node’s IPv6 service in FRR and in the kernel',
+    withDiag(diag, async () => {
+      const out: string[] = [];
+      for (const [n, other] of [
+        [1, 2],
+        [2, 1],
+      ] as const) {
+        const pfx = `${svc(other).red6}/128`;
+        await waitFor(async () => (await frrVrfPrefixes(`pe${n}`, 'red', 6)).includes(pfx), budget.ms(90_000), `pe${n} FRR VRF red ${pfx}`);
+        const k = await waitFor(
+          async () => (await kernelVrfRoutes(`pe${n}`, 'red', 6)).find((r) => r.startsWith(svc(other).red6)),
+          budget.ms(30_000),
+          `pe${n} kernel VRF red route to ${pfx}`,
+        );
+        out.push(`pe${n}: ${k}`);
+      }
+      // The node's speaker learned it too (over the IPv6 session).
+      const j = await vtyshJson<Record<string, unknown>>('node1', `show bgp ipv6 unicast ${svc(2).red6}/128 json`);
+      if (!j || !('paths' in j)) throw new Error(`node1 speaker has no IPv6 route to ${svc(2).red6}: ${JSON.stringify(j).slice(0, 300)}`);
+      return out.join('; ');
+    }),
+  );
 
-  await check('ipv6-host-session: ping6 between the red IPv6 service addresses of node1 and node2', withDiag(diag, async () => {
-    const p = await waitFor(() => ping('node1', svc(2).red6, { source: svc(1).red6, count: 3 }), budget.ms(60_000), 'ping6 node1 → node2', 2000);
-    const q = await ping('node2', svc(1).red6, { source: svc(2).red6, count: 3 });
-    return `node1→node2: ${p}; node2→node1: ${q}`;
-  }));
+  await check(
+    'ipv6-host-session: ping6 between the red IPv6 service addresses of node1 and node2',
+    withDiag(diag, async () => {
+      const p = await waitFor(
+        () => ping('node1', svc(2).red6, { source: svc(1).red6, count: 3 }),
+        budget.ms(60_000),
+        'ping6 node1 → node2',
+        2000,
+      );
+      const q = await ping('node2', svc(1).red6, { source: svc(2).red6, count: 3 });
+      return `node1→node2: ${p}; node2→node1: ${q}`;
+    }),
+  );
 
   // ---------------------------------------------------------------- tenant isolation
-  await check('tenant-isolation: red reaches red and blue reaches blue across the nodes', withDiag(diag, async () => {
-    const r = await waitFor(() => ping('node1', svc(2).red, { source: svc(1).red, count: 3 }), budget.ms(60_000), 'red node1 → red node2', 2000);
-    const b = await waitFor(() => ping('node1', svc(2).blue, { source: svc(1).blue, count: 3 }), budget.ms(60_000), 'blue node1 → blue node2', 2000);
-    return `red: ${r}; blue: ${b}`;
-  }));
+  await check(
+    'tenant-isolation: red reaches red and blue reaches blue across the nodes',
+    withDiag(diag, async () => {
+      const r = await waitFor(
+        () => ping('node1', svc(2).red, { source: svc(1).red, count: 3 }),
+        budget.ms(60_000),
+        'red node1 → red node2',
+        2000,
+      );
+      const b = await waitFor(
+        () => ping('node1', svc(2).blue, { source: svc(1).blue, count: 3 }),
+        budget.ms(60_000),
+        'blue node1 → blue node2',
+        2000,
+      );
+      return `red: ${r}; blue: ${b}`;
+    }),
+  );
 
-  await check('tenant-isolation: VRF red holds no blue route and VRF blue no red route (FRR and kernel, both nodes); the ToR keeps them apart by route target', withDiag(diag, async () => {
-    const out: string[] = [];
-    for (const n of [1, 2] as const) {
-      const pe = `pe${n}`;
-      const red4 = await frrVrfPrefixes(pe, 'red', 4);
-      const blue4 = await frrVrfPrefixes(pe, 'blue', 4);
-      const kRed = await kernelVrfRoutes(pe, 'red', 4);
-      const kBlue = await kernelVrfRoutes(pe, 'blue', 4);
-      // Positive control: each VRF does hold its own tenant's remote service.
-      const other = svc(n === 1 ? 2 : 1);
-      if (!red4.includes(`${other.red}/32`)) throw new Error(`${pe} VRF red lacks red's ${other.red}/32: ${red4}`);
-      if (!blue4.includes(`${other.blue}/32`)) throw new Error(`${pe} VRF blue lacks blue's ${other.blue}/32: ${blue4}`);
-      const leakRed = [...red4, ...kRed].filter((p) => p.startsWith('10.200.') || p.startsWith('192.169.11.'));
-      const leakBlue = [...blue4, ...kBlue].filter((p) => p.startsWith('10.100.') || p.startsWith('192.169.10.'));
-      if (leakRed.length || leakBlue.length) throw new Error(`${pe}: blue routes in VRF red: ${leakRed}; red routes in VRF blue: ${leakBlue}`);
-      out.push(`${pe} red: ${red4.join(',')}; blue: ${blue4.join(',')}`);
-    }
-    const rs = await evpnRoutes('tor', 'prefix');
-    for (const [s, rt] of [[svc(2).red, '64514:100'], [svc(2).blue, '64514:200']] as const) {
-      const e = extOf(type5(rs, s, 32));
-      const wrong = rt === '64514:100' ? 'RT:64514:200' : 'RT:64514:100';
-      if (!e.includes(`RT:${rt}`) || e.includes(wrong)) throw new Error(`type-5 ${s}/32 carries "${e}", want only RT:${rt}`);
-    }
-    return out.join(' | ');
-  }));
+  await check(
+    'tenant-isolation: VRF red holds no blue route and VRF blue no red route (FRR and kernel, both nodes); the ToR keeps them apart by route target',
+    withDiag(diag, async () => {
+      const out: string[] = [];
+      for (const n of [1, 2] as const) {
+        const pe = `pe${n}`;
+        const red4 = await frrVrfPrefixes(pe, 'red', 4);
+        const blue4 = await frrVrfPrefixes(pe, 'blue', 4);
+        const kRed = await kernelVrfRoutes(pe, 'red', 4);
+        const kBlue = await kernelVrfRoutes(pe, 'blue', 4);
+        // Positive control: each VRF does hold its own tenant's remote service.
+        const other = svc(n === 1 ? 2 : 1);
+        if (!red4.includes(`${other.red}/32`)) throw new Error(`${pe} VRF red lacks red's ${other.red}/32: ${red4}`);
+        if (!blue4.includes(`${other.blue}/32`)) throw new Error(`${pe} VRF blue lacks blue's ${other.blue}/32: ${blue4}`);
+        const leakRed = [...red4, ...kRed].filter((p) => p.startsWith('10.200.') || p.startsWith('192.169.11.'));
+        const leakBlue = [...blue4, ...kBlue].filter((p) => p.startsWith('10.100.') || p.startsWith('192.169.10.'));
+        if (leakRed.length || leakBlue.length)
+          throw new Error(`${pe}: blue routes in VRF red: ${leakRed}; red routes in VRF blue: ${leakBlue}`);
+        out.push(`${pe} red: ${red4.join(',')}; blue: ${blue4.join(',')}`);
+      }
+      const rs = await evpnRoutes('tor', 'prefix');
+      for (const [s, rt] of [
+        [svc(2).red, '64514:100'],
+        [svc(2).blue, '64514:200'],
+      ] as const) {
+        const e = extOf(type5(rs, s, 32));
+        const wrong = rt === '64514:100' ? 'RT:64514:200' : 'RT:64514:100';
+        if (!e.includes(`RT:${rt}`) || e.includes(wrong)) throw new Error(`type-5 ${s}/32 carries "${e}", want only RT:${rt}`);
+      }
+      return out.join(' | ');
+    }),
+  );
 
-  await check('tenant-isolation: a host on red cannot reach blue’s services and blue cannot reach red’s (pings enter the source tenant’s VRF and fail there)', withDiag(diag, async () => {
-    const out: string[] = [];
-    // Blue is up right now (positive control in the same check).
-    await ping('node1', svc(2).blue, { source: svc(1).blue, count: 2 });
-    out.push(`red→blue@node2: ${await pingFails('node1', svc(2).blue, { source: svc(1).red, count: 3 })}`);
-    out.push(`red→blue@node1 via fabric: ${await pingFails('node2', svc(1).blue, { source: svc(2).red, count: 3 })}`);
-    out.push(`blue→red@node2: ${await pingFails('node1', svc(2).red, { source: svc(1).blue, count: 3 })}`);
-    // What VRF red does with a blue destination, per the kernel.
-    const get = await sh('ip', ['-n', 'pe1', 'route', 'get', svc(2).blue, 'vrf', 'red'], { allowFail: true });
-    const getErr = (await sh('sh', ['-c', `ip -n pe1 route get ${svc(2).blue} vrf red 2>&1 || true`])).trim();
-    measure('pe1_vrf_red_lookup_of_blue_service', getErr || get.trim());
-    return out.join('; ');
-  }));
+  await check(
+    'tenant-isolation: a host on red cannot reach blue’s services and blue cannot reach red’s (pings enter the source tenant’s VRF and fail there)',
+    withDiag(diag, async () => {
+      const out: string[] = [];
+      // Blue is up right now (positive control in the same check).
+      await ping('node1', svc(2).blue, { source: svc(1).blue, count: 2 });
+      out.push(`red→blue@node2: ${await pingFails('node1', svc(2).blue, { source: svc(1).red, count: 3 })}`);
+      out.push(`red→blue@node1 via fabric: ${await pingFails('node2', svc(1).blue, { source: svc(2).red, count: 3 })}`);
+      out.push(`blue→red@node2: ${await pingFails('node1', svc(2).red, { source: svc(1).blue, count: 3 })}`);
+      // What VRF red does with a blue destination, per the kernel.
+      const get = await sh('ip', ['-n', 'pe1', 'route', 'get', svc(2).blue, 'vrf', 'red'], { allowFail: true });
+      const getErr = (await sh('sh', ['-c', `ip -n pe1 route get ${svc(2).blue} vrf red 2>&1 || true`])).trim();
+      measure('pe1_vrf_red_lookup_of_blue_service', getErr || get.trim());
+      return out.join('; ');
+    }),
+  );
 }
 
 runScenario(main);

@@ -9,7 +9,15 @@ import { existsSync } from 'node:fs';
 import { check, log, measure, onFinish, runScenario } from '../inner/results.js';
 import { Topology, ipJson, ping, waitFor, sleep } from '../inner/fabric.js';
 import { startFrr, killFrr, vtysh, vtyshJson, logTail } from '../inner/frr.js';
-import { perouterdNode, readStatus, removeConfig, startPerouterd, waitForReconcile, writeConfig, type PerouterdNode, type PerouterdProcess } from '../inner/perouterd.js';
+import {
+  perouterdNode,
+  readStatus,
+  removeConfig,
+  startPerouterd,
+  waitForReconcile,
+  writeConfig,
+  type PerouterdProcess,
+} from '../inner/perouterd.js';
 
 const TOR_CONFIG = `frr defaults datacenter
 hostname tor
@@ -132,12 +140,19 @@ async function diagnostics(): Promise<string> {
       out.push(`--- ${what}: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
-  for (const [pe, node] of [['pe1', 'node1'], ['pe2', 'node2']] as const) {
+  for (const [pe, node] of [
+    ['pe1', 'node1'],
+    ['pe2', 'node2'],
+  ] as const) {
     await grab(`${pe} bgp vrf all summary`, () => vtysh(pe, 'show bgp vrf all summary'));
     await grab(`${pe} running-config`, () => vtysh(pe, 'show running-config'));
-    await grab(`${pe} evpn vni / vrf red routes`, () => vtysh(pe, ['show evpn vni', 'show vrf', 'show ip route vrf red', 'show interface pe-e-100']));
+    await grab(`${pe} evpn vni / vrf red routes`, () =>
+      vtysh(pe, ['show evpn vni', 'show vrf', 'show ip route vrf red', 'show interface pe-e-100']),
+    );
     await grab(`${node} bgp`, () => vtysh(node, ['show bgp summary', 'show ip route']));
-    await grab(`${pe} links`, async () => (await links(pe)).map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''}`).join('\n'));
+    await grab(`${pe} links`, async () =>
+      (await links(pe)).map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''}`).join('\n'),
+    );
     await grab(`${pe} addrs`, async () => JSON.stringify(await ipJson(pe, ['-br', 'addr'])));
     await grab(`${node} addrs`, async () => JSON.stringify(await ipJson(node, ['-br', 'addr'])));
     await grab(`${pe} bgpd log`, async () => logTail(pe, 40, 'bgpd'));
@@ -184,7 +199,10 @@ async function main(): Promise<void> {
     { critical: true },
   );
 
-  for (const [n, tor] of [[n1, '192.168.11.2'], [n2, '192.168.12.2']] as const) {
+  for (const [n, tor] of [
+    [n1, '192.168.11.2'],
+    [n2, '192.168.12.2'],
+  ] as const) {
     writeConfig(n, 'openpe_underlay.yaml', underlayYaml(tor));
     writeConfig(n, 'openpe_red.yaml', RED_YAML);
   }
@@ -196,7 +214,12 @@ async function main(): Promise<void> {
     async () => {
       procs.push(startPerouterd(n1), startPerouterd(n2));
       await waitFor(() => existsSync('/run/netns/pe1') && existsSync('/run/netns/pe2'), 30_000, 'router namespaces', 200);
-      await waitFor(() => readStatus(n1)?.state === 'waiting-for-frr' && readStatus(n2)?.state === 'waiting-for-frr', 30_000, 'perouterd to report waiting-for-frr', 200);
+      await waitFor(
+        () => readStatus(n1)?.state === 'waiting-for-frr' && readStatus(n2)?.state === 'waiting-for-frr',
+        30_000,
+        'perouterd to report waiting-for-frr',
+        200,
+      );
       return `${readStatus(n1)?.message}`;
     },
     { critical: true },
@@ -214,7 +237,12 @@ async function main(): Promise<void> {
       const pe1 = await links('pe1');
       const byName = new Map(pe1.map((l) => [l.ifname, l]));
       const vx = byName.get('vni100');
-      if (vx?.linkinfo?.info_kind !== 'vxlan' || vx.linkinfo.info_data?.id !== 100 || vx.linkinfo.info_data.local !== '100.65.0.1' || vx.linkinfo.info_data.learning !== false) {
+      if (
+        vx?.linkinfo?.info_kind !== 'vxlan' ||
+        vx.linkinfo.info_data?.id !== 100 ||
+        vx.linkinfo.info_data.local !== '100.65.0.1' ||
+        vx.linkinfo.info_data.learning !== false
+      ) {
         throw new Error(`vni100 wrong: ${JSON.stringify(vx)}`);
       }
       if (vx.master !== 'br-pe-100') throw new Error(`vni100 master ${vx.master}`);
@@ -225,7 +253,10 @@ async function main(): Promise<void> {
       const host = await links('node1');
       if (!host.some((l) => l.ifname === 'host-e-100')) throw new Error('host-e-100 missing in node1');
       if (host.some((l) => l.ifname === 'eth1')) throw new Error('eth1 still in node1');
-      const addrs = await ipJson<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('pe1', ['addr', 'show']);
+      const addrs = await ipJson<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('pe1', [
+        'addr',
+        'show',
+      ]);
       const lo = addrs.find((a) => a.ifname === 'lo')?.addr_info.map((a) => `${a.local}/${a.prefixlen}`) ?? [];
       const eth1 = addrs.find((a) => a.ifname === 'eth1')?.addr_info.map((a) => `${a.local}/${a.prefixlen}`) ?? [];
       if (!lo.includes('100.65.0.1/32')) throw new Error(`VTEP not on lo: ${lo}`);
@@ -245,7 +276,9 @@ async function main(): Promise<void> {
       async () => {
         const s = await vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>('tor', 'show bgp summary json');
         const peers = s.ipv4Unicast?.peers ?? {};
-        return peers['192.168.11.3']?.state === 'Established' && peers['192.168.12.3']?.state === 'Established' ? JSON.stringify(Object.fromEntries(Object.entries(peers).map(([k, v]) => [k, v.state]))) : undefined;
+        return peers['192.168.11.3']?.state === 'Established' && peers['192.168.12.3']?.state === 'Established'
+          ? JSON.stringify(Object.fromEntries(Object.entries(peers).map(([k, v]) => [k, v.state])))
+          : undefined;
       },
       90_000,
       'ToR sessions',
@@ -306,7 +339,8 @@ async function main(): Promise<void> {
     if (after.kernel.writesLast !== 0) throw new Error(`netlink writes on second apply: ${after.kernel.writesLast}`);
     if (after.kernel.writesTotal !== before.kernel.writesTotal) throw new Error('write counter moved');
     if (after.frr.reloads !== before.frr.reloads) throw new Error(`FRR reloaded: ${before.frr.reloads} → ${after.frr.reloads}`);
-    if (JSON.stringify(idxBefore) !== JSON.stringify(idxAfter) || JSON.stringify(hostBefore) !== JSON.stringify(hostAfter)) throw new Error('kernel objects were recreated');
+    if (JSON.stringify(idxBefore) !== JSON.stringify(idxAfter) || JSON.stringify(hostBefore) !== JSON.stringify(hostAfter))
+      throw new Error('kernel objects were recreated');
     return `writes ${after.kernel.writesLast}, reloads ${after.frr.reloads}, ${idxAfter.length} router links unchanged`;
   });
 

@@ -62,12 +62,28 @@ interface Node {
 }
 
 const N1: Node = {
-  name: 'node1', pe: 'pe1', torDev: 'tor-n1', torIp: '192.168.11.2', nicIp: '192.168.11.3', prefixLen: 24,
-  vtep: '100.65.0.1', routerId: '10.0.0.1', hostIp: '192.169.10.3', service: '10.100.1.1',
+  name: 'node1',
+  pe: 'pe1',
+  torDev: 'tor-n1',
+  torIp: '192.168.11.2',
+  nicIp: '192.168.11.3',
+  prefixLen: 24,
+  vtep: '100.65.0.1',
+  routerId: '10.0.0.1',
+  hostIp: '192.169.10.3',
+  service: '10.100.1.1',
 };
 const N2: Node = {
-  name: 'node2', pe: 'pe2', torDev: 'tor-n2', torIp: '192.168.12.2', nicIp: '192.168.12.3', prefixLen: 24,
-  vtep: '100.65.0.2', routerId: '10.0.0.2', hostIp: '192.169.10.4', service: '10.100.2.1',
+  name: 'node2',
+  pe: 'pe2',
+  torDev: 'tor-n2',
+  torIp: '192.168.12.2',
+  nicIp: '192.168.12.3',
+  prefixLen: 24,
+  vtep: '100.65.0.2',
+  routerId: '10.0.0.2',
+  hostIp: '192.169.10.4',
+  service: '10.100.2.1',
 };
 const PE_VETH_IP = '192.169.10.1';
 const FRR_PE: FrrDaemon[] = ['zebra', 'bgpd'];
@@ -216,15 +232,17 @@ async function createPeDevices(n: Node): Promise<void> {
 
 // ---------------------------------------------------------------- FRR observations
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- FRR's JSON is untyped
 type Json = any;
 
 async function sessionsEstablished(ns: string, peers: string[], afs: string[]): Promise<string | false> {
   const s: Json = await vtyshJson(ns, 'show bgp summary');
   const bad: string[] = [];
-  for (const af of afs) for (const p of peers) {
-    const st = s?.[af]?.peers?.[p]?.state;
-    if (st !== 'Established') bad.push(`${af}/${p}=${st ?? 'missing'}`);
-  }
+  for (const af of afs)
+    for (const p of peers) {
+      const st = s?.[af]?.peers?.[p]?.state;
+      if (st !== 'Established') bad.push(`${af}/${p}=${st ?? 'missing'}`);
+    }
   return bad.length ? false : `${afs.join('+')} Established with ${peers.join(', ')}`;
 }
 
@@ -276,7 +294,11 @@ async function crashLines(ns: string): Promise<string[]> {
 // ---------------------------------------------------------------- scenario
 
 /** Watch a PE's daemons across an action: same PIDs before/after, no crash lines in the logs. */
-async function survives(pe: string, action: () => Promise<void>, settleMs = 3000): Promise<{ survived: boolean; before: unknown; after: unknown; crashLogLines: string[] }> {
+async function survives(
+  pe: string,
+  action: () => Promise<void>,
+  settleMs = 3000,
+): Promise<{ survived: boolean; before: unknown; after: unknown; crashLogLines: string[] }> {
   const before = daemonPids(pe);
   await action();
   await sleep(settleMs);
@@ -306,7 +328,12 @@ async function reloadUntilApplied(pe: string, config: string, wanted: string[], 
 }
 
 function fmtAttempts(a: Array<{ exit: number; ms: number; missing: string[]; leftover: string[] }>): string {
-  return a.map((x, i) => `#${i + 1} exit ${x.exit} in ${x.ms} ms${x.missing.length ? ` missing ${JSON.stringify(x.missing)}` : ''}${x.leftover.length ? ` leftover ${JSON.stringify(x.leftover)}` : ''}`).join('; ');
+  return a
+    .map(
+      (x, i) =>
+        `#${i + 1} exit ${x.exit} in ${x.ms} ms${x.missing.length ? ` missing ${JSON.stringify(x.missing)}` : ''}${x.leftover.length ? ` leftover ${JSON.stringify(x.leftover)}` : ''}`,
+    )
+    .join('; ');
 }
 
 const PE_FULL_LINES = (n: Node) => [
@@ -333,7 +360,10 @@ runScenario(async () => {
       const t = new Topology();
       t.ns('tor', { forwarding: true }).ns('node1').ns('node2').ns('pe1', { forwarding: true }).ns('pe2', { forwarding: true });
       for (const n of [N1, N2]) {
-        t.veth({ ns: 'tor', dev: n.torDev, addrs: [`${n.torIp}/${n.prefixLen}`] }, { ns: n.name, dev: 'eth1', addrs: [`${n.nicIp}/${n.prefixLen}`] });
+        t.veth(
+          { ns: 'tor', dev: n.torDev, addrs: [`${n.torIp}/${n.prefixLen}`] },
+          { ns: n.name, dev: 'eth1', addrs: [`${n.nicIp}/${n.prefixLen}`] },
+        );
         t.ip(n.name, `addr add ${n.service}/32 dev lo`);
       }
       await t.apply();
@@ -367,23 +397,26 @@ runScenario(async () => {
 
   // ---- pe2 = FRR first: full EVPN + VRF config running, devices created afterwards.
   const frrFirst: Record<string, unknown> = {};
-  await check('order FRR-first (pe2): full config running, then VRF/bridge/vxlan/veth created: zebra+bgpd survive, type-5 appears', async () => {
-    const s = Date.now();
-    await startFrr('pe2', { daemons: FRR_PE, config: peConfig(N2, true) });
-    frrFirst.frrStartMs = Date.now() - s;
-    await waitFor(() => sessionsEstablished('pe2', [N2.torIp], ['ipv4Unicast', 'l2VpnEvpn']), 30_000, 'pe2 underlay session');
-    frrFirst.underlayUpMs = Date.now() - s;
-    const sv = await survives('pe2', () => createPeDevices(N2));
-    Object.assign(frrFirst, sv);
-    if (!sv.survived) throw new Error(`pe2 daemons did not survive: ${JSON.stringify(sv)}\n${logTail('pe2', 30)}`);
-    const d = Date.now();
-    await waitFor(() => sessionsEstablished('node2', [PE_VETH_IP], ['ipv4Unicast']), 45_000, 'node2 -> pe2 session');
-    frrFirst.hostSessionAfterDevicesMs = Date.now() - d + 3000;
-    const r = await waitFor(() => torHasType5(N2.service, N2.vtep), 45_000, `type-5 ${N2.service} at ToR`);
-    frrFirst.type5AtTorAfterDevicesMs = Date.now() - d + 3000;
-    measure('order_frr_first_pe2', frrFirst);
-    return `${assertAlive('pe2')}; ${r}`;
-  });
+  await check(
+    'order FRR-first (pe2): full config running, then VRF/bridge/vxlan/veth created: zebra+bgpd survive, type-5 appears',
+    async () => {
+      const s = Date.now();
+      await startFrr('pe2', { daemons: FRR_PE, config: peConfig(N2, true) });
+      frrFirst.frrStartMs = Date.now() - s;
+      await waitFor(() => sessionsEstablished('pe2', [N2.torIp], ['ipv4Unicast', 'l2VpnEvpn']), 30_000, 'pe2 underlay session');
+      frrFirst.underlayUpMs = Date.now() - s;
+      const sv = await survives('pe2', () => createPeDevices(N2));
+      Object.assign(frrFirst, sv);
+      if (!sv.survived) throw new Error(`pe2 daemons did not survive: ${JSON.stringify(sv)}\n${logTail('pe2', 30)}`);
+      const d = Date.now();
+      await waitFor(() => sessionsEstablished('node2', [PE_VETH_IP], ['ipv4Unicast']), 45_000, 'node2 -> pe2 session');
+      frrFirst.hostSessionAfterDevicesMs = Date.now() - d + 3000;
+      const r = await waitFor(() => torHasType5(N2.service, N2.vtep), 45_000, `type-5 ${N2.service} at ToR`);
+      frrFirst.type5AtTorAfterDevicesMs = Date.now() - d + 3000;
+      measure('order_frr_first_pe2', frrFirst);
+      return `${assertAlive('pe2')}; ${r}`;
+    },
+  );
 
   // ---- pe1 = kernel first: FRR runs with an EMPTY config (no BGP instance, no EVPN, no VRF),
   //      the devices appear, then frr-reload.py applies the full config.
@@ -410,11 +443,16 @@ runScenario(async () => {
 
   let reloadDone = Date.now();
   await check('frr-reload.py --pathspace pe1 --reload applies the full PE config (bounded retries, read back)', async () => {
-    const attempts = await reloadUntilApplied('pe1', peConfig(N1, true), PE_FULL_LINES(N1), ['vni 100', ' vrf-policy red', ' vnc defaults']);
+    const attempts = await reloadUntilApplied('pe1', peConfig(N1, true), PE_FULL_LINES(N1), [
+      'vni 100',
+      ' vrf-policy red',
+      ' vnc defaults',
+    ]);
     reloadDone = Date.now();
     reload.reloadAttempts = attempts;
     const last = attempts.at(-1);
-    if (!last || last.exit !== 0 || last.missing.length || last.leftover.length) throw new Error(`not applied after ${attempts.length} attempts: ${JSON.stringify(attempts)}`);
+    if (!last || last.exit !== 0 || last.missing.length || last.leftover.length)
+      throw new Error(`not applied after ${attempts.length} attempts: ${JSON.stringify(attempts)}`);
     return fmtAttempts(attempts);
   });
 
@@ -451,7 +489,10 @@ runScenario(async () => {
       return r;
     });
   }
-  for (const [n, other] of [[N1, N2], [N2, N1]] as const) {
+  for (const [n, other] of [
+    [N1, N2],
+    [N2, N1],
+  ] as const) {
     await check(`${n.pe}: VRF red holds ${other.service}/32 (from ${other.pe})`, async () => {
       const r = await waitFor(() => vrfRoute(n.pe, other.service), 45_000, `${other.service} in ${n.pe} vrf red`);
       conv[`vrfRoute_${n.pe}_afterReloadMs`] = Date.now() - reloadDone;
@@ -490,11 +531,15 @@ runScenario(async () => {
 
   // ---- pe1: vxlan device deleted and recreated under the running EVPN config.
   await check('pe1: vxlan vni100 deleted and recreated while FRR runs with EVPN config: daemons survive, ping recovers', async () => {
-    const sv = await survives('pe1', async () => {
-      await ipBatch('pe1', [`link del dev vni${VNI}`]);
-      await sleep(1000);
-      await ipBatch('pe1', vxlanLines(N1));
-    }, 0);
+    const sv = await survives(
+      'pe1',
+      async () => {
+        await ipBatch('pe1', [`link del dev vni${VNI}`]);
+        await sleep(1000);
+        await ipBatch('pe1', vxlanLines(N1));
+      },
+      0,
+    );
     const s = Date.now();
     const p = await waitFor(() => ping('node1', N2.service, { source: N1.service }), 40_000, 'ping after vxlan recreate', 500);
     measure('vxlan_recreate_pe1', { ...sv, pingOkMs: Date.now() - s });
@@ -503,30 +548,54 @@ runScenario(async () => {
   });
 
   // ---- pe2: EVPN/VRF config removed by reload while the devices stay, then re-added.
-  await check('pe2: reload to underlay-only config (EVPN/VRF removed, devices kept) and back to full: daemons survive, ping recovers', async () => {
-    const res: Record<string, unknown> = {};
-    const sv1 = await survives('pe2', async () => {
-      res.removeAttempts = await reloadUntilApplied('pe2', peConfig(N2, false), [`router bgp ${PE_AS}`], ['vrf red', `router bgp ${PE_AS} vrf red`, '  advertise-all-vni']);
-    }, 1000);
-    res.afterRemove = sv1;
-    res.pe1LostRouteAfterRemove = !(await vrfRoute('pe1', N2.service).catch(() => false));
-    const sv2 = await survives('pe2', async () => {
-      res.addAttempts = await reloadUntilApplied('pe2', peConfig(N2, true), PE_FULL_LINES(N2), ['vni 100', ' vrf-policy red', ' vnc defaults']);
-    }, 0);
-    res.afterAdd = sv2;
-    const s = Date.now();
-    const p = await waitFor(() => ping('node1', N2.service, { source: N1.service }), 45_000, 'ping after pe2 re-add', 500);
-    res.pingOkAfterReAddMs = Date.now() - s;
-    measure('reload_remove_readd_pe2', res);
-    const ok = (a: unknown) => {
-      const l = (a as Array<{ exit: number; missing: string[]; leftover: string[] }>).at(-1);
-      return !!l && l.exit === 0 && !l.missing.length && !l.leftover.length;
-    };
-    if (!sv1.survived || !sv2.survived) throw new Error(`pe2 daemons did not survive: ${JSON.stringify({ sv1, sv2 })}`);
-    if (!ok(res.removeAttempts) || !ok(res.addAttempts)) throw new Error(`reload not applied: ${JSON.stringify(res)}`);
-    return `remove: ${fmtAttempts(res.removeAttempts as never)}; add: ${fmtAttempts(res.addAttempts as never)}; ping ${res.pingOkAfterReAddMs} ms; ${p}`;
-  });
+  await check(
+    'pe2: reload to underlay-only config (EVPN/VRF removed, devices kept) and back to full: daemons survive, ping recovers',
+    async () => {
+      const res: Record<string, unknown> = {};
+      const sv1 = await survives(
+        'pe2',
+        async () => {
+          res.removeAttempts = await reloadUntilApplied(
+            'pe2',
+            peConfig(N2, false),
+            [`router bgp ${PE_AS}`],
+            ['vrf red', `router bgp ${PE_AS} vrf red`, '  advertise-all-vni'],
+          );
+        },
+        1000,
+      );
+      res.afterRemove = sv1;
+      res.pe1LostRouteAfterRemove = !(await vrfRoute('pe1', N2.service).catch(() => false));
+      const sv2 = await survives(
+        'pe2',
+        async () => {
+          res.addAttempts = await reloadUntilApplied('pe2', peConfig(N2, true), PE_FULL_LINES(N2), [
+            'vni 100',
+            ' vrf-policy red',
+            ' vnc defaults',
+          ]);
+        },
+        0,
+      );
+      res.afterAdd = sv2;
+      const s = Date.now();
+      const p = await waitFor(() => ping('node1', N2.service, { source: N1.service }), 45_000, 'ping after pe2 re-add', 500);
+      res.pingOkAfterReAddMs = Date.now() - s;
+      measure('reload_remove_readd_pe2', res);
+      const ok = (a: unknown) => {
+        const l = (a as Array<{ exit: number; missing: string[]; leftover: string[] }>).at(-1);
+        return !!l && l.exit === 0 && !l.missing.length && !l.leftover.length;
+      };
+      if (!sv1.survived || !sv2.survived) throw new Error(`pe2 daemons did not survive: ${JSON.stringify({ sv1, sv2 })}`);
+      if (!ok(res.removeAttempts) || !ok(res.addAttempts)) throw new Error(`reload not applied: ${JSON.stringify(res)}`);
+      return `remove: ${fmtAttempts(res.removeAttempts as never)}; add: ${fmtAttempts(res.addAttempts as never)}; ping ${res.pingOkAfterReAddMs} ms; ${p}`;
+    },
+  );
 
-  await check('all FRR instances alive at the end', () => instances().map((ns) => `${ns}: ${assertAlive(ns)}`).join('; '));
+  await check('all FRR instances alive at the end', () =>
+    instances()
+      .map((ns) => `${ns}: ${assertAlive(ns)}`)
+      .join('; '),
+  );
   measure('scenario_ms', Date.now() - t0);
 });

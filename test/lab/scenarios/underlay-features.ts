@@ -11,12 +11,24 @@
 //   node2 ns ── pe2: eth1 192.168.12.3 (BFD, GR) ── ToR
 //
 // PE FRR runs zebra, bfdd and bgpd, as packaging/frr/daemons does.
-import { existsSync } from 'node:fs';
 import { check, measure, onFinish, runScenario } from '../inner/results.js';
 import { ipJson, ping, sh, Topology, waitFor } from '../inner/fabric.js';
 import { startFrr, vtysh, vtyshJson } from '../inner/frr.js';
-import { perouterdNode, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
-import { addrsOf, Budget, diagnoser, expectLinks, finishNodes, linkMap, links, speakerConfig, torConfig, waitEstablished, withDiag, zebraMissingAddrs } from '../inner/evpn.js';
+import { perouterdNode, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
+import {
+  addrsOf,
+  Budget,
+  diagnoser,
+  expectLinks,
+  finishNodes,
+  linkMap,
+  links,
+  speakerConfig,
+  torConfig,
+  waitEstablished,
+  withDiag,
+  zebraMissingAddrs,
+} from '../inner/evpn.js';
 
 const PASSTHROUGH_YAML = `underlays:
   - asn: 64514
@@ -77,7 +89,9 @@ async function bfdPeer(ns: string, peer: string): Promise<BfdPeer | undefined> {
 }
 
 const fmtBfd = (p: BfdPeer | undefined): string =>
-  p ? `${p.peer} ${p.status} rx ${p['receive-interval']} tx ${p['transmit-interval']} x${p['detect-multiplier']} (remote rx ${p['remote-receive-interval']} tx ${p['remote-transmit-interval']} x${p['remote-detect-multiplier']})` : 'absent';
+  p
+    ? `${p.peer} ${p.status} rx ${p['receive-interval']} tx ${p['transmit-interval']} x${p['detect-multiplier']} (remote rx ${p['remote-receive-interval']} tx ${p['remote-transmit-interval']} x${p['remote-detect-multiplier']})`
+    : 'absent';
 
 async function main(): Promise<void> {
   const n1 = perouterdNode('node1', 'node1', 'pe1', 1);
@@ -162,107 +176,160 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- passthrough
   const pt = new Budget();
-  pt.track(await check('passthrough: host speaker session with the underlay instance and the ToR session Established', withDiag(diag, async () => {
-    await startFrr('node1', { daemons: ['zebra', 'bgpd'], config: speakerConfig('node1', '10.200.1.1', [{ addr: '192.169.10.1', announce: ['10.200.1.1/32'] }]) });
-    const t = Date.now();
-    const a = await waitEstablished('pe1', '192.169.10.3', 'ipv4Unicast', pt.ms(90_000));
-    const b = await waitEstablished('tor', '192.168.11.3', 'ipv4Unicast', pt.ms(90_000));
-    measure('passthrough_sessions_ms', Date.now() - t);
-    measure('zebra_missing_addrs', { pe1: await zebraMissingAddrs('pe1'), pe2: await zebraMissingAddrs('pe2') });
-    // No EVPN on the passthrough node: pe1 never negotiates l2vpn evpn.
-    const evpn = await vtyshJson<Record<string, unknown>>('pe1', 'show bgp l2vpn evpn summary json').catch(() => ({}));
-    const peers = (evpn as { peers?: Record<string, unknown> }).peers ?? {};
-    if (Object.keys(peers).length) throw new Error(`pe1 has EVPN peers: ${Object.keys(peers)}`);
-    return `${a}; ${b}`;
-  })));
+  pt.track(
+    await check(
+      'passthrough: host speaker session with the underlay instance and the ToR session Established',
+      withDiag(diag, async () => {
+        await startFrr('node1', {
+          daemons: ['zebra', 'bgpd'],
+          config: speakerConfig('node1', '10.200.1.1', [{ addr: '192.169.10.1', announce: ['10.200.1.1/32'] }]),
+        });
+        const t = Date.now();
+        const a = await waitEstablished('pe1', '192.169.10.3', 'ipv4Unicast', pt.ms(90_000));
+        const b = await waitEstablished('tor', '192.168.11.3', 'ipv4Unicast', pt.ms(90_000));
+        measure('passthrough_sessions_ms', Date.now() - t);
+        measure('zebra_missing_addrs', { pe1: await zebraMissingAddrs('pe1'), pe2: await zebraMissingAddrs('pe2') });
+        // No EVPN on the passthrough node: pe1 never negotiates l2vpn evpn.
+        const evpn = await vtyshJson<Record<string, unknown>>('pe1', 'show bgp l2vpn evpn summary json').catch(() => ({}));
+        const peers = (evpn as { peers?: Record<string, unknown> }).peers ?? {};
+        if (Object.keys(peers).length) throw new Error(`pe1 has EVPN peers: ${Object.keys(peers)}`);
+        return `${a}; ${b}`;
+      }),
+    ),
+  );
 
-  await check('passthrough: the ToR learns the host’s /32s (speaker 10.200.1.1/32, pt-host 192.169.10.3/32) in ipv4 unicast, unencapsulated', withDiag(diag, async () => {
-    const out: string[] = [];
-    for (const prefix of ['10.200.1.1/32', '192.169.10.3/32']) {
+  await check(
+    'passthrough: the ToR learns the host’s /32s (speaker 10.200.1.1/32, pt-host 192.169.10.3/32) in ipv4 unicast, unencapsulated',
+    withDiag(diag, async () => {
+      const out: string[] = [];
+      for (const prefix of ['10.200.1.1/32', '192.169.10.3/32']) {
+        const r = await waitFor(
+          async () => {
+            const j = await vtyshJson<{
+              paths?: Array<{ valid?: boolean; aspath?: { string?: string }; nexthops?: Array<{ ip?: string }> }>;
+            }>('tor', `show bgp ipv4 unicast ${prefix} json`);
+            const p = j.paths?.find((x) => x.valid && x.nexthops?.some((n) => n.ip === '192.168.11.3'));
+            return p ? `${prefix} via 192.168.11.3 path "${p.aspath?.string ?? ''}"` : undefined;
+          },
+          pt.ms(60_000),
+          `ToR ipv4 unicast ${prefix} via 192.168.11.3`,
+        );
+        out.push(r);
+      }
+      // Kernel: the ToR forwards to the host's /32 straight to the node's underlay address.
+      const rt = (await sh('ip', ['-n', 'tor', 'route', 'get', '10.200.1.1'])).trim();
+      if (!rt.includes('via 192.168.11.3 dev to-node1')) throw new Error(`ToR kernel route to 10.200.1.1: ${rt}`);
+      out.push(`tor kernel: ${rt}`);
+      return out.join('; ');
+    }),
+  );
+
+  await check(
+    'passthrough: the host speaker learns the ToR-announced prefix 172.30.0.0/24 and installs it towards pt-ns',
+    withDiag(diag, async () => {
       const r = await waitFor(
         async () => {
-          const j = await vtyshJson<{ paths?: Array<{ valid?: boolean; aspath?: { string?: string }; nexthops?: Array<{ ip?: string }> }> }>('tor', `show bgp ipv4 unicast ${prefix} json`);
-          const p = j.paths?.find((x) => x.valid && x.nexthops?.some((n) => n.ip === '192.168.11.3'));
-          return p ? `${prefix} via 192.168.11.3 path "${p.aspath?.string ?? ''}"` : undefined;
+          const rs = await ipJson<Array<{ dst: string; gateway?: string; dev?: string; protocol?: string }>>('node1', [
+            'route',
+            'show',
+            '172.30.0.0/24',
+          ]);
+          const x = rs.find((y) => y.gateway === '192.169.10.1' && y.dev === 'pt-host');
+          return x ? `node1 kernel: ${x.dst} via ${x.gateway} dev ${x.dev} proto ${x.protocol}` : undefined;
         },
         pt.ms(60_000),
-        `ToR ipv4 unicast ${prefix} via 192.168.11.3`,
+        'node1 kernel route 172.30.0.0/24 via 192.169.10.1 dev pt-host',
       );
-      out.push(r);
-    }
-    // Kernel: the ToR forwards to the host's /32 straight to the node's underlay address.
-    const rt = (await sh('ip', ['-n', 'tor', 'route', 'get', '10.200.1.1'])).trim();
-    if (!rt.includes('via 192.168.11.3 dev to-node1')) throw new Error(`ToR kernel route to 10.200.1.1: ${rt}`);
-    out.push(`tor kernel: ${rt}`);
-    return out.join('; ');
-  }));
+      const j = await vtyshJson<{ paths?: Array<{ aspath?: { string?: string } }> }>('node1', 'show bgp ipv4 unicast 172.30.0.0/24 json');
+      return `${r}; speaker path "${j.paths?.[0]?.aspath?.string ?? '?'}"`;
+    }),
+  );
 
-  await check('passthrough: the host speaker learns the ToR-announced prefix 172.30.0.0/24 and installs it towards pt-ns', withDiag(diag, async () => {
-    const r = await waitFor(
-      async () => {
-        const rs = await ipJson<Array<{ dst: string; gateway?: string; dev?: string; protocol?: string }>>('node1', ['route', 'show', '172.30.0.0/24']);
-        const x = rs.find((y) => y.gateway === '192.169.10.1' && y.dev === 'pt-host');
-        return x ? `node1 kernel: ${x.dst} via ${x.gateway} dev ${x.dev} proto ${x.protocol}` : undefined;
-      },
-      pt.ms(60_000),
-      'node1 kernel route 172.30.0.0/24 via 192.169.10.1 dev pt-host',
-    );
-    const j = await vtyshJson<{ paths?: Array<{ aspath?: { string?: string } }> }>('node1', 'show bgp ipv4 unicast 172.30.0.0/24 json');
-    return `${r}; speaker path "${j.paths?.[0]?.aspath?.string ?? '?'}"`;
-  }));
-
-  await check('passthrough: ping from the host (10.200.1.1) to 172.30.0.2 behind the ToR, routed by pe1 without encapsulation', withDiag(diag, async () => {
-    const p = await waitFor(() => ping('node1', '172.30.0.2', { source: '10.200.1.1', count: 3 }), pt.ms(60_000), 'node1 → 172.30.0.2', 2000);
-    const rt = (await sh('ip', ['-n', 'pe1', 'route', 'get', '172.30.0.2'])).trim();
-    if (!rt.includes('via 192.168.11.2 dev eth1')) throw new Error(`pe1 route to 172.30.0.2 is not plain IP via the ToR: ${rt}`);
-    const back = (await sh('ip', ['-n', 'pe1', 'route', 'get', '10.200.1.1'])).trim();
-    if (!back.includes('via 192.169.10.3 dev pt-ns')) throw new Error(`pe1 route back to 10.200.1.1: ${back}`);
-    const kinds = (await links('pe1')).map((l) => l.linkinfo?.info_kind).filter((k) => k === 'vxlan');
-    if (kinds.length) throw new Error('pe1 has VXLAN devices');
-    return `${p}; pe1: ${rt} / ${back}`;
-  }));
+  await check(
+    'passthrough: ping from the host (10.200.1.1) to 172.30.0.2 behind the ToR, routed by pe1 without encapsulation',
+    withDiag(diag, async () => {
+      const p = await waitFor(
+        () => ping('node1', '172.30.0.2', { source: '10.200.1.1', count: 3 }),
+        pt.ms(60_000),
+        'node1 → 172.30.0.2',
+        2000,
+      );
+      const rt = (await sh('ip', ['-n', 'pe1', 'route', 'get', '172.30.0.2'])).trim();
+      if (!rt.includes('via 192.168.11.2 dev eth1')) throw new Error(`pe1 route to 172.30.0.2 is not plain IP via the ToR: ${rt}`);
+      const back = (await sh('ip', ['-n', 'pe1', 'route', 'get', '10.200.1.1'])).trim();
+      if (!back.includes('via 192.169.10.3 dev pt-ns')) throw new Error(`pe1 route back to 10.200.1.1: ${back}`);
+      const kinds = (await links('pe1')).map((l) => l.linkinfo?.info_kind).filter((k) => k === 'vxlan');
+      if (kinds.length) throw new Error('pe1 has VXLAN devices');
+      return `${p}; pe1: ${rt} / ${back}`;
+    }),
+  );
 
   // ---------------------------------------------------------------- BFD + graceful restart
-  await check(`bfd: session up on both sides with the profile’s intervals (${BFD.receiveInterval}/${BFD.transmitInterval} ms x${BFD.detectMultiplier})`, withDiag(diag, async () => {
-    const t = Date.now();
-    const [pe, tor] = await waitFor(
-      async () => {
-        const a = await bfdPeer('pe2', '192.168.12.2');
-        const b = await bfdPeer('tor', '192.168.12.3');
-        return a?.status === 'up' && b?.status === 'up' ? ([a, b] as const) : undefined;
-      },
-      90_000,
-      'BFD peers up on pe2 and the ToR',
-    );
-    measure('bfd_up_ms', Date.now() - t);
-    const bad: string[] = [];
-    if (pe['receive-interval'] !== BFD.receiveInterval || pe['transmit-interval'] !== BFD.transmitInterval || pe['detect-multiplier'] !== BFD.detectMultiplier) bad.push(`pe2 local timers ${fmtBfd(pe)}`);
-    if (tor['remote-receive-interval'] !== BFD.receiveInterval || tor['remote-transmit-interval'] !== BFD.transmitInterval || tor['remote-detect-multiplier'] !== BFD.detectMultiplier) bad.push(`ToR sees remote timers ${fmtBfd(tor)}`);
-    // BGP registered with BFD for the session.
-    const nb = await vtyshJson<Record<string, { peerBfdInfo?: { status?: string; type?: string } }>>('pe2', 'show bgp neighbors 192.168.12.2 json');
-    const bfdInfo = nb['192.168.12.2']?.peerBfdInfo;
-    if (bfdInfo?.status?.toLowerCase() !== 'up') bad.push(`pe2 BGP peerBfdInfo ${JSON.stringify(bfdInfo)}`);
-    if (bad.length) throw new Error(bad.join('; '));
-    return `pe2: ${fmtBfd(pe)}; tor: ${fmtBfd(tor)}; bgp peerBfdInfo ${JSON.stringify(bfdInfo)}`;
-  }));
+  await check(
+    `bfd: session up on both sides with the profile’s intervals (${BFD.receiveInterval}/${BFD.transmitInterval} ms x${BFD.detectMultiplier})`,
+    withDiag(diag, async () => {
+      const t = Date.now();
+      const [pe, tor] = await waitFor(
+        async () => {
+          const a = await bfdPeer('pe2', '192.168.12.2');
+          const b = await bfdPeer('tor', '192.168.12.3');
+          return a?.status === 'up' && b?.status === 'up' ? ([a, b] as const) : undefined;
+        },
+        90_000,
+        'BFD peers up on pe2 and the ToR',
+      );
+      measure('bfd_up_ms', Date.now() - t);
+      const bad: string[] = [];
+      if (
+        pe['receive-interval'] !== BFD.receiveInterval ||
+        pe['transmit-interval'] !== BFD.transmitInterval ||
+        pe['detect-multiplier'] !== BFD.detectMultiplier
+      )
+        bad.push(`pe2 local timers ${fmtBfd(pe)}`);
+      if (
+        tor['remote-receive-interval'] !== BFD.receiveInterval ||
+        tor['remote-transmit-interval'] !== BFD.transmitInterval ||
+        tor['remote-detect-multiplier'] !== BFD.detectMultiplier
+      )
+        bad.push(`ToR sees remote timers ${fmtBfd(tor)}`);
+      // BGP registered with BFD for the session.
+      const nb = await vtyshJson<Record<string, { peerBfdInfo?: { status?: string; type?: string } }>>(
+        'pe2',
+        'show bgp neighbors 192.168.12.2 json',
+      );
+      const bfdInfo = nb['192.168.12.2']?.peerBfdInfo;
+      if (bfdInfo?.status?.toLowerCase() !== 'up') bad.push(`pe2 BGP peerBfdInfo ${JSON.stringify(bfdInfo)}`);
+      if (bad.length) throw new Error(bad.join('; '));
+      return `pe2: ${fmtBfd(pe)}; tor: ${fmtBfd(tor)}; bgp peerBfdInfo ${JSON.stringify(bfdInfo)}`;
+    }),
+  );
 
-  await check('bfd: BGP timers 5/15 configured and graceful restart (restart time 60 s) negotiated with the ToR', withDiag(diag, async () => {
-    await waitEstablished('pe2', '192.168.12.2', 'ipv4Unicast', 60_000);
-    type Nb = Record<string, Record<string, unknown> & { gracefulRestartInfo?: Record<string, unknown>; neighborCapabilities?: Record<string, unknown> }>;
-    const pe = (await vtyshJson<Nb>('pe2', 'show bgp neighbors 192.168.12.2 json'))['192.168.12.2'] ?? {};
-    const tor = (await vtyshJson<Nb>('tor', 'show bgp neighbors 192.168.12.3 json'))['192.168.12.3'] ?? {};
-    const bad: string[] = [];
-    if (pe.bgpTimerConfiguredHoldTimeMsecs !== 15000 || pe.bgpTimerConfiguredKeepAliveIntervalMsecs !== 5000) bad.push(`pe2 configured timers hold ${pe.bgpTimerConfiguredHoldTimeMsecs} keepalive ${pe.bgpTimerConfiguredKeepAliveIntervalMsecs}`);
-    const gr = pe.gracefulRestartInfo ?? {};
-    const grTor = tor.gracefulRestartInfo ?? {};
-    if (!String(gr.localGrMode).startsWith('Restart')) bad.push(`pe2 localGrMode ${JSON.stringify(gr.localGrMode)}`);
-    if (!String(grTor.remoteGrMode).startsWith('Restart')) bad.push(`ToR sees remoteGrMode ${JSON.stringify(grTor.remoteGrMode)}`);
-    const torTimers = (grTor.timers ?? {}) as Record<string, unknown>;
-    if (torTimers.receivedRestartTimer !== 60) bad.push(`ToR received restart timer ${JSON.stringify(torTimers)}`);
-    const caps = JSON.stringify(pe.neighborCapabilities?.gracefulRestart ?? pe.neighborCapabilities ?? {});
-    if (bad.length) throw new Error(`${bad.join('; ')} | pe2 gracefulRestartInfo ${JSON.stringify(gr)} | tor ${JSON.stringify(grTor)}`);
-    return `pe2 hold ${pe.bgpTimerHoldTimeMsecs} (configured ${pe.bgpTimerConfiguredHoldTimeMsecs}), keepalive ${pe.bgpTimerKeepAliveIntervalMsecs}; GR local ${gr.localGrMode} / ToR sees ${grTor.remoteGrMode}, restart timer at ToR ${torTimers.receivedRestartTimer}; caps ${caps.slice(0, 200)}`;
-  }));
+  await check(
+    'bfd: BGP timers 5/15 configured and graceful restart (restart time 60 s) negotiated with the ToR',
+    withDiag(diag, async () => {
+      await waitEstablished('pe2', '192.168.12.2', 'ipv4Unicast', 60_000);
+      type Nb = Record<
+        string,
+        Record<string, unknown> & { gracefulRestartInfo?: Record<string, unknown>; neighborCapabilities?: Record<string, unknown> }
+      >;
+      const pe = (await vtyshJson<Nb>('pe2', 'show bgp neighbors 192.168.12.2 json'))['192.168.12.2'] ?? {};
+      const tor = (await vtyshJson<Nb>('tor', 'show bgp neighbors 192.168.12.3 json'))['192.168.12.3'] ?? {};
+      const bad: string[] = [];
+      if (pe.bgpTimerConfiguredHoldTimeMsecs !== 15000 || pe.bgpTimerConfiguredKeepAliveIntervalMsecs !== 5000)
+        bad.push(
+          `pe2 configured timers hold ${pe.bgpTimerConfiguredHoldTimeMsecs} keepalive ${pe.bgpTimerConfiguredKeepAliveIntervalMsecs}`,
+        );
+      const gr = pe.gracefulRestartInfo ?? {};
+      const grTor = tor.gracefulRestartInfo ?? {};
+      if (!String(gr.localGrMode).startsWith('Restart')) bad.push(`pe2 localGrMode ${JSON.stringify(gr.localGrMode)}`);
+      if (!String(grTor.remoteGrMode).startsWith('Restart')) bad.push(`ToR sees remoteGrMode ${JSON.stringify(grTor.remoteGrMode)}`);
+      const torTimers = (grTor.timers ?? {}) as Record<string, unknown>;
+      if (torTimers.receivedRestartTimer !== 60) bad.push(`ToR received restart timer ${JSON.stringify(torTimers)}`);
+      const caps = JSON.stringify(pe.neighborCapabilities?.gracefulRestart ?? pe.neighborCapabilities ?? {});
+      if (bad.length) throw new Error(`${bad.join('; ')} | pe2 gracefulRestartInfo ${JSON.stringify(gr)} | tor ${JSON.stringify(grTor)}`);
+      return `pe2 hold ${pe.bgpTimerHoldTimeMsecs} (configured ${pe.bgpTimerConfiguredHoldTimeMsecs}), keepalive ${pe.bgpTimerKeepAliveIntervalMsecs}; GR local ${gr.localGrMode} / ToR sees ${grTor.remoteGrMode}, restart timer at ToR ${torTimers.receivedRestartTimer}; caps ${caps.slice(0, 200)}`;
+    }),
+  );
 }
 
 runScenario(main);
