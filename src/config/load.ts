@@ -27,7 +27,7 @@ import { checkStaticFile, isValidObjectName, unsupportedFeatureIssues } from './
 import { schemaErrorsToProblems, sortProblems } from './schema-errors.js';
 import { type CompiledSchema, nodeConfigSchema, openpeSchema, runSchema } from './schemas.js';
 import { readYamlSource, type YamlSource } from './yaml-source.js';
-import { cidrContains, hostPart, type IPAddr, isGlobalUnicast, familyBits, tryParseCidr, tryParseIP } from '../plan/ipnet.js';
+import { cidrContains, hostPart, type IPAddr, isGlobalUnicast, familyBits, tryParseCidr, tryParseIP } from '../net/ipnet.js';
 
 export const DEFAULT_NAMESPACE = 'openperouter-system';
 export const DEFAULT_NODE_CONFIG_PATH = '/etc/openperouter/node-config.yaml';

@@ -4,7 +4,7 @@
 // validation in validate.ts.
 
 import type { HostSession, L2VNISpec, L3VNISpec, Neighbor, Severity, StaticConfigFile, UnderlaySpec } from './model.js';
-import { type Cidr, cidrContains, type Family, isIPv6LinkLocalPrefix, tryParseCidr, tryParseIP } from '../plan/ipnet.js';
+import { type Cidr, cidrContains, type Family, isIPv6LinkLocalPrefix, tryParseCidr, tryParseIP } from '../net/ipnet.js';
 import type { PathSeg } from './yaml-source.js';
 
 export interface RuleIssue {

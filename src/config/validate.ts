@@ -32,8 +32,9 @@ import {
   type UnderlayResource,
 } from './model.js';
 import { cidrListError, interfaceNameError, NOT_SUPPORTED, routeTargetError } from './rules.js';
-import { canonicalIP, type Cidr, cidrContains, type Family, formatNetwork, overlaps, tryParseCidr } from '../plan/ipnet.js';
-import { routerID, vethIPs, vtepIP } from '../plan/ipam.js';
+import { canonicalIP, type Cidr, cidrContains, type Family, formatNetwork, overlaps, tryParseCidr } from '../net/ipnet.js';
+import { routerID, vethIPs, vtepIP } from '../net/ipam.js';
+import { isReservedLinkName } from '../net/names.js';
 
 export interface ValidateOptions {
   /** When known, also check that every CIDR has room for this node's addresses. */
@@ -125,8 +126,7 @@ export function validateUnderlays(underlays: readonly UnderlayResource[], opts: 
     }
     const name = itf.networkDevice?.interfaceName ?? '';
     const err =
-      interfaceNameError(name) ??
-      (RESERVED_LINK_NAME.test(name) ? `interface "${name}" is reserved for perouterd's own interfaces` : undefined);
+      interfaceNameError(name) ?? (isReservedLinkName(name) ? `interface "${name}" is reserved for perouterd's own interfaces` : undefined);
     if (err) msgs.push(err);
     else if (names.has(name)) msgs.push(`duplicate interface name ${name}`);
     names.add(name);
@@ -214,11 +214,8 @@ function hostSessionError(hs: HostSession, opts: ValidateOptions): string | unde
   return undefined;
 }
 
-/** Names perouterd gives its own kernel objects (and lo): no user-chosen device may take one. */
-const RESERVED_LINK_NAME = /^(lo|vni\d+|br-pe-\d+|br-hs-\d+|pe-e-\d+|host-e-\d+|pt-ns|pt-host|default)$/;
-
 function reservedNameError(name: string, u: UnderlayResource | undefined): string | undefined {
-  if (RESERVED_LINK_NAME.test(name)) return `"${name}" is reserved for perouterd's own interfaces`;
+  if (isReservedLinkName(name)) return `"${name}" is reserved for perouterd's own interfaces`;
   if (u?.spec.interfaces?.some((i) => i.networkDevice?.interfaceName === name)) return `"${name}" is the underlay interface`;
   return undefined;
 }

@@ -2,7 +2,7 @@
 // changes. Pure, so "a second apply makes no netlink write" is a unit-testable
 // property: diffKernel(plan, observedAfterApply) must be empty.
 import type { DesiredLink, KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
-import { managedHostBridgePattern, managedNamePatterns, routerPeerOfHostVeth } from '../plan/kernel-plan.js';
+import { isManagedHostBridgeName, isManagedName, routerPeerOfHostVeth } from '../net/names.js';
 import type { AddrInfo, LinkInfo } from './netlink/index.js';
 
 export interface ObservedNamespace {
@@ -141,9 +141,9 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
     for (const l of ns(role).links) {
       const d = desired.get(`${role}/${l.name}`);
       const managed =
-        managedNamePatterns[role].some((re) => re.test(l.name)) ||
+        isManagedName(role, l.name) ||
         (role === 'router' && l.kind === 'vrf') ||
-        (role === 'host' && l.kind === 'bridge' && managedHostBridgePattern.test(l.name));
+        (role === 'host' && l.kind === 'bridge' && isManagedHostBridgeName(l.name));
       if (!d) {
         if (managed) ops.push({ op: 'delete-link', ns: role, name: l.name, reason: 'not configured' });
         continue;

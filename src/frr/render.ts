@@ -14,7 +14,7 @@
 import type { BFDSettings } from '../config/model.js';
 import type { HostSessionPlan, L3VniPlan, NeighborPlan, RouterPlan, UnderlayPlan, VethAddressing } from '../plan/router-plan.js';
 import { addressOf } from '../plan/router-plan.js';
-import { canonicalIP } from '../plan/ipnet.js';
+import { canonicalIP } from '../net/ipnet.js';
 
 /**
  * FRR 8.4 (datacenter profile) defaults: a line carrying one of these values is

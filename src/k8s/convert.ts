@@ -15,10 +15,10 @@ import {
 import { checkStaticFile } from '../config/rules.js';
 import { MESSAGE_KEYWORD, openpeSchema } from '../config/schemas.js';
 import { sortByName } from '../config/validate.js';
-import { API_VERSION, GROUP, VERSION } from './crds.js';
+import { API_KINDS, API_VERSION, GROUP, VERSION, kindInfo, type ApiKind, type ApiKindInfo, STATUS_KIND, STATUS_PLURAL } from './kinds.js';
 import { type Labels, matchesSelector, selectorError } from './selector.js';
 
-export { API_VERSION, GROUP, VERSION };
+export { API_KINDS, API_VERSION, GROUP, VERSION, kindInfo, STATUS_KIND, STATUS_PLURAL, type ApiKind, type ApiKindInfo };
 
 /** Label every mirrored static object carries (`static`); objects with it are never read back as API config. */
 export const SOURCE_LABEL = 'openperouter.github.io/source';
@@ -28,35 +28,6 @@ export const STATIC_NODE_LABEL = 'openperouter.github.io/static-node';
 /** Annotation written on this node's Node object. */
 export const NODE_INDEX_ANNOTATION = 'openpe.io/nodeindex';
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
-export const STATUS_KIND = 'RouterNodeConfigurationStatus';
-export const STATUS_PLURAL = 'routernodeconfigurationstatuses';
-
-/** The kinds read from (and mirrored to) the API. L3VPN is not supported, so neither read nor mirrored. */
-export type ApiKind = 'Underlay' | 'L3VNI' | 'L2VNI' | 'L3Passthrough' | 'RawFRRConfig';
-
-export interface ApiKindInfo {
-  kind: ApiKind;
-  plural: string;
-  /** `$defs` entry of schemas/openpe-config.schema.json holding the spec. */
-  def: string;
-  /** RouterConfig list the kind goes to. */
-  key: keyof RouterConfig;
-  /** Listed cluster-wide (true) or only in the daemon's namespace (RawFRRConfig, as upstream). */
-  clusterWide: boolean;
-}
-
-export const API_KINDS: readonly ApiKindInfo[] = [
-  { kind: 'Underlay', plural: 'underlays', def: 'Underlay', key: 'underlays', clusterWide: true },
-  { kind: 'L3VNI', plural: 'l3vnis', def: 'L3VNI', key: 'l3vnis', clusterWide: true },
-  { kind: 'L2VNI', plural: 'l2vnis', def: 'L2VNI', key: 'l2vnis', clusterWide: true },
-  { kind: 'L3Passthrough', plural: 'l3passthroughs', def: 'L3Passthrough', key: 'l3passthroughs', clusterWide: true },
-  { kind: 'RawFRRConfig', plural: 'rawfrrconfigs', def: 'RawFRRConfig', key: 'rawFrrConfigs', clusterWide: false },
-];
-
-export function kindInfo(kind: ApiKind): ApiKindInfo {
-  return API_KINDS.find((k) => k.kind === kind) as ApiKindInfo;
-}
-
 /** What a custom resource looks like on the wire (only the parts read here). */
 export interface KubeObject {
   apiVersion?: string;
@@ -98,9 +69,9 @@ function validatorFor(def: string): ValidateFunction {
     const id = String(root.$id);
     validators = new Map();
     for (const k of API_KINDS) {
-      const v = ajv.getSchema(`${id}#/$defs/${k.def}`);
-      if (!v) throw new Error(`schema has no $defs/${k.def}`);
-      validators.set(k.def, v);
+      const v = ajv.getSchema(`${id}#/$defs/${k.specDef}`);
+      if (!v) throw new Error(`schema has no $defs/${k.specDef}`);
+      validators.set(k.specDef, v);
     }
   }
   const v = validators.get(def);
@@ -127,7 +98,7 @@ function schemaMessage(errors: readonly ErrorObject[]): string {
  */
 export function withSpecDefaults(kind: ApiKind, spec: unknown): { spec: unknown; error?: string } {
   const copy: unknown = spec === undefined || spec === null ? {} : structuredClone(spec);
-  const v = validatorFor(kindInfo(kind).def);
+  const v = validatorFor(kindInfo(kind).specDef);
   if (v(copy)) return { spec: copy };
   return { spec: copy, error: schemaMessage(v.errors ?? []) };
 }
@@ -232,7 +203,7 @@ export function convertApiObjects(
       if (typeof o.metadata?.generation === 'number') origin.generation = o.metadata.generation;
       out.push({ kind: k.kind, name, namespace, origin, spec: d.spec });
     }
-    (config[k.key] as Array<Resource<ResourceKind, unknown>>).push(...sortByName(out));
+    (config[k.configKey] as Array<Resource<ResourceKind, unknown>>).push(...sortByName(out));
   }
   rejected.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   return { config, rejected };

@@ -22,7 +22,7 @@
 
 import type { FailedResource, HostSession, L2VNIResource, L3VNIResource, Resource, ResourceKind, RouterConfig } from '../config/model.js';
 import { sortByName } from '../config/validate.js';
-import { type Cidr, formatNetwork, overlaps, tryParseCidr } from '../plan/ipnet.js';
+import { type Cidr, formatNetwork, overlaps, tryParseCidr } from '../net/ipnet.js';
 
 type AnyResource = Resource<ResourceKind, unknown>;
 

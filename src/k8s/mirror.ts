@@ -50,7 +50,7 @@ export function desiredMirrors(
   const skipped: string[] = [];
   const seen = new Set<string>();
   for (const k of API_KINDS) {
-    for (const r of staticCfg[k.key] as ReadonlyArray<Resource<ResourceKind, unknown>>) {
+    for (const r of staticCfg[k.configKey] as ReadonlyArray<Resource<ResourceKind, unknown>>) {
       if (r.origin.source !== 'static') continue;
       if (!isValidObjectName(r.name)) {
         skipped.push(`${k.kind} "${r.name}" is not a valid object name: not mirrored`);

@@ -1,8 +1,10 @@
 // RouterPlan → the kernel objects that must exist. Pure; the dataplane adapter
 // diffs this against what it observes and issues only the missing changes.
-import { names, UNDERLAY_LINK_GROUP, VXLAN_OVERHEAD, type RouterPlan, type VethAddressing } from './router-plan.js';
+import { names, UNDERLAY_LINK_GROUP } from '../net/names.js';
+import { VXLAN_OVERHEAD, type RouterPlan, type VethAddressing } from './router-plan.js';
 
-export type NetnsRole = 'host' | 'router';
+import type { NetnsRole } from '../net/names.js';
+export type { NetnsRole };
 
 export type DesiredLinkKind =
   | { kind: 'vrf' }
@@ -50,19 +52,6 @@ export interface KernelPlan {
   sysctls: DesiredSysctl[];
   /** Subtracted from the underlay MTU for veth legs; results <= 1280 leave MTU alone. */
   vxlanOverhead: number;
-}
-
-/** Name patterns the dataplane owns: anything matching and not desired is removed. */
-export const managedNamePatterns: Record<NetnsRole, RegExp[]> = {
-  router: [/^vni\d+$/, /^br-pe-\d+$/, /^pe-e-\d+$/, /^pt-ns$/],
-  host: [/^host-e-\d+$/, /^pt-host$/],
-};
-
-/** The router-side name of a managed host-side veth (deleting one end deletes both). */
-export function routerPeerOfHostVeth(hostName: string): string | undefined {
-  const m = /^host-e-(\d+)$/.exec(hostName);
-  if (m) return `pe-e-${m[1]}`;
-  return hostName === 'pt-host' ? 'pt-ns' : undefined;
 }
 
 export const ROUTER_SYSCTLS: DesiredSysctl[] = [
@@ -195,6 +184,3 @@ export function planKernel(plan: RouterPlan): KernelPlan {
     vxlanOverhead: VXLAN_OVERHEAD,
   };
 }
-
-/** Managed host bridges (`br-hs-<vni>`) are also garbage-collected, but only bridges. */
-export const managedHostBridgePattern = /^br-hs-\d+$/;

@@ -2,22 +2,10 @@
 // every name, address and number that the kernel and FRR need is decided here,
 // once, so the FRR renderer and the kernel planner never disagree.
 import type { BFDSettings, HostSession, Neighbor, NodeSettings, RouterConfig, UnderlaySpec } from '../config/model.js';
-import { routerID, vethIPs, vtepIP, distributedGatewayMac } from './ipam.js';
-import { canonicalIP, formatNetwork, parseCidr } from './ipnet.js';
+import { routerID, vethIPs, vtepIP, distributedGatewayMac } from '../net/ipam.js';
+import { canonicalIP, formatNetwork, parseCidr } from '../net/ipnet.js';
 
-/** Names the kernel objects get, upstream-compatible (see inventory §4.9). */
-export const names = {
-  vxlan: (vni: number) => `vni${vni}`,
-  peBridge: (vni: number) => `br-pe-${vni}`,
-  hostBridge: (vni: number) => `br-hs-${vni}`,
-  hostVeth: (vni: number) => `host-e-${vni}`,
-  peVeth: (vni: number) => `pe-e-${vni}`,
-  passthroughHost: 'pt-host',
-  passthroughPe: 'pt-ns',
-} as const;
-
-/** Link group that marks the underlay NICs moved into the router namespace. */
-export const UNDERLAY_LINK_GROUP = 4242;
+import { names } from '../net/names.js';
 
 /** VXLAN overhead subtracted from the underlay MTU for the veth legs. */
 export const VXLAN_OVERHEAD = 50;

@@ -3,7 +3,7 @@
 // informers surviving 410 Gone and API loss, authentication, authorization and validation.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateRbac } from '../../src/k8s/crds.js';
+import { generateRbac } from '../../tools/crds/crds.js';
 import { type ApiServerStandIn, startApiServerStandIn } from './apiserver-standin/index.js';
 
 const group = 'network.openperouter.io';

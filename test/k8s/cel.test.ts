@@ -3,7 +3,7 @@
 // structural validation + CEL interpreter on the generated schema, and the verdicts must agree.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { openpeSchemaRoot, toStructural } from '../../src/k8s/crds.js';
+import { openpeSchemaRoot, toStructural } from '../../tools/crds/crds.js';
 import { CelError, compileCel, evalCel } from './apiserver-standin/cel.js';
 import type { FieldError } from './apiserver-standin/errors.js';
 import { ABSENT, type Schema, hasBlockingError, validateCel, validateValue } from './apiserver-standin/structural.js';

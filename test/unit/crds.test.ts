@@ -14,7 +14,7 @@ import {
   renderManifests,
   toStructural,
   openpeSchemaRoot,
-} from '../../src/k8s/crds.js';
+} from '../../tools/crds/crds.js';
 
 type Obj = Record<string, unknown>;
 
@@ -287,7 +287,7 @@ describe('generated CRDs', () => {
 });
 
 describe('deploy/', () => {
-  it('holds exactly what the generator writes (run node dist/k8s/gen-crds-main.js after a schema change)', () => {
+  it('holds exactly what the generator writes (run npm run gen:crds after a schema change)', () => {
     const root = new URL('../../', import.meta.url);
     for (const m of renderManifests()) {
       const onDisk = readFileSync(new URL(m.path, root), 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distributedGatewayMac, hostAddress, routerID, vethIPs, vtepIP, vtepIPs } from '../../src/plan/ipam.js';
+import { distributedGatewayMac, hostAddress, routerID, vethIPs, vtepIP, vtepIPs } from '../../src/net/ipam.js';
 import {
   canonicalIP,
   cidrContains,
@@ -14,7 +14,7 @@ import {
   parseIP,
   tryParseCidr,
   tryParseIP,
-} from '../../src/plan/ipnet.js';
+} from '../../src/net/ipnet.js';
 
 describe('ipam worked example (node index 3)', () => {
   it('VTEP from the tunnel endpoint CIDR', () => {

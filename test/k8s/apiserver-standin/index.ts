@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { CRD_KINDS, GROUP, VERSION, generateCrds } from '../../../src/k8s/crds.js';
+import { CRD_KINDS, GROUP, VERSION, generateCrds } from '../../../tools/crds/crds.js';
 import {
   Engine,
   type EngineOptions,

@@ -31,6 +31,7 @@ import { dirname, join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { stringify as stringifyYaml } from 'yaml';
 import { startApiServerStandIn } from './index.js';
+import { generateCrds } from '../../../tools/crds/crds.js';
 
 interface Args {
   listen: string;
@@ -126,10 +127,6 @@ async function main(): Promise<void> {
   const port = Number(args.listen.slice(colon + 1));
   if (!host || !Number.isInteger(port)) throw new Error(`--listen ${args.listen}: expected HOST:PORT`);
 
-  // The CRDs from the product build (dist/): src/k8s/crds.ts reads ../../schemas relative to
-  // itself, which exists next to dist/ but not next to build/src/.
-  const crdsModule = new URL('../../../../dist/k8s/crds.js', import.meta.url).href;
-  const { generateCrds } = (await import(crdsModule)) as { generateCrds: () => Array<Record<string, unknown>> };
   const api = await startApiServerStandIn({
     crds: generateCrds() as never,
     objects: args.nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: n, labels: { 'kubernetes.io/hostname': n } } })),

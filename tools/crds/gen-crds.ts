@@ -1,23 +1,23 @@
-// Writes deploy/crds/*.yaml and deploy/rbac.yaml from src/k8s/crds.ts.
+// Writes deploy/crds/*.yaml and deploy/rbac.yaml from tools/crds/crds.ts (build-time tooling).
 //
-//   npm run build && node dist/k8s/gen-crds-main.js [--out <package root>] [--check]
+//   npm run gen:crds [-- --out <package root>] [--check]
 //
 // --check writes nothing and exits 1 when a file on disk differs from what would be generated.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderManifests } from './crds.js';
+import { packageRoot, renderManifests } from './crds.js';
 
 function main(argv: string[]): number {
-  let out = fileURLToPath(new URL('../../', import.meta.url));
+  let out = fileURLToPath(packageRoot());
   let check = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--check') check = true;
     else if (a === '--out' && argv[i + 1] !== undefined) out = argv[++i] as string;
     else {
-      process.stderr.write(`usage: gen-crds-main [--out <package root>] [--check]\n`);
+      process.stderr.write(`usage: gen-crds [--out <package root>] [--check]\n`);
       return 2;
     }
   }

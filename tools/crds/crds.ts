@@ -26,40 +26,18 @@
 // (LIST_TYPES), the immutability transition rules upstream has (API_ONLY_RULES) and the
 // RouterNodeConfigurationStatus schema (STATUS_KIND_DEFS).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { ALL_KINDS, API_VERSION, GROUP, VERSION, type KindInfo } from '../../src/k8s/kinds.js';
 
-export const GROUP = 'network.openperouter.io';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export { GROUP, VERSION, API_VERSION };
 
 export type Schema = { [key: string]: unknown };
 
-export interface CrdKind {
-  kind: string;
-  plural: string;
-  singular: string;
-  listKind: string;
-  /** `$defs` entry holding the spec; absent for the status-only kind. */
-  specDef?: string;
-}
+export type CrdKind = KindInfo;
 
-function kindEntry(kind: string, plural: string, specDef?: string): CrdKind {
-  const entry: CrdKind = { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` };
-  if (specDef !== undefined) entry.specDef = specDef;
-  return entry;
-}
-
-/** The seven kinds, with upstream's plurals. All are namespaced and have a status subresource. */
-export const CRD_KINDS: readonly CrdKind[] = [
-  kindEntry('Underlay', 'underlays', 'Underlay'),
-  kindEntry('L3VNI', 'l3vnis', 'L3VNI'),
-  kindEntry('L2VNI', 'l2vnis', 'L2VNI'),
-  kindEntry('L3VPN', 'l3vpns', 'L3VPN'),
-  kindEntry('L3Passthrough', 'l3passthroughs', 'L3Passthrough'),
-  kindEntry('RawFRRConfig', 'rawfrrconfigs', 'RawFRRConfig'),
-  kindEntry('RouterNodeConfigurationStatus', 'routernodeconfigurationstatuses'),
-];
+/** All seven kinds, from the one kinds table the daemon uses too. */
+export const CRD_KINDS: readonly CrdKind[] = ALL_KINDS;
 
 // ------------------------------------------------------------------ API-only additions
 
@@ -153,10 +131,18 @@ function isObj(v: unknown): v is Schema {
 
 let cachedRoot: Schema | undefined;
 
+/** The checkout's root (holding package.json), whether this runs from tools/ or from a build directory. */
+export function packageRoot(): URL {
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    if (existsSync(new URL('package.json', dir))) return dir;
+    if (dir.pathname === '/') throw new Error('package.json not found above tools/crds');
+  }
+}
+
 /** The openpe-config schema (read once). */
 export function openpeSchemaRoot(): Schema {
   if (!cachedRoot) {
-    const url = new URL('../../schemas/openpe-config.schema.json', import.meta.url);
+    const url = new URL('schemas/openpe-config.schema.json', packageRoot());
     cachedRoot = JSON.parse(readFileSync(url, 'utf8')) as Schema;
   }
   return cachedRoot;
