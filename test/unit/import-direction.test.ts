@@ -11,6 +11,7 @@ const SRC = resolve(import.meta.dirname, '../../src');
 const LAYER: Record<string, number> = {
   net: 0,
   sys: 0,
+  util: 0,
   config: 1,
   plan: 2,
   frr: 3,
