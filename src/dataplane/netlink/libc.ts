@@ -27,6 +27,18 @@ const c = {
   abort: lib.func('void abort()'),
 };
 
+/**
+ * Buffers handed to a pool-thread call. koffi keeps only the callback of an
+ * async call alive, not its arguments: it passes the raw pointer. A request
+ * buffer nobody else references could be garbage-collected (and its memory
+ * reused) while the call waits for a pool thread, so the kernel would read
+ * whatever lies there, find no valid message and answer nothing: requests
+ * then failed with ETIMEDOUT under load (GC pressure plus a busy threadpool,
+ * e.g. `npm run bench` at 100 VNIs). Pinning them here until the callback
+ * closes that hole.
+ */
+const pinned = new Set<Buffer>();
+
 /** Result of a syscall: `ret` < 0 means failure and `errno` is set. */
 export interface SysResult {
   ret: number;
@@ -70,19 +82,23 @@ export const libc = {
   /**
    * send(2) on a libuv threadpool thread: the kernel runs a netlink request
    * inside sendmsg() (a DELLINK takes ~28 ms, a group delete seconds), so it
-   * must never run on the event loop. `buf` must stay referenced until `cb`.
+   * must never run on the event loop. `buf` is pinned until `cb` (see `pinned`).
    */
   sendAsync(fd: number, buf: Buffer, flags: number, cb: (r: SysResult) => void): void {
+    pinned.add(buf);
     c.send.async(fd, buf, buf.length, flags, (err: unknown, ret: unknown) => {
       const errno = koffi.errno(); // first: see the header comment
+      pinned.delete(buf);
       cb(asyncResult(err, ret, errno));
     });
   },
 
-  /** recv(2) on a threadpool thread (same errno handling as sendAsync). */
+  /** recv(2) on a threadpool thread (same errno handling and pinning as sendAsync). */
   recvAsync(fd: number, buf: Buffer, flags: number, cb: (r: SysResult) => void): void {
+    pinned.add(buf);
     c.recv.async(fd, buf, buf.length, flags, (err: unknown, ret: unknown) => {
       const errno = koffi.errno();
+      pinned.delete(buf);
       cb(asyncResult(err, ret, errno));
     });
   },
