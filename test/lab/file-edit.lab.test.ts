@@ -2,7 +2,7 @@
 // half-written files (config-invalid, nothing changes), a good edit afterwards,
 // and a continuous ping over the untouched tenant throughout.
 // See test/lab/scenarios/file-edit.ts.
-import { labScenarioSuite } from './suite.js';
+import { labScenarioSuite } from './harness/suite.js';
 
 labScenarioSuite('Configuration file edits under traffic (perouterd + FRR)', 'file-edit', [
   'fabric: ToR and two nodes with red and blue service addresses',

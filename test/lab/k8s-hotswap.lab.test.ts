@@ -1,7 +1,7 @@
 // Issue "Kubernetes hot swap": the API server is reachable only through the overlay the static
 // files build; perouterd boots static-only, reaches the API through its own overlay and swaps to
 // merged mode without losing a packet. See test/lab/scenarios/k8s-hotswap.ts.
-import { labScenarioSuite } from './suite.js';
+import { labScenarioSuite } from './harness/suite.js';
 
 labScenarioSuite('Kubernetes hot swap through the own overlay (perouterd + FRR + API stand-in)', 'k8s-hotswap', [
   'API stand-in listens in node2 on 10.100.2.1:6443; node1 has no route to it',

@@ -1,7 +1,7 @@
 // L2VNIs: a stretched L2 segment without routing domain (VNI 300) and an L2VNI
 // routed into L3VNI red through the distributed anycast gateway (VNI 110), two
 // nodes, real FRR and the real perouterd. See test/lab/scenarios/l2vni.ts.
-import { labScenarioSuite } from './suite.js';
+import { labScenarioSuite } from './harness/suite.js';
 
 labScenarioSuite('L2VNI stretched and L2VNI with gateway (perouterd + FRR)', 'l2vni', [
   'fabric: ToR, two nodes and four workload namespaces wired',

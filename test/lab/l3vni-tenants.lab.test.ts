@@ -1,7 +1,7 @@
 // Two tenants (L3VNIs red and blue) on two nodes, red with a dual-stack host
 // session: IPv6 sessions, type-5 routes and ping6, and isolation between the
 // tenants on FRR state, kernel routes and pings. See test/lab/scenarios/l3vni-tenants.ts.
-import { labScenarioSuite } from './suite.js';
+import { labScenarioSuite } from './harness/suite.js';
 
 labScenarioSuite('IPv6 host session and tenant isolation (perouterd + FRR)', 'l3vni-tenants', [
   'fabric: ToR and two nodes with red (v4+v6) and blue service addresses',

@@ -1,6 +1,6 @@
 // Issue "walking skeleton": perouterd from static YAML to packets across VXLAN,
 // on a real kernel (UML) with real FRR. See test/lab/scenarios/l3vni-two-nodes.ts.
-import { labScenarioSuite } from './suite.js';
+import { labScenarioSuite } from './harness/suite.js';
 
 labScenarioSuite('L3VNI across two nodes (perouterd + FRR)', 'l3vni-two-nodes', [
   'perouterd creates the router namespaces and waits for FRR',

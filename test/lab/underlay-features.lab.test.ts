@@ -2,7 +2,7 @@
 // IPv4 to and from the ToR) and an underlay neighbour with a BFD profile, BGP
 // timers and graceful restart against a ToR running bfdd. Real FRR, real perouterd.
 // See test/lab/scenarios/underlay-features.ts.
-import { labScenarioSuite } from './suite.js';
+import { labScenarioSuite } from './harness/suite.js';
 
 labScenarioSuite('BGP passthrough, BFD and graceful restart (perouterd + FRR)', 'underlay-features', [
   'fabric: ToR (with bfdd), two nodes and a network behind the ToR wired',

@@ -15,9 +15,9 @@
 // stays idle while blue is not configured. Learned routes go to the main table.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, measure, onFinish, runScenario } from '../inner/results.js';
-import { ping, Topology, waitFor } from '../inner/fabric.js';
-import { startFrr, vtysh } from '../inner/frr.js';
+import { check, measure, onFinish, runScenario } from '../harness/results.js';
+import { ping, Topology, waitFor } from '../harness/fabric.js';
+import { startFrr, vtysh } from '../harness/frr.js';
 import {
   perouterdNode,
   readStatus,
@@ -27,7 +27,7 @@ import {
   type PerouterdNode,
   type PerouterdProcess,
   bringUpNodes,
-} from '../inner/perouterd.js';
+} from '../harness/perouterd.js';
 import {
   allAddrs,
   appliedL3vnis,
@@ -48,7 +48,7 @@ import {
   waitEstablished,
   withDiag,
   type ContinuousPingResult,
-} from '../inner/evpn.js';
+} from '../harness/evpn.js';
 
 const RED_YAML = `l3vnis:
   - name: red

@@ -19,9 +19,9 @@
 // daemon restart while the API is down.
 import { rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { check, log, measure, onFinish, runScenario } from '../inner/results.js';
-import { ping, Topology, waitFor, sleep, run } from '../inner/fabric.js';
-import { startFrr, vtysh } from '../inner/frr.js';
+import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
+import { ping, Topology, waitFor, sleep, run } from '../harness/fabric.js';
+import { startFrr, vtysh } from '../harness/frr.js';
 import {
   perouterdNode,
   readStatus,
@@ -31,7 +31,7 @@ import {
   type PerouterdNode,
   type PerouterdProcess,
   type PerouterdStatus,
-} from '../inner/perouterd.js';
+} from '../harness/perouterd.js';
 import {
   appliedL3vnis,
   diagnoser,
@@ -45,8 +45,8 @@ import {
   underlayYaml,
   waitEstablished,
   withDiag,
-} from '../inner/evpn.js';
-import { startStandIn, type Obj, type StandInProcess } from '../inner/apiserver.js';
+} from '../harness/evpn.js';
+import { startStandIn, type Obj, type StandInProcess } from '../harness/apiserver.js';
 
 const API_ADDR = '10.100.2.1';
 const API_LISTEN = `${API_ADDR}:6443`;

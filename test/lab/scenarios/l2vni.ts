@@ -17,10 +17,10 @@
 // operator-address case (an IP put on br-hs-<vni> itself, so the node's own stack
 // sits on the segment) is covered separately, because perouterd must then leave
 // that address alone across reconciles.
-import { check, log, measure, onFinish, runScenario } from '../inner/results.js';
-import { ipJson, ping, sh, Topology, waitFor } from '../inner/fabric.js';
-import { startFrr, vtyshJson } from '../inner/frr.js';
-import { perouterdNode, readStatus, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
+import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
+import { ipJson, ping, sh, Topology, waitFor } from '../harness/fabric.js';
+import { startFrr, vtyshJson } from '../harness/frr.js';
+import { perouterdNode, readStatus, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -40,7 +40,7 @@ import {
   withDiag,
   zebraMissingAddrs,
   type EvpnRoute,
-} from '../inner/evpn.js';
+} from '../harness/evpn.js';
 
 const RED_YAML = `l3vnis:
   - name: red

@@ -14,10 +14,10 @@
 // host-e-100; from 10.200.N.1 → table 200 → via 192.169.11.1 on host-e-200; same
 // for fd00:100:N::1). So a ping from red's address to blue's service enters VRF red
 // on the PE, and only VRF red decides whether it gets anywhere.
-import { check, measure, onFinish, runScenario } from '../inner/results.js';
-import { ipBatch, ping, sh, Topology, waitFor } from '../inner/fabric.js';
-import { startFrr, vtyshJson } from '../inner/frr.js';
-import { perouterdNode, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
+import { check, measure, onFinish, runScenario } from '../harness/results.js';
+import { ipBatch, ping, sh, Topology, waitFor } from '../harness/fabric.js';
+import { startFrr, vtyshJson } from '../harness/frr.js';
+import { perouterdNode, writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -38,7 +38,7 @@ import {
   underlayYaml,
   waitEstablished,
   withDiag,
-} from '../inner/evpn.js';
+} from '../harness/evpn.js';
 
 const TENANTS_YAML = `l3vnis:
   - name: red

@@ -6,9 +6,9 @@
 //   10.100.1.1/32 on lo     \                                         /    10.100.2.1/32 on lo
 //   host-e-100 ↔ pe-e-100 in router ns pe1 (perouterd + FRR -N pe1)   pe2 ...
 import { existsSync } from 'node:fs';
-import { check, log, measure, onFinish, runScenario } from '../inner/results.js';
-import { Topology, ipJson, ping, waitFor, sleep } from '../inner/fabric.js';
-import { startFrr, killFrr, vtysh, vtyshJson, logTail } from '../inner/frr.js';
+import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
+import { Topology, ipJson, ping, waitFor, sleep } from '../harness/fabric.js';
+import { startFrr, killFrr, vtysh, vtyshJson, logTail } from '../harness/frr.js';
 import {
   perouterdNode,
   readStatus,
@@ -17,7 +17,7 @@ import {
   waitForReconcile,
   writeConfig,
   type PerouterdProcess,
-} from '../inner/perouterd.js';
+} from '../harness/perouterd.js';
 
 const TOR_CONFIG = `frr defaults datacenter
 hostname tor

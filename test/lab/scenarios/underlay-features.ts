@@ -11,10 +11,10 @@
 //   node2 ns ── pe2: eth1 192.168.12.3 (BFD, GR) ── ToR
 //
 // PE FRR runs zebra, bfdd and bgpd, as packaging/frr/daemons does.
-import { check, measure, onFinish, runScenario } from '../inner/results.js';
-import { ipJson, ping, sh, Topology, waitFor } from '../inner/fabric.js';
-import { startFrr, vtysh, vtyshJson } from '../inner/frr.js';
-import { perouterdNode, writeConfig, type PerouterdProcess, bringUpNodes } from '../inner/perouterd.js';
+import { check, measure, onFinish, runScenario } from '../harness/results.js';
+import { ipJson, ping, sh, Topology, waitFor } from '../harness/fabric.js';
+import { startFrr, vtysh, vtyshJson } from '../harness/frr.js';
+import { perouterdNode, writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -28,7 +28,7 @@ import {
   waitEstablished,
   withDiag,
   zebraMissingAddrs,
-} from '../inner/evpn.js';
+} from '../harness/evpn.js';
 
 const PASSTHROUGH_YAML = `underlays:
   - asn: 64514

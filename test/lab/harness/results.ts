@@ -2,7 +2,7 @@
 //
 // A scenario calls runScenario(main); inside main it records checks with
 // check(name, fn) and measurements with measure(key, value). The results are
-// written as JSON to $LAB_RESULTS (a host path, see test/lab/uml.ts) after
+// written as JSON to $LAB_RESULTS (a host path, see test/lab/harness/uml.ts) after
 // every check, at the end, and on crash / SIGTERM, so a partial run still
 // reports what it got.
 

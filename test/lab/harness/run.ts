@@ -1,13 +1,13 @@
 // CLI to run one lab scenario by hand, streaming the console:
 //   npx tsc -p tsconfig.lab.json
-//   node build/test/lab/run.js build/test/lab/scenarios/smoke-evpn.js [args...]
+//   node build/test/lab/harness/run.js build/test/lab/experiments/frr-ordering.js [args...]
 // Env: LAB_TIMEOUT_MS (default 300000), LAB_MEM_MB, LAB_QUIET=1 (only scenario lines).
 
 import { bootLab } from './uml.js';
 
 const [scenario, ...args] = process.argv.slice(2);
 if (!scenario) {
-  console.error('usage: node build/test/lab/run.js <compiled-scenario.js> [args...]');
+  console.error('usage: node build/test/lab/harness/run.js <compiled-scenario.js> [args...]');
   process.exit(2);
 }
 const quiet = process.env.LAB_QUIET === '1';

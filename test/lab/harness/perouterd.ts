@@ -10,7 +10,7 @@ import { log } from './results.js';
 import { waitFor } from './fabric.js';
 import { startFrr, type FrrDaemon } from './frr.js';
 
-/** Repository root, from build/test/lab/inner/perouterd.js. */
+/** Repository root, from build/test/lab/harness/perouterd.js. */
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 export const PEROUTERD = join(REPO, 'dist/cli/main.js');
 

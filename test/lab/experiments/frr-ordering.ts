@@ -1,5 +1,8 @@
-// Smoke scenario for the kernel lab, WITHOUT perouterd: the PE side is built
-// by hand with `ip`, and real FRR runs in every namespace.
+// Experiment (not run in CI): which order of kernel objects and FRR configuration
+// FRR tolerates, measured WITHOUT perouterd: the PE side is built by hand with
+// `ip`, and real FRR runs in every namespace. Its findings are in the README
+// ("Ordering"); the product's own order is proven by the scenarios. Run it by hand:
+//   npm run build && node build/test/lab/harness/run.js build/test/lab/experiments/frr-ordering.js
 //
 //   node1 ns (host 1)             tor ns (AS 64512)             node2 ns (host 2)
 //   FRR "node1" AS 64515          FRR eBGP ipv4 + l2vpn evpn    FRR "node2" AS 64515
@@ -27,7 +30,7 @@
 // signal"/backtrace lines in their logs.
 
 import { hostname } from 'node:os';
-import { ipBatch, ping, sleep, Topology, waitFor } from '../inner/fabric.js';
+import { ipBatch, ping, sleep, Topology, waitFor } from '../harness/fabric.js';
 import {
   assertAlive,
   collectFrrLogs,
@@ -40,8 +43,8 @@ import {
   vtysh,
   vtyshJson,
   type FrrDaemon,
-} from '../inner/frr.js';
-import { check, log, measure, onFinish, runScenario } from '../inner/results.js';
+} from '../harness/frr.js';
+import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 
 const TOR_AS = 64512;
 const PE_AS = 64514;
