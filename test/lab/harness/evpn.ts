@@ -1,7 +1,7 @@
-// Shared building blocks for the feature scenarios (runs INSIDE the lab):
-// FRR configurations for the ToR and the host speakers, readers for FRR's JSON
-// (BGP sessions, EVPN routes, VRF routes, BFD peers), kernel readers, pings
-// (one-shot, expected-to-fail, continuous) and failure diagnostics.
+// Shared readers for the scenarios (runs INSIDE the lab): FRR's JSON (BGP
+// sessions, EVPN routes, VRF routes), kernel readers, pings (one-shot,
+// expected-to-fail, continuous) and failure diagnostics. The configurations the
+// scenarios start from (ToR, host speakers, YAML) are in test/lab/fixtures/.
 //
 // Everything here reads state; nothing changes perouterd's configuration.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,124 +11,6 @@ import { ipJson, run, waitFor } from './fabric.js';
 import { collectFrrLogs, logTail, vtysh, vtyshJson } from './frr.js';
 import { log } from './results.js';
 import { readStatus, type PerouterdNode, type PerouterdProcess } from './perouterd.js';
-
-export const TOR_ASN = 64512;
-export const PE_ASN = 64514;
-export const HOST_ASN = 64515;
-
-// ---------------------------------------------------------------------------
-// FRR configurations
-
-export interface TorPeer {
-  addr: string;
-  asn: number;
-  /** Activate l2vpn evpn (default true). */
-  evpn?: boolean;
-  /** `neighbor X bfd` on the ToR side (bfdd's default timers). */
-  bfd?: boolean;
-  /** `bgp graceful-restart` is global on the ToR; this adds nothing per peer. */
-}
-
-/** The ToR (leaf): eBGP to every node, ipv4 unicast (+ evpn), optional networks it originates. */
-export function torConfig(o: { peers: TorPeer[]; networks?: string[]; gracefulRestart?: boolean }): string {
-  const l: string[] = [
-    'frr defaults datacenter',
-    'hostname tor',
-    'log stdout informational',
-    '!',
-    `router bgp ${TOR_ASN}`,
-    ' bgp router-id 10.0.0.100',
-    ' no bgp ebgp-requires-policy',
-    ' no bgp default ipv4-unicast',
-    ' no bgp network import-check',
-  ];
-  if (o.gracefulRestart) l.push(' bgp graceful-restart');
-  for (const p of o.peers) {
-    l.push(` neighbor ${p.addr} remote-as ${p.asn}`, ` neighbor ${p.addr} timers connect 5`);
-    if (p.bfd) l.push(` neighbor ${p.addr} bfd`);
-  }
-  l.push(' !', ' address-family ipv4 unicast');
-  for (const n of o.networks ?? []) l.push(`  network ${n}`);
-  for (const p of o.peers) l.push(`  neighbor ${p.addr} activate`);
-  l.push(' exit-address-family', ' !', ' address-family l2vpn evpn');
-  for (const p of o.peers) if (p.evpn !== false) l.push(`  neighbor ${p.addr} activate`);
-  l.push(' exit-address-family', 'exit', '!');
-  return `${l.join('\n')}\n`;
-}
-
-export interface SpeakerNeighbor {
-  /** The router side of the host session (e.g. 192.169.10.1, fd00:169:10::1). */
-  addr: string;
-  asn?: number;
-  /** Prefixes announced to this neighbour only (route-map out). Empty: announce nothing. */
-  announce: string[];
-}
-
-/**
- * A host BGP speaker (MetalLB stand-in): AS 64515, one neighbour per host
- * session, each announced only its own prefixes (per-neighbour prefix lists),
- * and everything learned accepted (allowas-in: the remote node's speaker has
- * the same AS) and installed in the node's main table.
- */
-export function speakerConfig(name: string, routerId: string, neighbors: SpeakerNeighbor[]): string {
-  const v6 = (a: string): boolean => a.includes(':');
-  const l: string[] = ['frr defaults datacenter', `hostname ${name}`, '!'];
-  neighbors.forEach((n, i) => {
-    const pl = `PL-${i}`;
-    const v4s = n.announce.filter((p) => !v6(p));
-    const v6s = n.announce.filter(v6);
-    v4s.forEach((p, j) => l.push(`ip prefix-list ${pl} seq ${5 * (j + 1)} permit ${p}`));
-    v6s.forEach((p, j) => l.push(`ipv6 prefix-list ${pl}-6 seq ${5 * (j + 1)} permit ${p}`));
-    l.push(
-      '!',
-      `route-map OUT-${i} permit 10`,
-      ` match ${v6(n.addr) ? 'ipv6' : 'ip'} address prefix-list ${v6(n.addr) ? `${pl}-6` : pl}`,
-      'exit',
-      '!',
-    );
-    // Keep the prefix lists non-empty so the route-map never matches everything by accident.
-    if (v4s.length === 0) l.push(`ip prefix-list ${pl} seq 5 deny any`);
-    if (v6s.length === 0) l.push(`ipv6 prefix-list ${pl}-6 seq 5 deny any`);
-  });
-  l.push(
-    `router bgp ${HOST_ASN}`,
-    ` bgp router-id ${routerId}`,
-    ' no bgp ebgp-requires-policy',
-    ' no bgp default ipv4-unicast',
-    ' no bgp network import-check',
-  );
-  for (const n of neighbors) l.push(` neighbor ${n.addr} remote-as ${n.asn ?? PE_ASN}`, ` neighbor ${n.addr} timers connect 5`);
-  for (const fam of ['ipv4', 'ipv6'] as const) {
-    const peers = neighbors.map((n, i) => ({ n, i })).filter(({ n }) => v6(n.addr) === (fam === 'ipv6'));
-    if (peers.length === 0) continue;
-    l.push(' !', ` address-family ${fam} unicast`);
-    const nets = new Set(peers.flatMap(({ n }) => n.announce.filter((p) => v6(p) === (fam === 'ipv6'))));
-    for (const p of nets) l.push(`  network ${p}`);
-    for (const { n, i } of peers)
-      l.push(`  neighbor ${n.addr} activate`, `  neighbor ${n.addr} allowas-in`, `  neighbor ${n.addr} route-map OUT-${i} out`);
-    l.push(' exit-address-family');
-  }
-  l.push('exit', '!');
-  return `${l.join('\n')}\n`;
-}
-
-/** The underlay file every scenario uses (one ToR neighbour, NIC eth1, VTEPs 100.65.0.N). */
-export function underlayYaml(
-  torAddr: string,
-  o: { tunnel?: boolean; extraNeighborYaml?: string; extraUnderlayYaml?: string } = {},
-): string {
-  return `underlays:
-  - asn: ${PE_ASN}
-    routerIDCIDR: 10.0.0.0/24
-    neighbors:
-      - asn: ${TOR_ASN}
-        address: ${torAddr}
-${o.extraNeighborYaml ?? ''}    interfaces:
-      - type: NetworkDevice
-        networkDevice:
-          interfaceName: eth1
-${o.tunnel === false ? '' : '    tunnelEndpoint:\n      cidrs:\n        - 100.65.0.0/24\n'}${o.extraUnderlayYaml ?? ''}`;
-}
 
 // ---------------------------------------------------------------------------
 // BGP sessions

@@ -16,10 +16,9 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
-import { ping, Topology, waitFor } from '../harness/fabric.js';
+import { ping, waitFor } from '../harness/fabric.js';
 import { startFrr, vtysh } from '../harness/frr.js';
 import {
-  perouterdNode,
   readStatus,
   removeConfig,
   waitForReconcile,
@@ -41,37 +40,16 @@ import {
   linkIndexes,
   linkMap,
   nexthopsOf,
-  speakerConfig,
-  torConfig,
   type5,
-  underlayYaml,
   waitEstablished,
   withDiag,
   type ContinuousPingResult,
 } from '../harness/evpn.js';
+import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
+import { BLUE, l3vnisYaml, RED_YAML, underlayYaml } from '../fixtures/yaml.js';
 
-const RED_YAML = `l3vnis:
-  - name: red
-    vrf: red
-    vni: 100
-    hostSession:
-      asn: 64514
-      hostASN: 64515
-      localCIDR:
-        ipv4: 192.169.10.0/24
-`;
-
-const BLUE_YAML = `# tenant blue
-l3vnis:
-  - name: blue
-    vrf: blue
-    vni: 200
-    hostSession:
-      asn: 64514
-      hostASN: 64515
-      localCIDR:
-        ipv4: 192.169.11.0/24
-`;
+const BLUE_YAML = `# tenant blue\n${l3vnisYaml(BLUE)}`;
 const BLUE_FILE = 'openpe_20_blue.yaml';
 /** An editor that wrote part of the file: cut inside a flow mapping (a YAML syntax error on line 9). */
 const BLUE_HALF_SYNTAX = `# tenant blue
@@ -97,7 +75,6 @@ l3vnis:
 const BLUE_OBJECTS = { router: ['blue', 'br-pe-200', 'vni200', 'pe-e-200'], host: ['host-e-200'] };
 const RED_OBJECTS = { router: ['red', 'br-pe-100', 'vni100', 'pe-e-100', 'eth1'], host: ['host-e-100'] };
 
-const svc = (n: 1 | 2) => ({ red: `10.100.${n}.1`, blue: `10.200.${n}.1` });
 const STAGING = '/tmp/lab-staging';
 
 /** `cp` of a prepared file into the config directory (open, truncate, write: what an operator does). */
@@ -129,8 +106,7 @@ function diffLists(a: string[], b: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const n1 = perouterdNode('node1', 'node1', 'pe1', 1);
-  const n2 = perouterdNode('node2', 'node2', 'pe2', 2);
+  const [n1, n2] = perouterdNodes();
   const procs: PerouterdProcess[] = [];
   let cping: ContinuousPing | undefined;
   const phases: Array<{ phase: string; atMs: number }> = [];
@@ -146,12 +122,7 @@ async function main(): Promise<void> {
   await check(
     'fabric: ToR and two nodes with red and blue service addresses',
     async () => {
-      await new Topology()
-        .ns('tor', { forwarding: true })
-        .ns('node1')
-        .ns('node2')
-        .veth({ ns: 'tor', dev: 'to-node1', addrs: ['192.168.11.2/24'] }, { ns: 'node1', dev: 'eth1', addrs: ['192.168.11.3/24'] })
-        .veth({ ns: 'tor', dev: 'to-node2', addrs: ['192.168.12.2/24'] }, { ns: 'node2', dev: 'eth1', addrs: ['192.168.12.3/24'] })
+      await twoNodeTopology()
         .ip('node1', `addr add ${svc(1).red}/32 dev lo`, `addr add ${svc(1).blue}/32 dev lo`)
         .ip('node2', `addr add ${svc(2).red}/32 dev lo`, `addr add ${svc(2).blue}/32 dev lo`)
         .apply();

@@ -20,10 +20,9 @@
 import { rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
-import { ping, Topology, waitFor, sleep, run } from '../harness/fabric.js';
+import { ping, waitFor, sleep, run } from '../harness/fabric.js';
 import { startFrr, vtysh } from '../harness/frr.js';
 import {
-  perouterdNode,
   readStatus,
   startPerouterd,
   waitForReconcile,
@@ -40,12 +39,12 @@ import {
   finishNodes,
   linkIndexes,
   linkMap,
-  speakerConfig,
-  torConfig,
-  underlayYaml,
   waitEstablished,
   withDiag,
 } from '../harness/evpn.js';
+import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
+import { RED_YAML, underlayYaml } from '../fixtures/yaml.js';
 import { startStandIn, type Obj, type StandInProcess } from '../harness/apiserver.js';
 
 const API_ADDR = '10.100.2.1';
@@ -55,19 +54,6 @@ const KUBECONFIG = (node: string): string => `${K8S_DIR}/${node}.kubeconfig`;
 const NS = 'openperouter-system';
 const GV = 'network.openperouter.io/v1alpha1';
 const CR = (plural: string, ns = NS): string => `/apis/network.openperouter.io/v1alpha1/namespaces/${ns}/${plural}`;
-
-const RED_YAML = `l3vnis:
-  - name: red
-    vrf: red
-    vni: 100
-    hostSession:
-      asn: 64514
-      hostASN: 64515
-      localCIDR:
-        ipv4: 192.169.10.0/24
-`;
-
-const svc = (n: 1 | 2) => ({ red: `10.100.${n}.1`, blue: `10.200.${n}.1` });
 
 const RED_OBJECTS = { router: ['red', 'br-pe-100', 'vni100', 'pe-e-100'], host: ['host-e-100'] };
 const BLUE_OBJECTS = { router: ['blue', 'br-pe-200', 'vni200', 'pe-e-200'], host: ['host-e-200'] };
@@ -197,8 +183,7 @@ class FastPing {
 }
 
 async function main(): Promise<void> {
-  const n1 = perouterdNode('node1', 'node1', 'pe1', 1);
-  const n2 = perouterdNode('node2', 'node2', 'pe2', 2);
+  const [n1, n2] = perouterdNodes();
   const procs: PerouterdProcess[] = [];
   let api: StandInProcess | undefined;
   let fast: FastPing | undefined;
@@ -273,12 +258,7 @@ async function main(): Promise<void> {
   await check(
     'fabric: ToR and two nodes with red and blue service addresses',
     async () => {
-      await new Topology()
-        .ns('tor', { forwarding: true })
-        .ns('node1')
-        .ns('node2')
-        .veth({ ns: 'tor', dev: 'to-node1', addrs: ['192.168.11.2/24'] }, { ns: 'node1', dev: 'eth1', addrs: ['192.168.11.3/24'] })
-        .veth({ ns: 'tor', dev: 'to-node2', addrs: ['192.168.12.2/24'] }, { ns: 'node2', dev: 'eth1', addrs: ['192.168.12.3/24'] })
+      await twoNodeTopology()
         .ip('node1', `addr add ${svc(1).red}/32 dev lo`, `addr add ${svc(1).blue}/32 dev lo`)
         .ip('node2', `addr add ${svc(2).red}/32 dev lo`, `addr add ${svc(2).blue}/32 dev lo`)
         .apply();

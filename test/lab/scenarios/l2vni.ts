@@ -18,9 +18,9 @@
 // sits on the segment) is covered separately, because perouterd must then leave
 // that address alone across reconciles.
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
-import { ipJson, ping, sh, Topology, waitFor } from '../harness/fabric.js';
+import { ipJson, ping, sh, waitFor } from '../harness/fabric.js';
 import { startFrr, vtyshJson } from '../harness/frr.js';
-import { perouterdNode, readStatus, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
+import { readStatus, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -32,26 +32,15 @@ import {
   fmtRoutes,
   linkMap,
   nexthopsOf,
-  speakerConfig,
-  torConfig,
   type5,
-  underlayYaml,
   waitEstablished,
   withDiag,
   zebraMissingAddrs,
   type EvpnRoute,
 } from '../harness/evpn.js';
-
-const RED_YAML = `l3vnis:
-  - name: red
-    vrf: red
-    vni: 100
-    hostSession:
-      asn: 64514
-      hostASN: 64515
-      localCIDR:
-        ipv4: 192.169.10.0/24
-`;
+import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { perouterdNodes, twoNodeTopology } from '../fixtures/two-nodes.js';
+import { RED_YAML, underlayYaml } from '../fixtures/yaml.js';
 
 const L2_YAML = `l2vnis:
   - name: red-l2
@@ -94,8 +83,7 @@ interface FdbJ {
 }
 
 async function main(): Promise<void> {
-  const n1 = perouterdNode('node1', 'node1', 'pe1', 1);
-  const n2 = perouterdNode('node2', 'node2', 'pe2', 2);
+  const [n1, n2] = perouterdNodes();
   const procs: PerouterdProcess[] = [];
   onFinish(() => finishNodes(procs, [n1, n2], ['pe1', 'pe2', 'tor']));
   const diag = diagnoser({
@@ -121,14 +109,7 @@ async function main(): Promise<void> {
   await check(
     'fabric: ToR, two nodes and four workload namespaces wired',
     async () => {
-      const t = new Topology()
-        .ns('tor', { forwarding: true })
-        .ns('node1')
-        .ns('node2')
-        .veth({ ns: 'tor', dev: 'to-node1', addrs: ['192.168.11.2/24'] }, { ns: 'node1', dev: 'eth1', addrs: ['192.168.11.3/24'] })
-        .veth({ ns: 'tor', dev: 'to-node2', addrs: ['192.168.12.2/24'] }, { ns: 'node2', dev: 'eth1', addrs: ['192.168.12.3/24'] })
-        .ip('node1', 'addr add 10.100.1.1/32 dev lo')
-        .ip('node2', 'addr add 10.100.2.1/32 dev lo');
+      const t = twoNodeTopology().ip('node1', 'addr add 10.100.1.1/32 dev lo').ip('node2', 'addr add 10.100.2.1/32 dev lo');
       for (const [name, w] of Object.entries(WL)) {
         t.ns(name).veth({ ns: w.node, dev: w.port, mtu: 1450 }, { ns: name, dev: 'eth0', mtu: 1450, addrs: [`${w.ip}/24`] });
         t.ip(name, `link set dev eth0 address ${w.mac}`);

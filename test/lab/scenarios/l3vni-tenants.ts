@@ -15,9 +15,9 @@
 // for fd00:100:N::1). So a ping from red's address to blue's service enters VRF red
 // on the PE, and only VRF red decides whether it gets anywhere.
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
-import { ipBatch, ping, sh, Topology, waitFor } from '../harness/fabric.js';
+import { ipBatch, ping, sh, waitFor } from '../harness/fabric.js';
 import { startFrr, vtyshJson } from '../harness/frr.js';
-import { perouterdNode, writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
+import { writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -32,41 +32,21 @@ import {
   linkMap,
   nexthopsOf,
   pingFails,
-  speakerConfig,
-  torConfig,
   type5,
-  underlayYaml,
   waitEstablished,
   withDiag,
 } from '../harness/evpn.js';
+import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
+import { BLUE, l3vnisYaml, RED, underlayYaml } from '../fixtures/yaml.js';
 
-const TENANTS_YAML = `l3vnis:
-  - name: red
-    vrf: red
-    vni: 100
-    hostSession:
-      asn: 64514
-      hostASN: 64515
-      localCIDR:
-        ipv4: 192.169.10.0/24
-        ipv6: fd00:169:10::/64
-  - name: blue
-    vrf: blue
-    vni: 200
-    hostSession:
-      asn: 64514
-      hostASN: 64515
-      localCIDR:
-        ipv4: 192.169.11.0/24
-`;
+const TENANTS_YAML = l3vnisYaml({ ...RED, ipv6: 'fd00:169:10::/64' }, BLUE);
 
-const svc = (n: 1 | 2) => ({ red: `10.100.${n}.1`, red6: `fd00:100:${n}::1`, blue: `10.200.${n}.1` });
 const hostIp = (n: 1 | 2) => ({ red: `192.169.10.${n + 2}`, red6: `fd00:169:10::${n + 2}`, blue: `192.169.11.${n + 2}` });
 const VTEP = { 1: '100.65.0.1', 2: '100.65.0.2' } as const;
 
 async function main(): Promise<void> {
-  const n1 = perouterdNode('node1', 'node1', 'pe1', 1);
-  const n2 = perouterdNode('node2', 'node2', 'pe2', 2);
+  const [n1, n2] = perouterdNodes();
   const procs: PerouterdProcess[] = [];
   onFinish(() => finishNodes(procs, [n1, n2], ['pe1', 'pe2', 'tor']));
   const diag = diagnoser({
@@ -85,12 +65,7 @@ async function main(): Promise<void> {
   await check(
     'fabric: ToR and two nodes with red (v4+v6) and blue service addresses',
     async () => {
-      const t = new Topology()
-        .ns('tor', { forwarding: true })
-        .ns('node1')
-        .ns('node2')
-        .veth({ ns: 'tor', dev: 'to-node1', addrs: ['192.168.11.2/24'] }, { ns: 'node1', dev: 'eth1', addrs: ['192.168.11.3/24'] })
-        .veth({ ns: 'tor', dev: 'to-node2', addrs: ['192.168.12.2/24'] }, { ns: 'node2', dev: 'eth1', addrs: ['192.168.12.3/24'] });
+      const t = twoNodeTopology();
       for (const n of [1, 2] as const) {
         const s = svc(n);
         t.ip(`node${n}`, `addr add ${s.red}/32 dev lo`, `addr add ${s.blue}/32 dev lo`, `addr add ${s.red6}/128 dev lo`);

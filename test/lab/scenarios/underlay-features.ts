@@ -12,9 +12,9 @@
 //
 // PE FRR runs zebra, bfdd and bgpd, as packaging/frr/daemons does.
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
-import { ipJson, ping, sh, Topology, waitFor } from '../harness/fabric.js';
+import { ipJson, ping, sh, waitFor } from '../harness/fabric.js';
 import { startFrr, vtysh, vtyshJson } from '../harness/frr.js';
-import { perouterdNode, writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
+import { writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -23,12 +23,12 @@ import {
   finishNodes,
   linkMap,
   links,
-  speakerConfig,
-  torConfig,
   waitEstablished,
   withDiag,
   zebraMissingAddrs,
 } from '../harness/evpn.js';
+import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { perouterdNodes, twoNodeTopology } from '../fixtures/two-nodes.js';
 
 const PASSTHROUGH_YAML = `underlays:
   - asn: 64514
@@ -94,8 +94,7 @@ const fmtBfd = (p: BfdPeer | undefined): string =>
     : 'absent';
 
 async function main(): Promise<void> {
-  const n1 = perouterdNode('node1', 'node1', 'pe1', 1);
-  const n2 = perouterdNode('node2', 'node2', 'pe2', 2);
+  const [n1, n2] = perouterdNodes();
   const procs: PerouterdProcess[] = [];
   onFinish(() => finishNodes(procs, [n1, n2], ['pe1', 'pe2', 'tor']));
   const diag = diagnoser({
@@ -111,13 +110,8 @@ async function main(): Promise<void> {
   await check(
     'fabric: ToR (with bfdd), two nodes and a network behind the ToR wired',
     async () => {
-      await new Topology()
-        .ns('tor', { forwarding: true })
-        .ns('node1')
-        .ns('node2')
+      await twoNodeTopology()
         .ns('ext')
-        .veth({ ns: 'tor', dev: 'to-node1', addrs: ['192.168.11.2/24'] }, { ns: 'node1', dev: 'eth1', addrs: ['192.168.11.3/24'] })
-        .veth({ ns: 'tor', dev: 'to-node2', addrs: ['192.168.12.2/24'] }, { ns: 'node2', dev: 'eth1', addrs: ['192.168.12.3/24'] })
         .veth({ ns: 'tor', dev: 'to-ext', addrs: ['172.30.0.1/24'] }, { ns: 'ext', dev: 'eth0', addrs: ['172.30.0.2/24'] })
         .ip('ext', 'route add default via 172.30.0.1')
         .ip('node1', 'addr add 10.200.1.1/32 dev lo')
