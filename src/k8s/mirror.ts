@@ -7,18 +7,10 @@
 
 import type { Resource, ResourceKind, RouterConfig } from '../config/model.js';
 import { isValidObjectName } from '../config/rules.js';
-import {
-  API_KINDS,
-  API_VERSION,
-  type ApiKind,
-  HOSTNAME_LABEL,
-  jsonEqual,
-  type KubeObject,
-  SOURCE_LABEL,
-  SOURCE_STATIC,
-  STATIC_NODE_LABEL,
-  withSpecDefaults,
-} from './convert.js';
+import { jsonEqual } from '../util/json.js';
+import { API_KINDS, API_VERSION, type ApiKind } from './kinds.js';
+import { HOSTNAME_LABEL, type KubeObject, SOURCE_LABEL, SOURCE_STATIC, STATIC_NODE_LABEL } from './kube-object.js';
+import { withSpecDefaults } from './spec-check.js';
 
 export interface MirrorObject {
   apiVersion: string;

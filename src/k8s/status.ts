@@ -4,7 +4,9 @@
 // observedGeneration. Pure: src/k8s/api-source.ts decides when to write.
 
 import type { FailedResource } from '../config/model.js';
-import { jsonEqual, truncate } from './convert.js';
+import { jsonEqual } from '../util/json.js';
+import { truncate } from '../util/text.js';
+import { MAX_MESSAGE } from './convert.js';
 
 export const CONDITION_READY = 'Ready';
 export const CONDITION_DEGRADED = 'Degraded';
@@ -57,7 +59,7 @@ const MAX_CONDITION_MESSAGE = 32768;
 function statusFailed(f: FailedResource): StatusFailedResource {
   const out: StatusFailedResource = { kind: f.kind, name: truncate(f.name || '-', 253), reason: f.reason };
   const m = f.message.trim();
-  if (m !== '') out.message = truncate(m);
+  if (m !== '') out.message = truncate(m, MAX_MESSAGE);
   return out;
 }
 
