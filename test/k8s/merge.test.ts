@@ -2,75 +2,28 @@
 // reported (ValidationFailed, naming the winner); conflicts among API objects are left to
 // validateRouterConfig.
 import { describe, expect, it } from 'vitest';
-import {
-  emptyRouterConfig,
-  type L2VNIResource,
-  type L2VNISpec,
-  type L3PassthroughResource,
-  type L3VNIResource,
-  type L3VNISpec,
-  type RawFRRConfigResource,
-  type RouterConfig,
-  type UnderlayResource,
-} from '../../src/config/model.js';
+import { emptyRouterConfig, type L2VNISpec, type L3VNISpec, type RouterConfig } from '../../src/config/model.js';
 import { validateRouterConfig } from '../../src/config/validate.js';
 import { mergeApiOverStatic } from '../../src/k8s/merge.js';
+import * as b from '../support/builders.js';
 
-const NS = 'openperouter-system';
-const staticOrigin = { source: 'static' as const, location: { file: 'openpe_a.yaml', line: 1, column: 1, field: '' } };
-const apiOrigin = { source: 'api' as const, uid: 'u', generation: 1 };
+const NS = b.NAMESPACE;
 
 type Src = 'static' | 'api';
-const origin = (s: Src): L3VNIResource['origin'] => (s === 'static' ? staticOrigin : apiOrigin);
-const nm = (s: Src, n: string): string => (s === 'static' ? `static-node1-${n}` : n);
+/** Static objects get upstream's static names; API objects keep theirs. */
+const meta = (s: Src, n: string, namespace = NS): b.Meta => ({
+  name: s === 'static' ? `static-node1-${n}` : n,
+  namespace,
+  origin: s === 'static' ? b.staticOrigin() : b.apiOrigin,
+});
 
-function underlay(s: Src, name = 'underlay-0'): UnderlayResource {
-  return {
-    kind: 'Underlay',
-    name: nm(s, name),
-    namespace: NS,
-    origin: origin(s),
-    spec: {
-      asn: 64514,
-      routerIDCIDR: '10.0.0.0/24',
-      neighbors: [{ asn: 64512, address: '192.168.11.2' }],
-      interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }],
-      tunnelEndpoint: { cidrs: ['100.65.0.0/24'] },
-    },
-  };
-}
-
-function l3(s: Src, name: string, vni: number, extra: Partial<L3VNISpec> = {}, ns = NS): L3VNIResource {
-  return {
-    kind: 'L3VNI',
-    name: nm(s, name),
-    namespace: ns,
-    origin: origin(s),
-    spec: { vrf: name, vni, vxlanPort: 4789, ...extra },
-  };
-}
-
-function hs(cidr: string): L3VNISpec['hostSession'] {
-  return { asn: 64514, hostASN: 64515, localCIDR: { ipv4: cidr } };
-}
-
-function l2(s: Src, name: string, vni: number, extra: Partial<L2VNISpec> = {}): L2VNIResource {
-  return { kind: 'L2VNI', name: nm(s, name), namespace: NS, origin: origin(s), spec: { vni, vxlanPort: 4789, ...extra } };
-}
-
-function pt(s: Src, name: string, cidr: string): L3PassthroughResource {
-  return {
-    kind: 'L3Passthrough',
-    name: nm(s, name),
-    namespace: NS,
-    origin: origin(s),
-    spec: { hostSession: { asn: 64514, hostASN: 64516, localCIDR: { ipv4: cidr } } },
-  };
-}
-
-function raw(s: Src, name: string): RawFRRConfigResource {
-  return { kind: 'RawFRRConfig', name: nm(s, name), namespace: NS, origin: origin(s), spec: { priority: 0, rawConfig: '! x' } };
-}
+const underlay = (s: Src, name = 'underlay-0') => b.underlay({}, meta(s, name));
+const l3 = (s: Src, name: string, vni: number, extra: Partial<L3VNISpec> = {}, ns = NS) =>
+  b.l3vni(name, vni, { hostSession: undefined, ...extra }, meta(s, name, ns));
+const hs = (cidr: string): L3VNISpec['hostSession'] => b.hostSession({ ipv4: cidr });
+const l2 = (s: Src, name: string, vni: number, extra: Partial<L2VNISpec> = {}) => b.l2vni(vni, undefined, extra, meta(s, name));
+const pt = (s: Src, name: string, cidr: string) => b.passthrough(b.hostSession({ ipv4: cidr }, { hostASN: 64516 }), meta(s, name));
+const raw = (s: Src, name: string) => b.raw('! x', 0, 0, meta(s, name));
 
 function cfg(parts: Partial<RouterConfig>): RouterConfig {
   return { ...emptyRouterConfig(), ...parts };

@@ -1,62 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { loadStaticConfig } from '../../src/config/load.js';
-import type {
-  L2VNIResource,
-  L2VNISpec,
-  L3PassthroughResource,
-  L3VNIResource,
-  L3VNISpec,
-  Neighbor,
-  RouterConfig,
-  UnderlayResource,
-  UnderlaySpec,
-} from '../../src/config/model.js';
+import type { L2VNISpec, L3VNISpec, Neighbor, RouterConfig, UnderlaySpec } from '../../src/config/model.js';
 import { sortByName, validateRouterConfig } from '../../src/config/validate.js';
 import { FIXTURES, NODE, tempDir, underlayYaml } from '../fixtures/config/harness.js';
+import * as b from '../support/builders.js';
 
-const api = { source: 'api' } as const;
+/** API objects in namespace `ns` (validation sees no static precedence here). */
+const api = (name: string, namespace = 'ns'): b.Meta => ({ name, namespace, origin: { source: 'api' } });
 
-function underlay(name = 'u', spec: Partial<UnderlaySpec> = {}): UnderlayResource {
-  return {
-    kind: 'Underlay',
-    name,
-    namespace: 'ns',
-    origin: api,
-    spec: {
-      asn: 64514,
-      routerIDCIDR: '10.0.0.0/24',
-      neighbors: [{ asn: 64512, address: '192.168.11.2' }],
-      interfaces: [{ type: 'NetworkDevice', networkDevice: { interfaceName: 'eth1' } }],
-      tunnelEndpoint: { cidrs: ['100.65.0.0/24'] },
-      ...spec,
-    },
-  };
-}
-
-function l3(name: string, spec: Partial<L3VNISpec> = {}, namespace = 'ns'): L3VNIResource {
-  return { kind: 'L3VNI', name, namespace, origin: api, spec: { vrf: name, vni: 100, vxlanPort: 4789, ...spec } };
-}
-
-function l2(name: string, spec: Partial<L2VNISpec> = {}, namespace = 'ns'): L2VNIResource {
-  return { kind: 'L2VNI', name, namespace, origin: api, spec: { vni: 110, vxlanPort: 4789, ...spec } };
-}
-
-function pt(name: string, ipv4 = '192.169.100.0/24'): L3PassthroughResource {
-  return {
-    kind: 'L3Passthrough',
-    name,
-    namespace: 'ns',
-    origin: api,
-    spec: { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4 } } },
-  };
-}
+const underlay = (name = 'u', spec: Partial<UnderlaySpec> = {}) => b.underlay(spec, api(name));
+const l3 = (name: string, spec: Partial<L3VNISpec> = {}, namespace = 'ns') =>
+  b.l3vni(name, 100, { hostSession: undefined, ...spec }, api(name, namespace));
+const l2 = (name: string, spec: Partial<L2VNISpec> = {}, namespace = 'ns') => b.l2vni(110, undefined, spec, api(name, namespace));
+const pt = (name: string, ipv4 = '192.169.100.0/24') => b.passthrough(b.hostSession({ ipv4 }), api(name));
 
 function session(ipv4?: string, ipv6?: string): L3VNISpec['hostSession'] {
-  return { asn: 64514, hostASN: 64515, localCIDR: { ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}) } };
+  return b.hostSession({ ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}) });
 }
 
 function cfg(parts: Partial<RouterConfig>): RouterConfig {
-  return { underlays: [underlay()], l3vnis: [], l2vnis: [], l3passthroughs: [], rawFrrConfigs: [], ...parts };
+  return b.routerConfig({ underlays: [underlay()], ...parts });
 }
 
 const names = (xs: Array<{ name: string }>): string[] => xs.map((x) => x.name);
@@ -84,7 +47,7 @@ describe('validateRouterConfig: accepted', () => {
         l2('plain', { vni: 300 }),
       ],
       l3passthroughs: [pt('p')],
-      rawFrrConfigs: [{ kind: 'RawFRRConfig', name: 'r', namespace: 'ns', origin: api, spec: { priority: 0, rawConfig: '!' } }],
+      rawFrrConfigs: [b.raw('!', 0, 0, api('r'))],
     });
     const r = validateRouterConfig(c, { nodeIndex: 3 });
     expect(r.fatal).toBeUndefined();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { L3VNIResource, NodeSettings, RouterConfig } from '../../src/config/model.js';
-import { l3vni, underlay } from './builders.js';
+import { hostSession, l3vni, underlay } from '../support/builders.js';
 import { planRouter } from '../../src/plan/router-plan.js';
 import { planKernel } from '../../src/plan/kernel-plan.js';
 import { diffKernel } from '../../src/dataplane/diff.js';
@@ -53,7 +53,9 @@ describe('kernel plan and diff', () => {
   it('removing an L3VNI removes exactly its objects', () => {
     const state = emptyObserved();
     state.host.links.push(eth1);
-    const both = planKernel(planRouter(cfg([l3vni('red', 100), l3vni('blue', 200, '192.169.11.0/24')]), node));
+    const both = planKernel(
+      planRouter(cfg([l3vni('red', 100), l3vni('blue', 200, { hostSession: hostSession({ ipv4: '192.169.11.0/24' }) })]), node),
+    );
     applyToFake(state, diffKernel(both, state));
     const onlyRed = planKernel(planRouter(cfg([l3vni('red', 100)]), node));
     const ops = diffKernel(onlyRed, state);

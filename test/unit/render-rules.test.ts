@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Neighbor, NodeSettings, RouterConfig } from '../../src/config/model.js';
 import { planRouter } from '../../src/plan/router-plan.js';
 import { frrRouteTarget, renderFrrConfig } from '../../src/frr/render.js';
-import { TOR, hostSession, l2vni, l3vni, passthrough, routerConfig, underlay } from '../fixtures/render/builders.js';
+import { TOR, hostSession, l2vni, l3vni, passthrough, routerConfig, underlay } from '../support/builders.js';
 
 const node: NodeSettings = { nodeName: 'node1', nodeIndex: 1, logLevel: 'info' };
 const render = (c: RouterConfig, opts: { listenLimit?: number; node?: Partial<NodeSettings> } = {}): string =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeSettings, RouterConfig } from '../../src/config/model.js';
 import { planRouter } from '../../src/plan/router-plan.js';
 import { renderFrrConfig } from '../../src/frr/render.js';
-import { l3vni, underlay } from './builders.js';
+import { l3vni, underlay } from '../support/builders.js';
 
 const node: NodeSettings = { nodeName: 'node1', nodeIndex: 1, logLevel: 'info' };
 const render = (c: Partial<RouterConfig>): string =>
