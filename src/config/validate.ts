@@ -1,5 +1,5 @@
 // Semantic validation across all resources that apply to this node (static files and API
-// objects together), in upstream's order (inventory §2.2):
+// objects together), in the order of upstream's internal/controller/routerconfiguration/reconcile.go:
 //
 //   1. sort L3VNIs, L2VNIs and L3Passthroughs by namespace/name: on duplicates the first wins
 //   2. underlay checks                    → `fatal` (nothing may be applied)

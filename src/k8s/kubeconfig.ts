@@ -1,7 +1,7 @@
 // Kubeconfig discovery and loading.
 //
 // Path: `--kubeconfig`, else the first entry of $KUBECONFIG, else /var/lib/hostbridge/kubeconfig,
-// which upstream's hostbridge DaemonSet writes on the host (inventory §8.4).
+// which upstream's hostbridge DaemonSet writes on the host (upstream's cmd/hostbridge/main.go).
 //
 // Hostbridge writes a kubeconfig whose file references are paths *inside its pod*:
 // `certificate-authority: /shared/ca.crt` and `tokenFile: /shared/token`, where /shared is the

@@ -2,7 +2,7 @@
 // duplicates and conflicts are settled deterministically, the static side wins, and the losing
 // object is reported in status.
 //
-// Upstream gives no source precedence (sorted-name first-wins, §6.5 of the inventory) and relies
+// Upstream gives no source precedence (sorted-name first-wins, its underlay_vni_controller.go) and relies
 // on its admission webhook to refuse a new CR that clashes with a mirrored static object. Without
 // a webhook here, this function enforces "static wins" itself: an API object that conflicts with
 // a static one is dropped (ValidationFailed, naming the static object that wins). Conflicts among

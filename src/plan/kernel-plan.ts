@@ -23,7 +23,7 @@ export interface DesiredLink {
   master?: string;
   /** Addresses with prefix length, in the order they should be added. */
   addresses: string[];
-  /** Veth legs follow the underlay MTU minus VXLAN overhead (inventory §4.4). */
+  /** Veth legs follow the underlay MTU minus VXLAN overhead (50), as upstream's internal/hostnetwork/vni.go. */
   mtuFromUnderlay?: boolean;
   mac?: string;
   /** IPv6 addr_gen_mode "none": no link-local on L3VNI bridges and vxlans. */

@@ -160,7 +160,7 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
         if (af.properties?.includes('routeReflectorClient')) rrClient.add(af.type);
       }
     } else {
-      // Upstream's default families (inventory §5.2 defaultNLPsForNeighbor).
+      // Upstream's default families (defaultNLPsForNeighbor in its internal/conversion/frr_conversion.go).
       families.add(family === 6 ? 'ipv6unicast' : 'ipv4unicast');
       if (pt?.ipv4) families.add('ipv4unicast');
       if (pt?.ipv6) families.add('ipv6unicast');

@@ -104,7 +104,7 @@ export class FrrTestInstance {
     const ns = await run('ip', ['netns', 'add', this.name]);
     if (ns.code !== 0) throw new Error(`ip netns add ${this.name}: ${ns.stderr}`);
     await run('ip', ['-n', this.name, 'link', 'set', 'lo', 'up']);
-    // The router namespace forwards (inventory §4.8); otherwise FRR prints `no ip forwarding`.
+    // The router namespace forwards (as upstream's internal/sysctl/sysctl.go sets it); otherwise FRR prints `no ip forwarding`.
     await run('ip', ['netns', 'exec', this.name, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
 
     for (const dir of ['/var/run/frr', this.confDir, this.runDir]) {

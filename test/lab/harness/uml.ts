@@ -2,8 +2,8 @@
 // as its root, runs ONE node process (a compiled scenario) inside, and hands
 // back its exit code, the JSON results it wrote and the whole console log.
 //
-// Facts this relies on are in /work/shared/notes/kernel-lab.md. Two more,
-// measured while writing this file:
+// Facts this relies on are in docs/kernel-lab.md. Two more, measured while
+// writing this file:
 //
 // * On hosts whose CPU has AVX-512 / AMX (e.g. Sapphire Rapids), Debian's UML
 //   6.1 dies right after starting init with
