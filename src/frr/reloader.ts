@@ -5,11 +5,15 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ensureFileSafe, ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
 
 export interface FrrPaths {
   /** FRR path space (`-N`): config in /etc/frr/<ps>/, sockets in /var/run/frr/<ps>/. */
   pathspace: string;
+  /** Owned by `frr`: perouterd writes here only with no-follow, exclusive-create-then-rename. */
   confDir: string;
+  /** Root-only (0700): candidates live here, so nobody can swap one between check and reload. */
+  workDir: string;
   runDir: string;
   reloadScript: string;
   vtysh: string;
@@ -20,6 +24,7 @@ export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): 
   return {
     pathspace,
     confDir: `/etc/frr/${pathspace}`,
+    workDir: `/run/perouterd/frr-${pathspace}`,
     runDir: `/var/run/frr/${pathspace}`,
     reloadScript: '/usr/lib/frr/frr-reload.py',
     vtysh: '/usr/bin/vtysh',
@@ -151,11 +156,17 @@ export class FrrReloader implements FrrControl {
     return { diff: parseReloadTestOutput(r.stdout) };
   }
 
-  async check(config: string): Promise<string | undefined> {
+  /** vtysh.conf must exist for frr-reload.py (empty is fine); the candidate goes to the root-only work dir. */
+  private async writeCandidate(name: string, config: string): Promise<string> {
     await fs.mkdir(this.paths.confDir, { recursive: true });
-    await fs.writeFile(path.join(this.paths.confDir, 'vtysh.conf'), '', { flag: 'a' });
-    const candidate = path.join(this.paths.confDir, 'frr.conf.perouterd-check');
-    await fs.writeFile(candidate, config, { mode: 0o640 });
+    await ensureFileSafe(this.paths.confDir, 'vtysh.conf', { mode: 0o640 });
+    await ensurePrivateDir(this.paths.workDir, 0o700);
+    await writeFileSafe(this.paths.workDir, name, config, { mode: 0o600, rootOnly: true });
+    return path.join(this.paths.workDir, name);
+  }
+
+  async check(config: string): Promise<string | undefined> {
+    const candidate = await this.writeCandidate('frr.conf.check', config);
     try {
       return (await this.diff(candidate)).error;
     } finally {
@@ -164,11 +175,7 @@ export class FrrReloader implements FrrControl {
   }
 
   async apply(config: string): Promise<FrrApplyResult> {
-    await fs.mkdir(this.paths.confDir, { recursive: true });
-    // frr-reload.py needs vtysh.conf to exist in the path space (it may be empty).
-    await fs.writeFile(path.join(this.paths.confDir, 'vtysh.conf'), '', { flag: 'a' });
-    const candidate = path.join(this.paths.confDir, 'frr.conf.perouterd-candidate');
-    await fs.writeFile(candidate, config, { mode: 0o640 });
+    const candidate = await this.writeCandidate('frr.conf.candidate', config);
     // FRR 8.4 needs up to 3 reloads when a VRF is added under a running `router bgp` (lab and host
     // acceptance test); one more for margin.
     const attempts = this.opts.attempts ?? 4;
@@ -186,7 +193,7 @@ export class FrrReloader implements FrrControl {
         const d = t.diff!;
         firstDiff ??= d;
         if (d.toAdd.length === 0 && d.toDelete.length === 0) {
-          await this.commit(candidate);
+          await this.commit(config);
           return attempt === 1 ? { outcome: 'unchanged' } : { outcome: 'applied', attempts: attempt - 1, diff: firstDiff };
         }
         const r = await run(this.paths.python, this.reloadArgs('--reload', candidate), this.opts.timeoutMs ?? 180_000);
@@ -199,7 +206,7 @@ export class FrrReloader implements FrrControl {
       // Final read-back after the last reload attempt.
       const t = await this.diff(candidate);
       if (t.diff && t.diff.toAdd.length === 0 && t.diff.toDelete.length === 0) {
-        await this.commit(candidate);
+        await this.commit(config);
         return { outcome: 'applied', attempts, diff: firstDiff ?? t.diff };
       }
       return { outcome: 'failed', error: lastError || `FRR did not converge: ${JSON.stringify(t.diff ?? t.error)}`, attempts };
@@ -208,10 +215,13 @@ export class FrrReloader implements FrrControl {
     }
   }
 
-  /** frr.conf on disk is what a restarted FRR loads: only ever the last applied config. */
-  private async commit(candidate: string): Promise<void> {
-    const tmp = `${this.file}.tmp`;
-    await fs.copyFile(candidate, tmp);
-    await fs.rename(tmp, this.file);
+  /**
+   * frr.conf on disk is what a restarted FRR loads: only ever the last applied config.
+   * Written as root into frr's directory, so never through a link; group-readable by the
+   * directory's group (frr), nothing more.
+   */
+  private async commit(config: string): Promise<void> {
+    const gid = (await fs.stat(this.paths.confDir)).gid;
+    await writeFileSafe(this.paths.confDir, 'frr.conf', config, { mode: 0o640, gid });
   }
 }
