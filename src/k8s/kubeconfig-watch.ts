@@ -27,6 +27,8 @@ export class KubeconfigWatch {
   private watcher: FSWatcher | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private pendingFingerprint: string | undefined;
+  private checking = false;
+  private recheck = false;
 
   constructor(private readonly o: KubeconfigWatchOptions) {}
 
@@ -44,8 +46,8 @@ export class KubeconfigWatch {
     } catch {
       // The directory does not exist (yet): polling finds the file when it appears.
     }
-    this.o.timers.every(this.o.pollMs, () => this.check());
-    this.check();
+    this.o.timers.every(this.o.pollMs, () => void this.check());
+    void this.check();
   }
 
   stop(): void {
@@ -57,13 +59,31 @@ export class KubeconfigWatch {
     if (this.checkTimer || this.o.timers.stopped) return;
     this.checkTimer = this.o.timers.later(ms, () => {
       this.checkTimer = undefined;
-      this.check();
+      void this.check();
     });
   }
 
-  private check(): void {
+  /** One read at a time (reads are asynchronous); a check asked for meanwhile runs right after. */
+  private async check(): Promise<void> {
     if (this.o.timers.stopped) return;
-    const r = loadKubeconfig(this.o.path);
+    if (this.checking) {
+      this.recheck = true;
+      return;
+    }
+    this.checking = true;
+    try {
+      do {
+        this.recheck = false;
+        const r = await loadKubeconfig(this.o.path);
+        if (this.o.timers.stopped) return;
+        this.take(r);
+      } while (this.recheck);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private take(r: KubeconfigLoad): void {
     if (r.state !== 'ok') {
       this.pendingFingerprint = undefined;
       const err = r.state === 'invalid' ? r.error : undefined;

@@ -338,11 +338,11 @@ describe('kubeconfig', () => {
     expect(resolveKubeconfigPath(undefined, {})).toBe('/var/lib/hostbridge/kubeconfig');
   });
 
-  it("reads hostbridge's layout (/shared paths resolved next to the kubeconfig, tokenFile inlined) and fingerprints the content", () => {
+  it("reads hostbridge's layout (/shared paths resolved next to the kubeconfig, tokenFile inlined) and fingerprints the content", async () => {
     const dir = join(tmp, 'hostbridge');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'kubeconfig');
-    expect(loadKubeconfig(file)).toEqual({ state: 'missing' });
+    expect(await loadKubeconfig(file)).toEqual({ state: 'missing' });
     writeFileSync(join(dir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     writeFileSync(join(dir, 'token'), 'token-one\n');
     writeFileSync(
@@ -356,23 +356,23 @@ describe('kubeconfig', () => {
         'current-context: default',
       ].join('\n'),
     );
-    const one = loadKubeconfig(file);
+    const one = await loadKubeconfig(file);
     if (one.state !== 'ok') throw new Error(JSON.stringify(one));
     expect(one.server).toBe('https://10.96.0.1:443');
     expect(one.kc.getCurrentUser()?.token).toBe('token-one');
     expect(one.kc.getCurrentCluster()?.caData).toBe(
       Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'),
     );
-    expect(loadKubeconfig(file)).toMatchObject({ fingerprint: one.fingerprint });
+    expect(await loadKubeconfig(file)).toMatchObject({ fingerprint: one.fingerprint });
     writeFileSync(join(dir, 'token'), 'token-two\n');
-    const two = loadKubeconfig(file);
+    const two = await loadKubeconfig(file);
     if (two.state !== 'ok') throw new Error(JSON.stringify(two));
     expect(two.fingerprint).not.toBe(one.fingerprint);
     expect(two.kc.getCurrentUser()?.token).toBe('token-two');
     writeFileSync(join(dir, 'token'), '');
-    expect(loadKubeconfig(file)).toMatchObject({ state: 'invalid', error: expect.stringContaining('empty') });
+    expect(await loadKubeconfig(file)).toMatchObject({ state: 'invalid', error: expect.stringContaining('empty') });
     writeFileSync(file, 'clusters: [');
-    expect(loadKubeconfig(file).state).toBe('invalid');
+    expect((await loadKubeconfig(file)).state).toBe('invalid');
   });
 });
 
