@@ -4,7 +4,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRbac } from '../../tools/crds/crds.js';
-import { type ApiServerStandIn, startApiServerStandIn } from './apiserver-standin/index.js';
+import { type ApiServerStandIn, authorizationFromRbac, startApiServerStandIn } from './apiserver-standin/index.js';
 
 const group = 'network.openperouter.io';
 const version = 'v1alpha1';
@@ -587,20 +587,46 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     expect((await failure(co.deleteNamespacedCustomObject({ ...l3vnis, name: 'green' }))).code).toBe(404);
   });
 
-  it('enforces the daemon ClusterRole (deploy/rbac.yaml) for a user bound to it', async () => {
-    const daemon = api.addUser('system:serviceaccount:openperouter-system:perouterd', generateRbac().rules as never);
+  it('enforces the daemon RBAC (deploy/rbac.yaml): reads cluster-wide, writes only in its own namespace', async () => {
+    const subject = { kind: 'ServiceAccount', name: 'perouterd', namespace: 'openperouter-system' };
+    const daemon = api.addUser(
+      'system:serviceaccount:openperouter-system:perouterd',
+      authorizationFromRbac(generateRbac() as never, subject),
+    );
     const dkc = kubeConfig(daemon.kubeconfigPath);
     const dco = dkc.makeApiClient(k8s.CustomObjectsApi);
     const dcore = dkc.makeApiClient(k8s.CoreV1Api);
-    await dco.listClusterCustomObject({ group, version, plural: 'underlays' });
-    await dco.createNamespacedCustomObject({
+    const ns = (namespace: string, plural: string): { group: string; version: string; namespace: string; plural: string } => ({
       group,
       version,
-      namespace: 'openperouter-system',
-      plural: 'l3vnis',
-      body: l3vni('static-red', { vrf: 'red', vni: 100 }, { 'openperouter.github.io/source': 'static' }),
+      namespace,
+      plural,
     });
+    await dco.listClusterCustomObject({ group, version, plural: 'underlays' });
+    await dco.listClusterCustomObject({ group, version, plural: 'l3vpns' });
+    await dco.listNamespacedCustomObject(ns('openperouter-system', 'rawfrrconfigs'));
+    const mirror = l3vni('static-red', { vrf: 'red', vni: 100 }, { 'openperouter.github.io/source': 'static' });
+    await dco.createNamespacedCustomObject({ ...ns('openperouter-system', 'l3vnis'), body: mirror });
+    await dco.deleteNamespacedCustomObject({ ...ns('openperouter-system', 'l3vnis'), name: 'static-red' });
+    await dco.createNamespacedCustomObject({
+      ...ns('openperouter-system', 'routernodeconfigurationstatuses'),
+      body: { apiVersion: `${group}/${version}`, kind: 'RouterNodeConfigurationStatus', metadata: { name: 'node-b' } },
+    });
+    await dco.patchNamespacedCustomObjectStatus(
+      { ...ns('openperouter-system', 'routernodeconfigurationstatuses'), name: 'node-b', body: { status: { failedResources: [] } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await dcore.patchNode({ name: 'node-b', body: { metadata: { annotations: { 'openpe.io/nodeindex': '1' } } } }, strategic);
+    // Writes anywhere else are refused: another namespace, cluster-wide deletes, Nodes, namespaces.
+    const elsewhere = await failure(
+      dco.createNamespacedCustomObject({ ...ns('default', 'l3vnis'), body: l3vni('x', { vrf: 'x', vni: 7 }) }),
+    );
+    expect(elsewhere.code).toBe(403);
+    expect(elsewhere.status.message).toBe(
+      'l3vnis.network.openperouter.io is forbidden: User "system:serviceaccount:openperouter-system:perouterd" cannot create resource "l3vnis" in API group "network.openperouter.io" in the namespace "default"',
+    );
+    expect((await failure(dco.deleteCollectionNamespacedCustomObject(ns('default', 'underlays')))).code).toBe(403);
+    expect((await failure(dco.listNamespacedCustomObject(ns('default', 'rawfrrconfigs')))).code).toBe(403);
     const denied = await failure(dcore.deleteNode({ name: 'node-b' }));
     expect(denied.code).toBe(403);
     expect(denied.status.message).toBe(

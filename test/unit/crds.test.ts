@@ -296,19 +296,27 @@ describe('deploy/', () => {
     }
   });
 
-  it('grants the daemon its ClusterRole: CRDs, their status, nodes get/list/watch/patch', () => {
-    const role = generateRbac() as Obj;
-    expect(role).toMatchObject({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'perouterd' } });
-    const rules = role.rules as Obj[];
-    const plurals = CRD_KINDS.map((k) => k.plural);
-    expect(rules).toContainEqual({
-      apiGroups: [GROUP],
-      resources: plurals,
-      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-    });
-    expect(rules).toContainEqual({ apiGroups: [GROUP], resources: plurals.map((p) => `${p}/status`), verbs: ['get', 'update', 'patch'] });
-    expect(rules).toContainEqual({ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] });
-    expect(JSON.stringify(rules)).not.toContain('secrets');
+  it('grants the daemon least privilege: read cluster-wide, write only in its own namespace (a Role)', () => {
+    const list = generateRbac() as Obj;
+    const items = list.items as Array<{
+      kind: string;
+      metadata: { name: string; namespace?: string };
+      rules: Array<{ resources: string[]; verbs: string[] }>;
+    }>;
+    expect(items.map((i) => `${i.kind}/${i.metadata.namespace ?? ''}/${i.metadata.name}`)).toEqual([
+      'ClusterRole//perouterd',
+      'Role/openperouter-system/perouterd',
+      'ClusterRoleBinding//perouterd',
+      'RoleBinding/openperouter-system/perouterd',
+    ]);
+    const [clusterRole, role] = items as [(typeof items)[0], (typeof items)[0]];
+    // Cluster-wide: reads, and the Node patch for the node-index annotation; nothing else.
+    const clusterVerbs = clusterRole.rules.map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}`);
+    expect(clusterVerbs).toEqual(['underlays,l3vnis,l2vnis,l3vpns,l3passthroughs:get,list,watch', 'nodes:get,list,watch,patch']);
+    expect(JSON.stringify(role.rules)).not.toContain('nodes');
+    expect(JSON.stringify(items)).not.toContain('secrets');
+    expect(JSON.stringify(items)).not.toContain('finalizers');
+    expect(JSON.stringify(items)).not.toContain('"*"');
   });
 
   it('reads the schema file the static loader reads', () => {

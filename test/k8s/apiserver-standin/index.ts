@@ -36,7 +36,36 @@ export interface PolicyRule {
   nonResourceURLs?: string[];
 }
 
-export type Authorization = 'all' | PolicyRule[];
+/** 'all', cluster-wide rules (a ClusterRole), or those plus per-namespace rules (Roles). */
+export type Authorization = 'all' | PolicyRule[] | { cluster: PolicyRule[]; namespaces: Record<string, PolicyRule[]> };
+
+/** What a generated RBAC List (ClusterRoles and Roles with their bindings) grants `subject`. */
+export function authorizationFromRbac(
+  list: { items: unknown[] },
+  subject: { kind: string; name: string; namespace?: string },
+): Authorization {
+  type Item = {
+    kind: string;
+    metadata: { name: string; namespace?: string };
+    rules?: PolicyRule[];
+    roleRef?: { kind: string; name: string };
+    subjects?: Array<{ kind: string; name: string; namespace?: string }>;
+  };
+  const items = list.items as Item[];
+  const out = { cluster: [] as PolicyRule[], namespaces: {} as Record<string, PolicyRule[]> };
+  const bound = (b: Item): boolean =>
+    (b.subjects ?? []).some((s) => s.kind === subject.kind && s.name === subject.name && s.namespace === subject.namespace);
+  for (const b of items.filter((i) => (i.kind === 'ClusterRoleBinding' || i.kind === 'RoleBinding') && bound(i))) {
+    const ns = b.kind === 'RoleBinding' ? b.metadata.namespace : undefined;
+    const role = items.find(
+      (r) => r.kind === b.roleRef?.kind && r.metadata.name === b.roleRef.name && (r.kind === 'ClusterRole' || r.metadata.namespace === ns),
+    );
+    const rules = role?.rules ?? [];
+    if (ns === undefined) out.cluster.push(...rules);
+    else (out.namespaces[ns] ??= []).push(...rules);
+  }
+  return out;
+}
 
 export interface ApiServerStandInOptions {
   /** Port on 127.0.0.1 (default: an ephemeral port, kept across stop()/start()). */
@@ -497,8 +526,13 @@ export async function startApiServerStandIn(opts: ApiServerStandInOptions = {}):
     }
   }
 
-  function allowed(rules: Authorization, verb: string, rt: Route): boolean {
-    if (rules === 'all') return true;
+  function allowed(auth: Authorization, verb: string, rt: Route): boolean {
+    if (auth === 'all') return true;
+    if (!Array.isArray(auth)) {
+      const local = rt.namespace !== undefined ? (auth.namespaces[rt.namespace] ?? []) : [];
+      return allowed(auth.cluster, verb, rt) || allowed(local, verb, rt);
+    }
+    const rules = auth;
     const resource = rt.sub ? `${rt.res.plural}/${rt.sub}` : rt.res.plural;
     return rules.some(
       (rule) =>
