@@ -336,7 +336,6 @@ function renderVrfInstance(l: Lines, v: L3VniPlan, u: UnderlayPlan): void {
     if (hs && veth) {
       const peer = addressOf(veth.host);
       l.add(1, `neighbor ${peer} remote-as ${hs.remoteAs}`);
-      l.add(1, `neighbor ${peer} timers connect 5`);
     }
   }
   renderVrfAf(l, hs, 4, v.gatewayNetworks);

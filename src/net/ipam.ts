@@ -1,7 +1,7 @@
 // Per-node address planning (pure). Every node derives its addresses from the shared
 // CIDRs and its own node index, so no coordination between nodes is needed:
 //   VTEP       = host(tunnelEndpoint cidr, index)        as /32 or /128
-//   router-id  = host(routerIDCIDR, index + 1)
+//   router-id  = host(routerIDCIDR, index)  (upstream dropped its +1 in PR #693, Aug 2026)
 //   veth PE    = host(pool, 0), or host(pool, 1) when the pool's network address ends in a 0 byte
 //   veth host  = host(pool, index + 1), shifted by one more when the PE side moved to host(pool, 1)
 // `host(cidr, n)` is the n-th address of the network, n = 0 being the network address.
@@ -47,11 +47,11 @@ export function vtepIPs(cidrs: readonly string[], nodeIndex: number): { ipv4?: s
   return out;
 }
 
-/** BGP router-id: host(routerIDCIDR, index + 1). The CIDR must be IPv4. */
+/** BGP router-id: host(routerIDCIDR, index), like the VTEP. The CIDR must be IPv4. */
 export function routerID(routerIDCIDR: string | undefined, nodeIndex: number): string {
   const c = toCidr(routerIDCIDR ?? DEFAULT_ROUTER_ID_CIDR);
   if (c.family !== 4) throw new Error(`routerIDCIDR ${routerIDCIDR} must be an IPv4 CIDR`);
-  return hostAddress(c, nodeIndex + 1);
+  return hostAddress(c, nodeIndex);
 }
 
 /**

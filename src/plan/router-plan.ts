@@ -193,7 +193,9 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
     if (n.bfd !== undefined) {
       // `bfd: {}` enables BFD with FRR's defaults and no profile; any setting makes a profile.
       const hasSettings = Object.values(n.bfd).some((v) => v !== undefined);
-      plan.bfd = hasSettings ? { profile: `neighbor-${i}`, settings: n.bfd } : { settings: n.bfd };
+      // Named after the peer, as upstream does: stable when neighbours are reordered, and what
+      // RawFRRConfig snippets and monitoring refer to.
+      plan.bfd = hasSettings ? { profile: `neighbor-${peer}`, settings: n.bfd } : { settings: n.bfd };
     }
     return plan;
   });

@@ -177,7 +177,7 @@ describe('perouterd render', () => {
     expect(frrBlockErrors(frr)).toEqual([]);
     for (const line of [
       'router bgp 64514',
-      ' bgp router-id 10.0.0.2',
+      ' bgp router-id 10.0.0.1',
       ' neighbor 192.168.11.2 remote-as 64512',
       'router bgp 64514 vrf red',
       ' neighbor 192.169.10.3 remote-as 64515',
@@ -202,7 +202,7 @@ describe('perouterd render', () => {
     expect(five.status).toBe(0);
     const t = five.stdout;
     expect(t).toContain('# node worker-1, index 5');
-    expect(t).toContain(' bgp router-id 10.0.0.6'); // host(10.0.0.0/24, 5 + 1)
+    expect(t).toContain(' bgp router-id 10.0.0.5'); // host(10.0.0.0/24, 5)
     expect(t).toContain('router  lo address 100.65.0.5/32'); // host(100.65.0.0/24, 5)
     expect(t).toContain('  network 100.65.0.5/32');
     expect(t).toContain(' neighbor 192.169.10.7 remote-as 64515'); // host(192.169.10.0/24, 5 + 2)
@@ -227,7 +227,7 @@ describe('perouterd render', () => {
       plan: { underlay: { routerId: string; vtepIPv4: string } };
     };
     expect(json.node.nodeIndex).toBe(5);
-    expect(json.plan.underlay).toMatchObject({ routerId: '10.0.0.6', vtepIPv4: '100.65.0.5' });
+    expect(json.plan.underlay).toMatchObject({ routerId: '10.0.0.5', vtepIPv4: '100.65.0.5' });
   });
 
   it('-o json is one JSON document with node, plan, kernel, frrConfig and failedResources', () => {
@@ -259,11 +259,11 @@ describe('known src bugs (expected behaviour, currently failing)', () => {
     // config is rejected by an exception from planRouter): src/daemon/pipeline.ts calls
     // validateRouterConfig(config) without { nodeIndex }, so its located room checks never run.
     const dir = configDir({
-      'openpe_00_underlay.yaml': UNDERLAY.replace('  - asn: 64514\n', '  - asn: 64514\n    routerIDCIDR: 10.0.0.0/31\n'),
+      'openpe_00_underlay.yaml': UNDERLAY.replace('  - asn: 64514\n', '  - asn: 64514\n    routerIDCIDR: 10.0.0.0/32\n'),
     });
     const r = runCli(['validate', '--config-dir', dir, '--node-config', NODE_CONFIG]);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`${join(dir, 'openpe_00_underlay.yaml')}:\\d+:\\d+: .*10\\.0\\.0\\.0/31`));
+    expect(r.stdout).toMatch(new RegExp(`${join(dir, 'openpe_00_underlay.yaml')}:\\d+:\\d+: .*10\\.0\\.0\\.0/32`));
   });
 
   it('a VRF named like a link perouterd creates (vni100) is rejected', () => {

@@ -188,8 +188,8 @@ describe('validateRouterConfig: underlay (fatal)', () => {
   });
   it('router-id CIDR', () => {
     expect(fatal(cfg({ underlays: [underlay('u', { routerIDCIDR: '2001:db8::/64' })] }))).toMatch(/must be an IPv4 CIDR/);
-    expect(fatal(cfg({ underlays: [underlay('u', { routerIDCIDR: '10.0.0.0/30' })] }), 3)).toMatch(
-      /routerIDCIDR 10.0.0.0\/30 has no room for node index 3/,
+    expect(fatal(cfg({ underlays: [underlay('u', { routerIDCIDR: '10.0.0.0/30' })] }), 4)).toMatch(
+      /routerIDCIDR 10.0.0.0\/30 has no room for node index 4/,
     );
   });
   it('isis and srv6 are not supported', () => {

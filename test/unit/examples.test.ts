@@ -26,7 +26,7 @@ interface Expectation {
 
 const UNDERLAY_FRR = [
   'router bgp 64514',
-  'bgp router-id 10.0.0.2',
+  'bgp router-id 10.0.0.1',
   'neighbor 192.168.11.2 remote-as 64512',
   'neighbor 192.168.11.2 activate',
 ];
@@ -146,12 +146,12 @@ const EXPECTED: Record<string, Expectation> = {
     frr: [
       ...UNDERLAY_FRR,
       'bfd',
-      'profile neighbor-0',
+      'profile neighbor-192.168.11.2',
       'receive-interval 100',
       'transmit-interval 100',
       'detect-multiplier 4',
       'neighbor 192.168.11.2 bfd',
-      'neighbor 192.168.11.2 bfd profile neighbor-0',
+      'neighbor 192.168.11.2 bfd profile neighbor-192.168.11.2',
       'neighbor 192.168.11.2 timers 3 9',
       'neighbor 192.168.12.2 bfd',
       'bgp graceful-restart',
@@ -160,7 +160,7 @@ const EXPECTED: Record<string, Expectation> = {
       'neighbor 192.168.12.2 timers connect 5',
     ],
     // Values equal to FRR's defaults are never rendered.
-    noFrr: ['bgp graceful-restart stalepath-time 360', 'minimum-ttl 254', 'neighbor 192.168.12.2 bfd profile neighbor-1'],
+    noFrr: ['bgp graceful-restart stalepath-time 360', 'minimum-ttl 254', 'neighbor 192.168.12.2 bfd profile neighbor-192.168.12.2'],
   },
   'multi-file': {
     links: [

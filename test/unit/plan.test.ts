@@ -18,7 +18,7 @@ const cfg = (l3: L3VNIResource[]): RouterConfig => ({
 describe('router plan', () => {
   it('resolves addresses exactly as upstream IPAM (worked example, node index 3)', () => {
     const p = planRouter(cfg([l3vni('red', 100)]), node);
-    expect(p.underlay?.routerId).toBe('10.0.0.4');
+    expect(p.underlay?.routerId).toBe('10.0.0.3');
     expect(p.underlay?.vtepIPv4).toBe('100.65.0.3');
     expect(p.l3vnis[0]?.hostSession?.ipv4).toEqual({ pe: '192.169.10.1/24', host: '192.169.10.5/24' });
     expect(p.l3vnis[0]?.vtep).toBe('100.65.0.3');
@@ -115,7 +115,7 @@ describe('host bridges', () => {
       nodeName: 'n',
       nodeIndex: 1,
       logLevel: 'info',
-      underlay: { asn: 64514, routerId: '10.0.0.2', nics: [], neighbors: [], vtepIPv4: '100.65.0.1', listenLimit: 65535 },
+      underlay: { asn: 64514, routerId: '10.0.0.1', nics: [], neighbors: [], vtepIPv4: '100.65.0.1', listenLimit: 65535 },
       l3vnis: [],
       l2vnis: [
         { name: 'l2', vni: 300, vxlanPort: 4789, vtep: '100.65.0.1', gatewayIPs: [], hostBridge: { name: 'br-hs-300', managed: true } },

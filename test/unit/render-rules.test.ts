@@ -126,8 +126,8 @@ describe('BFD', () => {
 
   it('a profile neighbour gets both `bfd` and `bfd profile` (FRR prints both)', () => {
     const out = withNeighbors({ ...TOR, bfd: { receiveInterval: 50 } });
-    expect(out).toContain(' neighbor 192.168.11.2 bfd\n neighbor 192.168.11.2 bfd profile neighbor-0\n');
-    expect(out).toContain('bfd\n profile neighbor-0\n  receive-interval 50\n exit\n !\nexit\n');
+    expect(out).toContain(' neighbor 192.168.11.2 bfd\n neighbor 192.168.11.2 bfd profile neighbor-192.168.11.2\n');
+    expect(out).toContain('bfd\n profile neighbor-192.168.11.2\n  receive-interval 50\n exit\n !\nexit\n');
   });
 
   it('leaves out profile values equal to bfdd defaults', () => {
@@ -135,7 +135,7 @@ describe('BFD', () => {
       ...TOR,
       bfd: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3, minimumTTL: 254, sessionMode: 'Active' },
     });
-    expect(out).toContain('bfd\n profile neighbor-0\n exit\n');
+    expect(out).toContain('bfd\n profile neighbor-192.168.11.2\n exit\n');
     expect(out).not.toMatch(/interval|detect-multiplier|minimum-ttl|passive-mode/);
   });
 
@@ -211,7 +211,7 @@ describe('VRF instances', () => {
   it('uses the underlay router-id, activates every host peer in both unicast families', () => {
     const out = render(routerConfig({ underlays: [underlay()], l3vnis: [l3vni('red', 100)] }));
     const vrf = out.slice(out.indexOf('router bgp 64514 vrf red'));
-    expect(vrf).toContain(' bgp router-id 10.0.0.2\n');
+    expect(vrf).toContain(' bgp router-id 10.0.0.1\n');
     expect(vrf).toMatch(/address-family ipv6 unicast\n {2}neighbor 192\.169\.10\.3 activate\n/);
   });
 

@@ -26,7 +26,7 @@ describe('frr.conf rendering', () => {
 
   it('puts the VTEP network, the EVPN family and advertise-all-vni in the underlay instance', () => {
     const out = render({ underlays: [underlay()], l3vnis: [l3vni('red', 100)] });
-    expect(out).toContain('router bgp 64514\n bgp router-id 10.0.0.2\n');
+    expect(out).toContain('router bgp 64514\n bgp router-id 10.0.0.1\n');
     expect(out).toContain('  network 100.65.0.1/32\n');
     expect(out).toMatch(
       /address-family l2vpn evpn\n {2}neighbor 192\.168\.11\.2 activate\n {2}neighbor 192\.168\.11\.2 allowas-in\n {2}advertise-all-vni/,

@@ -151,12 +151,12 @@ async function main(): Promise<void> {
       if (!hostAddrs.includes('192.169.10.3/24')) throw new Error(`node1 pt-host addresses ${hostAddrs}`);
       const r2 = await vtysh('pe2', 'show running-config');
       const want = [
-        'profile neighbor-0',
+        'profile neighbor-192.168.12.2',
         `receive-interval ${BFD.receiveInterval}`,
         `transmit-interval ${BFD.transmitInterval}`,
         `detect-multiplier ${BFD.detectMultiplier}`,
         'neighbor 192.168.12.2 bfd',
-        'neighbor 192.168.12.2 bfd profile neighbor-0',
+        'neighbor 192.168.12.2 bfd profile neighbor-192.168.12.2',
         'neighbor 192.168.12.2 timers 5 15',
         'bgp graceful-restart',
         'bgp graceful-restart restart-time 60',
