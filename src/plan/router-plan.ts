@@ -148,7 +148,7 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
   // (tunnelEndpoint set): VNIs come and go without touching the underlay.
   const hasVnis = cfg.l3vnis.length > 0 || cfg.l2vnis.length > 0 || (u.tunnelEndpoint?.cidrs.length ?? 0) > 0;
   const pt = cfg.l3passthroughs[0]?.spec.hostSession.localCIDR;
-  return u.neighbors.map((n, i) => {
+  return u.neighbors.map((n) => {
     const family = neighborFamily(n);
     const { remoteAs, internal } = remoteAsOf(n, u.asn);
     const families = new Set<NeighborPlan['families'][number]>();
