@@ -40,8 +40,21 @@ export interface StatusFailedResource {
   kind: string;
   name: string;
   reason: string;
-  message?: string;
+  message: string;
 }
+
+/**
+ * failedResources[].kind as upstream's CRD enumerates it (api/v1alpha1/failedresource.go):
+ * a RawFRRConfig is FRR configuration; a kind it cannot hold (L3VPN) is named only in the
+ * conditions, or a cluster that kept upstream's CRDs would refuse the whole status write.
+ */
+const STATUS_KIND_OF: Partial<Record<FailedResource['kind'], string>> = {
+  Underlay: 'Underlay',
+  L3VNI: 'L3VNI',
+  L2VNI: 'L2VNI',
+  L3Passthrough: 'L3Passthrough',
+  RawFRRConfig: 'FrrConfiguration',
+};
 
 export interface NodeStatus {
   observedGeneration?: number;
@@ -56,11 +69,12 @@ export function rfc3339(d: Date): string {
 
 const MAX_CONDITION_MESSAGE = 32768;
 
-function statusFailed(f: FailedResource): StatusFailedResource {
-  const out: StatusFailedResource = { kind: f.kind, name: truncate(f.name || '-', 253), reason: f.reason };
-  const m = f.message.trim();
-  if (m !== '') out.message = truncate(m, MAX_MESSAGE);
-  return out;
+/** The entry upstream's CRD accepts (message required, 1..500), or undefined for a kind it cannot list. */
+function statusFailed(f: FailedResource): StatusFailedResource | undefined {
+  const kind = STATUS_KIND_OF[f.kind];
+  if (kind === undefined) return undefined;
+  const message = truncate(f.message.trim() || f.reason, MAX_MESSAGE);
+  return { kind, name: truncate(f.name || '-', 253), reason: f.reason, message };
 }
 
 /**
@@ -109,7 +123,8 @@ export function buildStatus(r: StatusReport, previous: unknown, now: Date, obser
     const lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now);
     return { ...c, message: truncate(c.message, MAX_CONDITION_MESSAGE), lastTransitionTime };
   };
-  const out: NodeStatus = { failedResources: r.failed.map(statusFailed), conditions: [stamp(ready), stamp(degraded)] };
+  const failedResources = r.failed.map(statusFailed).filter((f): f is StatusFailedResource => f !== undefined);
+  const out: NodeStatus = { failedResources, conditions: [stamp(ready), stamp(degraded)] };
   const gen = r.observedGeneration ?? observedGeneration;
   if (gen !== undefined) out.observedGeneration = gen;
   return out;

@@ -297,7 +297,7 @@ describe('status content', () => {
       message: 'Some resources failed to configure',
     });
     expect(some.failedResources[0]?.message).toHaveLength(500);
-    expect(some.failedResources[1]).toEqual({ kind: 'L2VNI', name: 'a', reason: 'DependencyFailed' });
+    expect(some.failedResources[1]).toEqual({ kind: 'L2VNI', name: 'a', reason: 'DependencyFailed', message: 'DependencyFailed' });
     const under = buildStatus(
       { ok: false, message: 'underlay failed', failed: [{ kind: 'Underlay', name: 'u', reason: 'ValidationFailed', message: 'bad' }] },
       some,

@@ -280,7 +280,11 @@ describe('API server stand-in through @kubernetes/client-node', () => {
 
     const bad = await failure(
       co.patchNamespacedCustomObjectStatus(
-        { ...statuses, name: 'node-a', body: { status: { failedResources: [{ kind: 'Bogus', name: 'x', reason: 'ValidationFailed' }] } } },
+        {
+          ...statuses,
+          name: 'node-a',
+          body: { status: { failedResources: [{ kind: 'Bogus', name: 'x', reason: 'ValidationFailed', message: 'm' }] } },
+        },
         merge,
       ),
     );

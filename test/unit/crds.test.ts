@@ -183,7 +183,14 @@ describe('generated CRDs', () => {
     expect(schemaOf('RouterNodeConfigurationStatus').properties).not.toHaveProperty('spec');
     const sp = status.properties as Record<string, Obj>;
     expect(Object.keys(sp).sort()).toEqual(['conditions', 'failedResources', 'observedGeneration']);
-    expect((sp.failedResources?.items as Obj).required).toEqual(['kind', 'name', 'reason']);
+    expect((sp.failedResources?.items as Obj).required).toEqual(['kind', 'message', 'name', 'reason']);
+    expect(((sp.failedResources?.items as Obj).properties as Record<string, Obj>).kind?.enum).toEqual([
+      'Underlay',
+      'L2VNI',
+      'L3VNI',
+      'FrrConfiguration',
+      'L3Passthrough',
+    ]);
     expect(sp.conditions).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
   });
 
@@ -261,7 +268,7 @@ describe('generated CRDs', () => {
         metadata: meta,
         status: {
           observedGeneration: 3,
-          failedResources: [{ kind: 'L3VPN', name: 'blue', reason: 'ValidationFailed', message: 'bad' }],
+          failedResources: [{ kind: 'FrrConfiguration', name: 'blue', reason: 'ValidationFailed', message: 'bad' }],
           conditions: [
             { type: 'Ready', status: 'False', reason: 'ConfigurationFailed', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' },
           ],

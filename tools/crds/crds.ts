@@ -110,11 +110,15 @@ const STATUS_KIND_DEFS: Record<string, Schema> = {
   },
   FailedResource: {
     type: 'object',
-    required: ['kind', 'name', 'reason'],
+    // As upstream's CRD (api/v1alpha1/failedresource.go), so either CRD accepts the other's status.
+    required: ['kind', 'message', 'name', 'reason'],
     properties: {
-      kind: { enum: ['Underlay', 'L2VNI', 'L3VNI', 'L3VPN', 'L3Passthrough', 'RawFRRConfig', 'FrrConfiguration'] },
+      kind: { enum: ['Underlay', 'L2VNI', 'L3VNI', 'FrrConfiguration', 'L3Passthrough'] },
       name: { type: 'string', minLength: 1, maxLength: 253 },
       reason: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 100,
         enum: ['ValidationFailed', 'DependencyFailed', 'OverlayAttachmentFailed', 'FrrConfigurationFailed'],
       },
       message: { type: 'string', minLength: 1, maxLength: 500 },
