@@ -8,8 +8,9 @@ import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { run, sleep, waitFor, type RunResult } from './fabric.js';
+import { log } from './results.js';
 
-export type FrrDaemon = 'zebra' | 'bgpd' | 'bfdd' | 'staticd';
+export type FrrDaemon = 'mgmtd' | 'zebra' | 'bgpd' | 'bfdd' | 'staticd';
 
 export interface StartFrrOptions {
   daemons: FrrDaemon[];
@@ -24,7 +25,12 @@ export const confDir = (ns: string) => `/etc/frr/${ns}`;
 export const runDir = (ns: string) => `/var/run/frr/${ns}`;
 export const logFile = (ns: string, d: FrrDaemon) => `/var/log/frr/${ns}-${d}.log`;
 
-const ORDER: FrrDaemon[] = ['zebra', 'bfdd', 'staticd', 'bgpd'];
+const ORDER: FrrDaemon[] = ['mgmtd', 'zebra', 'bfdd', 'staticd', 'bgpd'];
+/**
+ * FRR 9+ has mgmtd, which holds the configuration of zebra and staticd and must
+ * start first (frrinit.sh starts it whatever the daemons file says).
+ */
+export const HAS_MGMTD = existsSync('/usr/lib/frr/mgmtd');
 const started = new Map<string, FrrDaemon[]>();
 
 function frrIds(): { uid: number; gid: number } {
@@ -107,7 +113,7 @@ export function assertAlive(ns: string): string {
 /** Start an FRR instance in network namespace `ns` (which must exist). */
 export async function startFrr(ns: string, opts: StartFrrOptions): Promise<void> {
   prepareFrrDirs(ns, opts.config);
-  const daemons = ORDER.filter((d) => opts.daemons.includes(d));
+  const daemons = ORDER.filter((d) => opts.daemons.includes(d) || (d === 'mgmtd' && HAS_MGMTD));
   if (!daemons.includes('zebra')) throw new Error('startFrr: zebra is required');
   started.set(ns, daemons);
   for (const d of daemons) {
@@ -121,18 +127,20 @@ export async function startFrr(ns: string, opts: StartFrrOptions): Promise<void>
       '-d',
       '-F',
       'datacenter',
-      '-f',
-      join(confDir(ns), 'frr.conf'),
+      // FRR 9+ (mgmtd) loads the integrated frr.conf through `vtysh -b`, as frrinit.sh does.
+      ...(HAS_MGMTD ? [] : ['-f', join(confDir(ns), 'frr.conf')]),
       '--log',
       `file:${logFile(ns, d)}`,
       '--log-level',
       opts.logLevel ?? 'informational',
     ];
-    const r = await run('ip', args, { timeoutMs: 60_000, allowFail: true });
+    // Output goes to a file, not a pipe: mgmtd (FRR 10) keeps stdout/stderr open after it
+    // daemonizes, so a pipe would never close.
+    const out = `${logFile(ns, d)}.out`;
+    const r = await run('sh', ['-c', 'exec "$@" >"$0" 2>&1 </dev/null', out, 'ip', ...args], { timeoutMs: 60_000, allowFail: true });
     if (r.code !== 0) {
-      throw new Error(
-        `${ns}: starting ${d} failed (exit ${r.code}): ${(r.stderr + r.stdout).trim().slice(0, 1500)}\n${logTail(ns, 20, d)}`,
-      );
+      const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
+      throw new Error(`${ns}: starting ${d} failed (exit ${r.code}): ${text.trim().slice(0, 1500)}\n${logTail(ns, 20, d)}`);
     }
     if (d === 'zebra') {
       await waitFor(() => existsSync(join(runDir(ns), 'zserv.api')), 15_000, `${ns}: zebra socket ${runDir(ns)}/zserv.api`, 100);
@@ -144,6 +152,10 @@ export async function startFrr(ns: string, opts: StartFrrOptions): Promise<void>
     `${ns}: pid files of ${daemons.join(',')}`,
     100,
   );
+  if (HAS_MGMTD) {
+    const r = await run('vtysh', ['-N', ns, '-b'], { timeoutMs: 60_000, allowFail: true });
+    if (r.code !== 0) log(`${ns}: vtysh -b exited ${r.code}: ${(r.stderr + r.stdout).trim().slice(0, 500)}`);
+  }
 }
 
 async function signalAll(ns: string, sig: NodeJS.Signals, daemons: FrrDaemon[], waitMs: number): Promise<boolean> {

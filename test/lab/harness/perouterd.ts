@@ -165,7 +165,7 @@ export async function bringUpNodes(
   timeoutMs = 150_000,
 ): Promise<number> {
   procs.push(...nodes.map((n) => startPerouterd(n)));
-  await waitFor(() => nodes.every((n) => existsSync(`/run/netns/${n.routerNs}`)), 30_000, 'router namespaces', 200);
+  await waitFor(() => nodes.every((n) => existsSync(`/run/netns/${n.routerNs}`)), 90_000, 'router namespaces', 200);
   for (const n of nodes) await startFrr(n.routerNs, { daemons });
   const t = Date.now();
   for (const n of nodes) await waitForReconcile(n, 0, timeoutMs);

@@ -1,9 +1,10 @@
 // CLI to run one lab scenario by hand, streaming the console:
 //   npx tsc -p tsconfig.lab.json
 //   node build/test/lab/harness/run.js build/test/lab/experiments/frr-ordering.js [args...]
-// Env: LAB_TIMEOUT_MS (default 300000), LAB_MEM_MB, LAB_QUIET=1 (only scenario lines).
+// Env: LAB_TIMEOUT_MS (default 300000), LAB_MEM_MB, LAB_QUIET=1 (only scenario lines),
+// LAB_FRR=10 (boot the Debian 13 root with FRR 10 instead of the host's).
 
-import { bootLab } from './uml.js';
+import { bootLab, frrLineFromEnv, labRootFor } from './uml.js';
 
 const [scenario, ...args] = process.argv.slice(2);
 if (!scenario) {
@@ -17,6 +18,7 @@ const run = await bootLab({
   timeoutMs: Number(process.env.LAB_TIMEOUT_MS ?? 300_000),
   memMb: process.env.LAB_MEM_MB ? Number(process.env.LAB_MEM_MB) : undefined,
   keepWorkDir: true,
+  root: labRootFor(frrLineFromEnv()),
   onLine: (l) => {
     if (!quiet || l.startsWith('[lab') || l.startsWith('@@LAB')) console.log(l);
   },

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bootLab, labAvailable, type LabRun } from './uml.js';
+import { bootLab, frrLineFromEnv, labAvailable, labRootFor, type FrrLine, type LabRun } from './uml.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -20,12 +20,33 @@ interface Results {
   finished: boolean;
 }
 
-export function labScenarioSuite(title: string, scenario: string, expected: string[], timeoutMs = 600_000): void {
+export interface LabSuiteOptions {
+  /**
+   * FRR lines to run the scenario on (8: the host's root, 10: the Debian 13 root).
+   * Default: the one LAB_FRR names (8 when unset). LAB_FRR set narrows a list to that line.
+   */
+  frr?: FrrLine[];
+}
+
+export function labScenarioSuite(
+  title: string,
+  scenario: string,
+  expected: string[],
+  timeoutMs = 600_000,
+  opts: LabSuiteOptions = {},
+): void {
+  const chosen = frrLineFromEnv();
+  const lines = opts.frr ? (process.env.LAB_FRR ? opts.frr.filter((l) => l === chosen) : opts.frr) : [chosen];
+  for (const line of lines) labScenarioOn(line, title, scenario, expected, timeoutMs);
+}
+
+function labScenarioOn(line: FrrLine, title: string, scenario: string, expected: string[], timeoutMs: number): void {
   const compiled = `${REPO}build/test/lab/scenarios/${scenario}.js`;
-  const avail = labAvailable();
+  const root = labRootFor(line);
+  const avail = labAvailable(root);
   // In CI the lab must run: a missing lab is a failure there, not a skip.
   const skip = !avail.ok && !process.env.CI;
-  describe.skipIf(skip)(`kernel lab: ${title}`, () => {
+  describe.skipIf(skip)(`kernel lab (FRR ${line}): ${title}`, () => {
     let run: LabRun;
     let results: Results | undefined;
     const tail = (n = 120): string => run.log.split('\n').slice(-n).join('\n');
@@ -33,10 +54,10 @@ export function labScenarioSuite(title: string, scenario: string, expected: stri
     beforeAll(async () => {
       if (!avail.ok) throw new Error(`kernel lab unavailable: ${JSON.stringify(avail)}`);
       if (!existsSync(compiled)) throw new Error(`${compiled} missing: run "npx tsc -p tsconfig.lab.json" first`);
-      run = await bootLab({ scenario: compiled, timeoutMs, onLine: process.env.LAB_VERBOSE ? (l) => console.log(l) : undefined });
+      run = await bootLab({ scenario: compiled, timeoutMs, root, onLine: process.env.LAB_VERBOSE ? (l) => console.log(l) : undefined });
       results = run.results as Results | undefined;
       console.log(
-        `[${scenario}] lab finished in ${run.durationMs} ms, exit ${run.exitCode}${run.timedOut ? ' TIMED OUT' : ''}; work dir ${run.workDir}\n` +
+        `[${scenario} FRR ${line}] lab finished in ${run.durationMs} ms, exit ${run.exitCode}${run.timedOut ? ' TIMED OUT' : ''}; work dir ${run.workDir}\n` +
           `measurements: ${JSON.stringify(results?.measurements ?? {})}`,
       );
     });

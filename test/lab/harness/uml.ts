@@ -21,9 +21,10 @@
 //   that start more node processes).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface BootLabOptions {
   /** Path (host = lab path) of a compiled JS file run with node inside the lab. */
@@ -43,6 +44,12 @@ export interface BootLabOptions {
   keepWorkDir?: boolean;
   /** Modules loaded with modprobe before the scenario (default: vrf vxlan bridge veth 8021q dummy macvlan). */
   modules?: string[];
+  /**
+   * Root file system of the lab (default: the host's, with its FRR). Another root
+   * (scripts/lab-root.sh: Debian 13 with FRR 10) gets the checkout, the work dir
+   * and UML's modules mounted at their host paths.
+   */
+  root?: string;
 }
 
 export interface LabRun {
@@ -132,6 +139,8 @@ export function initScript(o: {
   modules: string[];
   innerTimeoutSec: number;
   env: Record<string, string>;
+  /** Host directories mounted (hostfs) at the same path: only when the root is not the host's. */
+  hostMounts?: string[];
 }): string {
   const envLines = Object.entries(o.env)
     .map(([k, v]) => `export ${k}=${shq(v)}`)
@@ -154,7 +163,7 @@ finish() {
   echo "$1" > /run/lab/host/exitcode 2>/dev/null
   sync
   echo "$M scenario-exit rc=$1"
-  halt -f
+  halt -f 2>/dev/null || poweroff -f 2>/dev/null
   echo o > /proc/sysrq-trigger 2>/dev/null
   sleep 1000
 }
@@ -162,7 +171,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 # The host work dir may live under /tmp or /run, which get a tmpfs below:
 # bind it first to a guest-only place (devtmpfs), then to /run/lab/host.
-mkdir -p /dev/lab-host && mount --bind ${shq(o.hostDir)} /dev/lab-host || { echo "$M cannot bind work dir"; halt -f; }
+${hostMountLines(o.hostMounts ?? [])}
+mkdir -p /dev/lab-host && ${o.hostMounts ? `mount -t hostfs -o ${shq(o.hostDir)} none /dev/lab-host` : `mount --bind ${shq(o.hostDir)} /dev/lab-host`} || { echo "$M cannot bind work dir"; halt -f; }
 # Everything written outside a tmpfs lands on the HOST (root is hostfs rw).
 mount -t tmpfs -o mode=755 tmpfs /run || finish 120
 mkdir -p /run/lab/host /run/netns /run/frr
@@ -186,6 +196,18 @@ cd /
 timeout -k 5 ${o.innerTimeoutSec} ${nodeCmd} </dev/null
 finish $?
 `;
+}
+
+/** Mounts of host directories at the same path inside a root that is not the host's. */
+function hostMountLines(dirs: string[]): string {
+  return dirs.map((d) => `mkdir -p ${shq(d)} && mount -t hostfs -o ${shq(d)} none ${shq(d)} || echo "$M cannot mount ${d}"`).join('\n');
+}
+
+/** The checkout this file belongs to (the directory holding package.json). */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
 
 /**
@@ -212,7 +234,12 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
   const innerTimeoutSec = Math.max(10, Math.floor((opts.timeoutMs - 15_000) / 1000));
 
   for (const f of ['results.json', 'exitcode', 'console.log']) rmSync(join(workDir, f), { force: true });
-  const initPath = join(workDir, 'init.sh');
+  const root = resolve(opts.root ?? '/');
+  const ownRoot = root !== '/';
+  // init= is a path inside the root: with another root, the script lives in it (one per run).
+  const umid = `perouterd-lab-${process.pid}-${Date.now().toString(36)}`;
+  const initPath = ownRoot ? join(root, 'var/lib/perouterd-lab', `${umid}.sh`) : join(workDir, 'init.sh');
+  if (ownRoot) mkdirSync(dirname(initPath), { recursive: true });
   writeFileSync(
     initPath,
     initScript({
@@ -223,19 +250,19 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
       modules: opts.modules ?? DEFAULT_MODULES,
       innerTimeoutSec,
       env: opts.env ?? {},
+      hostMounts: ownRoot ? [...new Set([repoRoot(), modulesDir])] : undefined,
     }),
   );
   chmodSync(initPath, 0o755);
 
-  const umid = `perouterd-lab-${process.pid}-${Date.now().toString(36)}`;
   const kernelArgs = [
     `mem=${memMb}M`,
     'root=/dev/root',
     'rootfstype=hostfs',
-    'rootflags=/',
+    `rootflags=${root}`,
     'rw',
     'quiet',
-    `init=${initPath}`,
+    `init=${ownRoot ? initPath.slice(root.length) : initPath}`,
     'con=null',
     'con0=null,fd:1',
     `umid=${umid}`,
@@ -297,6 +324,7 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
   });
   clearTimeout(timer);
   killGroup(); // leftovers, if any
+  if (ownRoot) rmSync(initPath, { force: true });
   process.removeListener('exit', killGroup);
   if (partial) opts.onLine?.(partial);
 
@@ -326,15 +354,36 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
   return run;
 }
 
+/**
+ * FRR lines the lab can run: `8` boots the host's root (Debian 12: FRR 8.4),
+ * `10` the Debian 13 root built by scripts/lab-root.sh (FRR 10.x).
+ */
+export type FrrLine = '8' | '10';
+export const FRR_LINES: readonly FrrLine[] = ['8', '10'];
+
+/** Root file system for an FRR line (undefined: the host's). LAB_ROOT_DIR as in scripts/lab-root.sh. */
+export function labRootFor(line: FrrLine): string | undefined {
+  return line === '10' ? join(process.env.LAB_ROOT_DIR ?? '/var/cache/perouterd-lab', 'trixie') : undefined;
+}
+
+/** The FRR line chosen with LAB_FRR (default 8: the host's). */
+export function frrLineFromEnv(): FrrLine {
+  const v = process.env.LAB_FRR ?? '8';
+  if (v !== '8' && v !== '10') throw new Error(`LAB_FRR=${v}: expected 8 (host root) or 10 (Debian 13 root)`);
+  return v;
+}
+
 /** True when this host can run the lab at all (used to skip lab tests elsewhere). */
-export function labAvailable(): { ok: boolean; why?: string } {
+export function labAvailable(root = '/'): { ok: boolean; why?: string } {
+  if (root !== '/' && !existsSync(join(root, '.perouterd-lab-root')))
+    return { ok: false, why: `lab root ${root} not built: run scripts/lab-root.sh` };
   try {
     findUml();
     findUmlModules();
   } catch (e) {
     return { ok: false, why: String(e) };
   }
-  if (!existsSync('/usr/lib/frr/zebra')) return { ok: false, why: 'FRR not installed (/usr/lib/frr/zebra)' };
+  if (!existsSync(join(root, 'usr/lib/frr/zebra'))) return { ok: false, why: `FRR not installed (${root} usr/lib/frr/zebra)` };
   const r = spawnSync(findPython(), ['-c', 'import ctypes'], { stdio: 'ignore' });
   if (r.status !== 0) return { ok: false, why: 'python3 with ctypes is needed for the UML seccomp launcher' };
   return { ok: true };
