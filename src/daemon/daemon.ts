@@ -9,6 +9,7 @@ import { problemLine, type FailedResource, type RouterConfig } from '../config/m
 import type { StatusReport } from '../k8s/status.js';
 import { reconcileKernel, describeOp, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
 import type { FrrControl } from '../frr/reloader.js';
+import { countsPerBlock, summarize, type FrrChangeReason } from '../frr/explain.js';
 import { buildDesiredState, type ConfigSources, type DesiredState } from './pipeline.js';
 
 export interface DaemonOptions extends ConfigSources {
@@ -273,6 +274,7 @@ export class Daemon {
   }
 
   private async applyFrr(desired: DesiredState, log: Logger): Promise<boolean> {
+    const why: FrrChangeReason = this.forceFrr ? 'frr-restart' : this.lastAppliedFrr === undefined ? 'start' : 'config-change';
     this.forceFrr = false;
     const r = await this.frr.apply(desired.frrConfig);
     this.status.frr.lastOutcome = r.outcome;
@@ -287,8 +289,10 @@ export class Daemon {
     }
     if (r.outcome === 'applied') {
       this.status.frr.reloads++;
-      log.info({ add: r.diff.toAdd.length, delete: r.diff.toDelete.length, attempts: r.attempts }, 'FRR configuration reloaded');
-    } else log.info('FRR already runs this configuration: no reload');
+      // Every FRR change is explained: why, and which lines (debug: all of them; info: counts per block).
+      log.info({ why, blocks: countsPerBlock(r.diff), attempts: r.attempts }, `FRR configuration reloaded (${why}): ${summarize(r.diff)}`);
+      log.debug({ why, added: r.diff.toAdd, removed: r.diff.toDelete }, 'FRR reload lines');
+    } else log.info({ why }, 'FRR already runs this configuration: no reload');
     delete this.status.frr.lastError;
     this.lastAppliedFrr = desired.frrConfig;
     return true;

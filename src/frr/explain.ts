@@ -1,0 +1,41 @@
+// Explains an FRR change for the log: which lines a reload adds and removes,
+// grouped by the top-level block they belong to. Pure.
+//
+// frr-reload.py --test prints each changed line under its context lines
+// (`router bgp 64514 vrf red`, ` address-family ipv4 unicast`, `  network …`),
+// so the diff is a flat list in which an unindented line opens a block.
+import type { FrrDiff } from './reloader.js';
+
+/** Why perouterd pushes its configuration to FRR. */
+export type FrrChangeReason = 'start' | 'config-change' | 'frr-restart' | 'drift';
+
+export interface BlockCounts {
+  add: number;
+  delete: number;
+}
+
+/** Changed lines per top-level block (`router bgp 64514 vrf red`, `vrf red`, `bfd`, or `global`). */
+export function countsPerBlock(diff: FrrDiff): Record<string, BlockCounts> {
+  const out: Record<string, BlockCounts> = {};
+  const indent = (l: string | undefined): number => (l === undefined ? -1 : l.length - l.trimStart().length);
+  const tally = (lines: string[], key: keyof BlockCounts): void => {
+    let block = 'global';
+    lines.forEach((line, i) => {
+      if (indent(line) === 0) block = line.replace(/^no /, '');
+      // A line followed by a deeper one is context (a block or address family opening).
+      if (indent(lines[i + 1]) > indent(line)) return;
+      const c = (out[block] ??= { add: 0, delete: 0 });
+      c[key]++;
+    });
+  };
+  tally(diff.toAdd, 'add');
+  tally(diff.toDelete, 'delete');
+  return out;
+}
+
+/** One line for the info log: "router bgp 64514 vrf red +12 -0; vrf red +2 -0". */
+export function summarize(diff: FrrDiff): string {
+  return Object.entries(countsPerBlock(diff))
+    .map(([b, c]) => `${b} +${c.add} -${c.delete}`)
+    .join('; ');
+}

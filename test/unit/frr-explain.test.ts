@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { countsPerBlock, summarize } from '../../src/frr/explain.js';
+
+describe('FRR change explanation', () => {
+  it('counts changed lines per top-level block, context lines excluded', () => {
+    const diff = {
+      toAdd: [
+        'router bgp 64514 vrf red',
+        ' address-family ipv4 unicast',
+        '  network 10.0.0.1/32',
+        'router bgp 64514 vrf red',
+        ' bgp graceful-restart',
+        'vrf red',
+        ' vni 100',
+        'ip nht resolve-via-default',
+      ],
+      toDelete: ['router bgp 64514', ' neighbor 192.168.11.2 bfd', 'no router bgp 64514 vrf blue'],
+    };
+    expect(countsPerBlock(diff)).toEqual({
+      'router bgp 64514 vrf red': { add: 2, delete: 0 },
+      'vrf red': { add: 1, delete: 0 },
+      'ip nht resolve-via-default': { add: 1, delete: 0 },
+      'router bgp 64514': { add: 0, delete: 1 },
+      'router bgp 64514 vrf blue': { add: 0, delete: 1 },
+    });
+    expect(summarize({ toAdd: ['vrf red', ' vni 100'], toDelete: [] })).toBe('vrf red +1 -0');
+  });
+
+  it('an empty diff explains nothing', () => {
+    expect(countsPerBlock({ toAdd: [], toDelete: [] })).toEqual({});
+  });
+});
