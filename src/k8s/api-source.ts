@@ -49,6 +49,8 @@ export interface ApiSourceOptions {
   healthCheckMs?: number;
   /** Timeout of probes, lists and writes (default 10 s). */
   requestTimeoutMs?: number;
+  /** Cap of the objects of one kind that select this node (default 2048); above it the kind keeps what it had and the status says so. */
+  maxObjectsPerKind?: number;
 }
 
 export interface ApiSourceState {
@@ -87,7 +89,12 @@ export class ApiSource {
     const timeoutMs = opts.requestTimeoutMs ?? 10_000;
     const { log, timers } = this;
     const clients = (): Clients | undefined => this.conn.clients;
-    this.snap = new Snapshot({ namespace, nodeName, stateDir, log, stopped: () => timers.stopped, changed: () => this.emitChange() });
+    this.snap = new Snapshot({
+      ...{ namespace, nodeName, stateDir, log },
+      ...(opts.maxObjectsPerKind !== undefined ? { maxPerKind: opts.maxObjectsPerKind } : {}),
+      stopped: () => timers.stopped,
+      changed: () => this.emitChange(),
+    });
     this.writer = new Writer({
       ...{ namespace, nodeName, log, timers, backoff, timeoutMs, clients },
       connected: () => this.conn.connected,
@@ -237,6 +244,7 @@ export class ApiSource {
     const clients = (): Clients | undefined => this.conn.clients;
     switch (s.role) {
       case 'api':
+      case 'unsupported':
         this.snap.schedule(clients);
         break;
       case 'node':

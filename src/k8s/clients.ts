@@ -9,13 +9,15 @@ import type { KubeconfigLoad } from './kubeconfig.js';
 
 export type Obj = KubeObject & k8s.KubernetesObject;
 
-/** What an informer watches: API configuration, this node's mirrors, this Node, this node's status. */
-export type Role = 'api' | 'mirror' | 'node' | 'status';
+/** What an informer watches: API configuration, kinds only reported, this node's mirrors, this Node, this node's status. */
+export type Role = 'api' | 'unsupported' | 'mirror' | 'node' | 'status';
 
 export interface Slot {
   name: string;
   role: Role;
   kind?: ApiKind;
+  /** The kind of an 'unsupported' informer. */
+  reportedKind?: string;
   clients: Clients;
   informer: k8s.ListWatch<Obj>;
   watch: GuardedWatch;

@@ -22,14 +22,22 @@ export interface ConvertResult {
   config: RouterConfig;
   /** Objects that apply to this node (or whose selector is malformed) but cannot be used. */
   rejected: FailedResource[];
+  /** Kinds with more objects selecting this node than the limit: their list in `config` is empty. */
+  overLimit: Partial<Record<ApiKind, number>>;
 }
 
 export const MAX_MESSAGE = 500;
 
-type Converted = { resource: Resource<ResourceKind, unknown> } | { error: string } | undefined;
+/**
+ * Default cap of the objects of one kind that may select this node. Far above what a node
+ * carries (a VRF or VNI per tenant), low enough that validation and rendering stay quick.
+ */
+export const DEFAULT_MAX_PER_KIND = 2048;
 
-/** One object of kind `k`: a resource for this node, a reason it cannot be used, or nothing (not ours / not for this node). */
-function convertOne(k: ApiKindInfo, o: KubeObject, nodeLabels: Labels, namespace: string): Converted {
+type Selected = { object: KubeObject } | { error: string } | undefined;
+
+/** Whether `o` of kind `k` concerns this node (the first step of conversion, cheap). */
+function select(k: { clusterWide: boolean }, o: KubeObject, nodeLabels: Labels, namespace: string): Selected {
   const name = o.metadata?.name;
   const ns = o.metadata?.namespace ?? '';
   if (!name || isMirrored(o)) return undefined;
@@ -38,6 +46,34 @@ function convertOne(k: ApiKindInfo, o: KubeObject, nodeLabels: Labels, namespace
   const selErr = selectorError(rawSel);
   if (selErr !== undefined) return { error: `invalid nodeSelector: ${selErr}` };
   if (!matchesSelector(rawSel, nodeLabels)) return undefined;
+  return { object: o };
+}
+
+function failure(kind: ResourceKind, o: KubeObject, message: string): FailedResource {
+  const name = o.metadata?.name ?? '';
+  const where = `${o.metadata?.namespace ?? ''}/${name}`;
+  return { kind, name, reason: 'ValidationFailed', message: truncate(`${where}: ${message}`, MAX_MESSAGE) };
+}
+
+/**
+ * Objects of kinds perouterd does not apply (L3VPN) that select this node: each is reported,
+ * so nothing the cluster asks of this node is silently ignored.
+ */
+export function reportUnsupported(objects: Readonly<Record<string, readonly KubeObject[]>>, nodeLabels: Labels): FailedResource[] {
+  const out: FailedResource[] = [];
+  for (const [kind, list] of Object.entries(objects)) {
+    for (const o of list) {
+      const r = select({ clusterWide: true }, o, nodeLabels, '');
+      if (r === undefined) continue;
+      const why = 'error' in r ? r.error : `${kind} is not supported yet (perouterd has no SRv6): not applied`;
+      out.push(failure(kind as ResourceKind, o, why));
+    }
+  }
+  return out.sort(byKindThenMessage);
+}
+
+/** A selected object of kind `k` as a resource, or why it cannot be used. */
+function convertOne(k: ApiKindInfo, o: KubeObject): { resource: Resource<ResourceKind, unknown> } | { error: string } {
   const d = withSpecDefaults(k.kind, o.spec);
   if (d.error !== undefined) return { error: d.error };
   const ruleErrors = specRuleErrors(k.kind, d.spec);
@@ -45,7 +81,7 @@ function convertOne(k: ApiKindInfo, o: KubeObject, nodeLabels: Labels, namespace
   const origin: { source: 'api'; uid?: string; generation?: number } = { source: 'api' };
   if (o.metadata?.uid !== undefined) origin.uid = o.metadata.uid;
   if (typeof o.metadata?.generation === 'number') origin.generation = o.metadata.generation;
-  return { resource: { kind: k.kind, name, namespace: ns, origin, spec: d.spec } };
+  return { resource: { kind: k.kind, name: o.metadata?.name ?? '', namespace: o.metadata?.namespace ?? '', origin, spec: d.spec } };
 }
 
 /**
@@ -57,26 +93,35 @@ function convertOne(k: ApiKindInfo, o: KubeObject, nodeLabels: Labels, namespace
 export function convertApiObjects(
   objects: Partial<Record<ApiKind, readonly KubeObject[]>>,
   nodeLabels: Labels,
-  opts: { namespace: string },
+  opts: { namespace: string; maxPerKind?: number },
 ): ConvertResult {
   const config = emptyRouterConfig();
   const rejected: FailedResource[] = [];
+  const overLimit: Partial<Record<ApiKind, number>> = {};
+  const max = opts.maxPerKind ?? DEFAULT_MAX_PER_KIND;
   for (const k of API_KINDS) {
-    const out: Array<Resource<ResourceKind, unknown>> = [];
+    const selected: KubeObject[] = [];
     for (const o of objects[k.kind] ?? []) {
-      const r = convertOne(k, o, nodeLabels, opts.namespace);
+      const r = select(k, o, nodeLabels, opts.namespace);
       if (r === undefined) continue;
+      if ('error' in r) rejected.push(failure(k.kind, o, r.error));
+      else selected.push(r.object);
+    }
+    // Over the cap: nothing of this kind is converted (the caller keeps what it had).
+    if (selected.length > max) {
+      overLimit[k.kind] = selected.length;
+      continue;
+    }
+    const out: Array<Resource<ResourceKind, unknown>> = [];
+    for (const o of selected) {
+      const r = convertOne(k, o);
       if ('resource' in r) out.push(r.resource);
-      else {
-        const name = o.metadata?.name ?? '';
-        const where = `${o.metadata?.namespace ?? ''}/${name}`;
-        rejected.push({ kind: k.kind, name, reason: 'ValidationFailed', message: truncate(`${where}: ${r.error}`, MAX_MESSAGE) });
-      }
+      else rejected.push(failure(k.kind, o, r.error));
     }
     (config[k.configKey] as Array<Resource<ResourceKind, unknown>>).push(...sortByName(out));
   }
   rejected.sort(byKindThenMessage);
-  return { config, rejected };
+  return { config, rejected, overLimit };
 }
 
 export function byKindThenMessage(a: FailedResource, b: FailedResource): number {

@@ -1,6 +1,7 @@
 // The informers of one set of clients (client-node ListWatch: list, then watch with bookmarks;
 // 410 → relist):
 //   api/<kind>     cluster-wide (RawFRRConfig: own namespace), without the mirror label
+//   unsupported/<kind>  cluster-wide, kinds only reported (L3VPN), without the mirror label
 //   mirror/<kind>  own namespace, this node's mirrored static objects
 //   node           this Node (metadata.name), for nodeSelector labels and the annotation
 //   status         this node's RouterNodeConfigurationStatus
@@ -12,7 +13,7 @@ import type { Logger } from 'pino';
 import { Backoff, type BackoffPolicy } from '../util/backoff.js';
 import { describeError, httpStatus, isConnectionError, withTimeout } from './api-errors.js';
 import { CO, type Clients, GuardedWatch, type Obj, type Role, type Slot } from './clients.js';
-import { API_KINDS, type ApiKind, GROUP, STATUS_PLURAL, VERSION } from './kinds.js';
+import { API_KINDS, type ApiKind, GROUP, STATUS_PLURAL, UNSUPPORTED_KINDS, VERSION } from './kinds.js';
 import { SOURCE_LABEL } from './kube-object.js';
 import { mirrorSelector } from './mirror.js';
 import type { Timers } from './timers.js';
@@ -40,6 +41,7 @@ interface SlotSpec {
   name: string;
   role: Role;
   kind?: ApiKind;
+  reportedKind?: string;
   path: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -92,6 +94,16 @@ export class Informers {
             : co.listNamespacedCustomObject({ ...CO, namespace: ns, plural: k.plural, labelSelector: apiSel }),
       });
     }
+    for (const k of UNSUPPORTED_KINDS) {
+      out.push({
+        name: `unsupported/${k.plural}`,
+        role: 'unsupported',
+        reportedKind: k.kind,
+        path: `${base}/${k.plural}`,
+        labelSelector: apiSel,
+        list: () => co.listClusterCustomObject({ ...CO, plural: k.plural, labelSelector: apiSel }),
+      });
+    }
     for (const k of API_KINDS) {
       out.push({
         name: `mirror/${k.plural}`,
@@ -129,6 +141,7 @@ export class Informers {
       backoff: new Backoff(this.o.backoff),
     } as Slot;
     if (spec.kind !== undefined) slot.kind = spec.kind;
+    if (spec.reportedKind !== undefined) slot.reportedKind = spec.reportedKind;
     slot.watch = new GuardedWatch(c.kc, () => slot.backoff.reset());
     const listFn = async (): Promise<k8s.KubernetesListObject<Obj>> => {
       const l = (await withTimeout(spec.list(), this.o.timeoutMs * 3, `list ${spec.name}`)) as k8s.KubernetesListObject<Obj>;

@@ -6,7 +6,7 @@ export const GROUP = 'network.openperouter.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-/** The kinds read from (and mirrored to) the API. L3VPN is not supported, so neither read nor mirrored. */
+/** The kinds read from (and mirrored to) the API. L3VPN is not supported: watched and reported only (UNSUPPORTED_KINDS). */
 export type ApiKind = 'Underlay' | 'L3VNI' | 'L2VNI' | 'L3Passthrough' | 'RawFRRConfig';
 
 export interface KindInfo {
@@ -45,6 +45,12 @@ export const ALL_KINDS: readonly KindInfo[] = [
 
 /** The kinds the daemon reads and mirrors. */
 export const API_KINDS: readonly ApiKindInfo[] = ALL_KINDS.filter((k): k is ApiKindInfo => k.configKey !== undefined);
+
+/**
+ * Kinds perouterd watches only to report them: an object of these kinds that selects this node
+ * is named in the status as not applied, never silently ignored (L3VPN: SRv6 is not built yet).
+ */
+export const UNSUPPORTED_KINDS: readonly KindInfo[] = ALL_KINDS.filter((k) => k.specDef !== undefined && k.configKey === undefined);
 
 export function kindInfo(kind: ApiKind): ApiKindInfo {
   return API_KINDS.find((k) => k.kind === kind) as ApiKindInfo;

@@ -8,8 +8,9 @@ import type { FailedResource, RouterConfig } from '../config/model.js';
 import { stableStringify } from '../util/json.js';
 import { describeError } from './api-errors.js';
 import { type Clients, type Obj, ownNode } from './clients.js';
-import { convertApiObjects } from './convert.js';
-import type { ApiKind } from './kinds.js';
+import { byKindThenMessage, convertApiObjects, DEFAULT_MAX_PER_KIND, reportUnsupported } from './convert.js';
+import { kindInfo, type ApiKind } from './kinds.js';
+import type { KubeObject } from './kube-object.js';
 import { type PersistedSnapshot, readSnapshot, writeSnapshot } from './snapshot-store.js';
 
 export interface SnapshotOptions {
@@ -17,6 +18,8 @@ export interface SnapshotOptions {
   nodeName: string;
   stateDir: string;
   log: Logger;
+  /** Cap of the objects of one kind selecting this node (default DEFAULT_MAX_PER_KIND). */
+  maxPerKind?: number;
   stopped(): boolean;
   /** The snapshot, the labels or the rejected objects changed (or the first sync completed). */
   changed(): void;
@@ -73,13 +76,17 @@ export class Snapshot {
 
   private recompute(c: Clients): void {
     if (this.o.stopped() || c.dead) return;
-    const sources = c.slots.filter((s) => s.role === 'api' || s.role === 'node');
+    const sources = c.slots.filter((s) => s.role === 'api' || s.role === 'unsupported' || s.role === 'node');
     if (sources.length === 0 || sources.some((s) => !s.listed)) return; // keep serving the last snapshot
     const node = ownNode(c, this.o.nodeName);
     const labels: Record<string, string> = { ...(node?.metadata?.labels ?? {}) };
     const objects: Partial<Record<ApiKind, Obj[]>> = {};
-    for (const s of sources) if (s.role === 'api' && s.kind) objects[s.kind] = [...s.informer.list()];
-    const { config, rejected } = convertApiObjects(objects, labels, { namespace: this.o.namespace });
+    const unsupported: Record<string, KubeObject[]> = {};
+    for (const s of sources) {
+      if (s.role === 'api' && s.kind) objects[s.kind] = [...s.informer.list()];
+      if (s.role === 'unsupported' && s.reportedKind) unsupported[s.reportedKind] = [...s.informer.list()];
+    }
+    const { config, rejected } = this.convert(objects, unsupported, labels);
     const key = stableStringify({ config, labels, rejected });
     const first = !this.synced;
     this.synced = true;
@@ -106,6 +113,37 @@ export class Snapshot {
       config,
     });
     this.o.changed();
+  }
+
+  /**
+   * Conversion, plus the two things that are not a single object's fault: a kind over the cap
+   * keeps the list it had (a flood of objects never takes down what runs; nothing of it applies
+   * on a first sync) and is reported once; objects of unsupported kinds are reported.
+   */
+  private convert(
+    objects: Partial<Record<ApiKind, Obj[]>>,
+    unsupported: Record<string, KubeObject[]>,
+    labels: Record<string, string>,
+  ): {
+    config: RouterConfig;
+    rejected: FailedResource[];
+  } {
+    const max = this.o.maxPerKind ?? DEFAULT_MAX_PER_KIND;
+    const { config, rejected, overLimit } = convertApiObjects(objects, labels, { namespace: this.o.namespace, maxPerKind: max });
+    for (const [kind, count] of Object.entries(overLimit) as Array<[ApiKind, number]>) {
+      const key = kindInfo(kind).configKey;
+      const kept = this.config?.[key] ?? [];
+      (config[key] as unknown[]) = structuredClone(kept) as unknown[];
+      rejected.push({
+        kind,
+        name: `${kindInfo(kind).plural}-over-limit`,
+        reason: 'ValidationFailed',
+        message: `${count} ${kind} objects select this node, more than ${max}: none of them is applied; the ${kept.length} applied before are kept`,
+      });
+    }
+    rejected.push(...reportUnsupported(unsupported, labels));
+    rejected.sort(byKindThenMessage);
+    return { config, rejected };
   }
 
   private logChange(config: RouterConfig, rejected: FailedResource[]): void {
