@@ -11,11 +11,11 @@ import { Daemon } from '../daemon/daemon.js';
 import os from 'node:os';
 import { buildDesiredState, hostInterfaceAddresses } from '../daemon/pipeline.js';
 import { loadNodeConfig } from '../config/load.js';
-import { ApiSource } from '../k8s/api-source.js';
-import { resolveKubeconfigPath } from '../k8s/kubeconfig.js';
+import type { ApiSource } from '../k8s/api-source.js';
 import { netnsExists } from '../dataplane/netlink/index.js';
 import { NetlinkDataplane } from '../dataplane/dataplane.js';
 import { FrrReloader, frrPaths } from '../frr/reloader.js';
+import { ZebraReadinessCheck } from '../frr/zebra-readiness.js';
 
 /** Upstream's host-mode file locations, so an existing node config works unchanged. */
 const DEFAULT_NODE_CONFIG = '/var/lib/openperouter/node-config.yaml';
@@ -61,8 +61,10 @@ sourceOptions(program.command('run'))
       // A fresh boot (no router namespace yet) starts from the static files only;
       // a restart with the namespace in place keeps the networks the API defined.
       const routerExisted = netnsExists(o.netns);
-      const dp = new NetlinkDataplane(o.netns);
-      const frr = new FrrReloader(frrPaths(o.frrPathspace ?? o.netns), { log: (m, e) => log.debug(e ?? {}, m) });
+      const pathspace = o.frrPathspace ?? o.netns;
+      const zebra = new ZebraReadinessCheck({ pathspace, log: (m, e) => log.debug(e ?? {}, m) });
+      const dp = new NetlinkDataplane(o.netns, { zebra });
+      const frr = new FrrReloader(frrPaths(pathspace), { log: (m, e) => log.debug(e ?? {}, m) });
       const daemon = new Daemon(
         {
           configDir: o.configDir,
@@ -80,6 +82,12 @@ sourceOptions(program.command('run'))
       );
       let api: ApiSource | undefined;
       if (o.api) {
+        // The Kubernetes client is loaded only here: `render`, `validate`, `--version` and
+        // `run --no-api` never pay for it (README "Memory and start time").
+        const [{ ApiSource }, { resolveKubeconfigPath }] = await Promise.all([
+          import('../k8s/api-source.js'),
+          import('../k8s/kubeconfig.js'),
+        ]);
         const node = loadNodeConfig(o.nodeConfig, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
         api = new ApiSource({
           kubeconfigPath: resolveKubeconfigPath(o.kubeconfig),
