@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { problemLine, type FailedResource, type RouterConfig } from '../config/model.js';
 import type { StatusReport } from '../k8s/status.js';
-import { reconcileKernel, describeOp, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
+import { applyKernel, describeOp, kernelChanges, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
 import type { FrrControl } from '../frr/reloader.js';
 import { countsPerBlock, summarize, type FrrChangeReason } from '../frr/explain.js';
 import { buildDesiredState, type ConfigSources, type DesiredState } from './pipeline.js';
@@ -214,12 +214,14 @@ export class Daemon {
     const frrChanged = this.forceFrr || this.lastAppliedFrr !== desired.frrConfig;
     if (frrChanged && !(await this.checkFrr(desired, log))) return;
 
-    const additions = await reconcileKernel(this.dp, desired.kernel, 'additions');
+    // One observation of the kernel per reconcile: the removals were computed with the additions.
+    const changes = await kernelChanges(this.dp, desired.kernel);
+    const additions = await applyKernel(this.dp, changes.additions, changes.observed);
     if (frrChanged && !(await this.applyFrr(desired, log))) {
       this.recordKernel(additions, log);
       return;
     }
-    const removals = await reconcileKernel(this.dp, desired.kernel, 'removals');
+    const removals = await applyKernel(this.dp, changes.removals, changes.observed);
     const report: ApplyReport = {
       writes: additions.writes + removals.writes,
       ops: [...additions.ops, ...removals.ops],

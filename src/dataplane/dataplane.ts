@@ -4,19 +4,16 @@
 import fs from 'node:fs';
 import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import { diffKernel, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
+import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
 import {
-  closeFd,
   createNamedNetns,
   netnsExists,
   NetlinkError,
   openNetnsFd,
   openRtNetlink,
   readSysctl,
-  writeSysctl,
   netnsDir,
   type LinkInfo,
-  type NewLink,
-  type NewLinkSpec,
   type RtNetlink,
 } from './netlink/index.js';
 
@@ -59,14 +56,32 @@ const describe = (op: DataplaneOp): string => {
 };
 export { describe as describeOp };
 
+/**
+ * What zebra (FRR) must have seen before addresses go on new links, asked of
+ * FRR by the wiring; without one (tests, benchmarks) nothing waits.
+ */
+export interface ZebraReadiness {
+  /**
+   * Resolves once zebra lists every link in `links` in the VRF given (a VRF
+   * device is listed in its own VRF; `vrf` undefined = only that zebra knows
+   * the link). Bounded: resolves false when its time is up.
+   */
+  waitFor(links: Array<{ name: string; vrf?: string }>): Promise<boolean>;
+}
+
+export interface NetlinkDataplaneOptions {
+  window?: number;
+  /** Run the "host" side in a named namespace instead of perouterd's own (benchmarks, labs). */
+  hostNetns?: string;
+  zebra?: ZebraReadiness;
+}
+
 export class NetlinkDataplane implements Dataplane {
   private readonly sockets: Partial<Record<NetnsRole, RtNetlink>> = {};
-  private knownVrfs = new Set<string>();
 
   constructor(
     private readonly routerNetns: string,
-    /** hostNetns: run the "host" side in a named namespace instead of perouterd's own (benchmarks, labs). */
-    private readonly opts: { window?: number; hostNetns?: string; vrfSettleMs?: number } = {},
+    private readonly opts: NetlinkDataplaneOptions = {},
   ) {}
 
   routerNamespaceExists(): boolean {
@@ -114,223 +129,80 @@ export class NetlinkDataplane implements Dataplane {
 
   async apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport> {
     const report: ApplyReport = { writes: 0, ops, errors: [] };
-    // Names resolve to indexes per namespace: from the observation the diff was
-    // made from, then kept current from what each create/move returns, so no
-    // re-dump is needed between phases.
-    const index: Record<NetnsRole, Map<string, number>> = { host: new Map(), router: new Map() };
     const state = observed ?? (await this.observe([]));
-    this.knownVrfs = new Set(state.router.links.filter((l) => l.kind === 'vrf').map((l) => l.name));
-    for (const role of ['host', 'router'] as const) index[role] = new Map(state[role].links.map((l) => [l.name, l.index]));
-    const idx = async (role: NetnsRole, name: string): Promise<number> => {
-      let i = index[role].get(name);
-      if (i === undefined) {
-        const l = await this.nl(role).getLink(name);
-        if (!l) throw new Error(`link ${name} not found in ${role} namespace`);
-        i = l.index;
-        index[role].set(name, i);
-      }
-      return i;
+    const index = new LinkIndex({ host: state.host.links, router: state.router.links }, (r) => this.nl(r));
+    const env: ApplyEnv = {
+      routerNetns: this.routerNetns,
+      nl: (r) => this.nl(r),
+      hostNetnsFd: () => this.hostNetnsFd(),
+      zebraSees: (names) => this.zebraSees(names.map((name) => ({ name }))),
     };
-    const count = (): void => {
-      report.writes++;
-    };
-
+    const applier = new OpApplier(env, index);
+    const zebra = new ZebraFacts(ops, state);
     const phases = phasesOf(ops);
-    const phasesUpTo = (i: number): DataplaneOp[] => phases.slice(0, i + 1).flat();
     for (let i = 0; i < phases.length; i++) {
       const phase = phases[i]!;
-      await Promise.all(
-        phase.map(async (op) => {
-          try {
-            await this.applyOne(op, idx, count, index);
-          } catch (e) {
-            report.errors.push({ op, error: errorText(e) });
-          }
-        }),
-      );
       // FRR 8.4's zebra misses an address added microseconds after its link
       // appeared, moved namespace, or was put into a VRF: the address never
       // becomes a connected route, and bgpd then refuses the session on that
       // link ("nexthop_set failed … intf (Unknown)") until FRR restarts. Seen in
       // the lab for VRF members, a moved underlay NIC and pt-ns; never with
-      // `ip`, whose process start-up spaces the steps. So a new VRF gets a
-      // moment before anything is put into it, and new or moved links get one
-      // before they are addressed.
-      if (phase.some((o) => o.op === 'create-link' && o.link.type.kind === 'vrf')) await this.settle();
-      const next = phases[i + 1];
-      if (next?.some((o) => o.op === 'add-address') && phasesUpTo(i).some((o) => this.newToZebra(o, ops))) await this.settle();
+      // `ip`, whose process start-up spaces the steps. So before addresses go
+      // on such links, zebra must list them (in their VRF).
+      if (phase[0]?.op === 'add-address') await this.zebraSees(zebra.awaitedBefore(phase));
+      await Promise.all(
+        phase.map(async (op) => {
+          try {
+            await applier.apply(op);
+          } catch (e) {
+            report.errors.push({ op, error: errorText(e) });
+          }
+        }),
+      );
+      // A new VRF must be known to zebra before anything is put into it.
+      const vrfs = phase.flatMap((o) => (o.op === 'create-link' && o.link.type.kind === 'vrf' ? [o.link.name] : []));
+      if (vrfs.length > 0) await this.zebraSees(vrfs.map((name) => ({ name, vrf: name })));
     }
+    report.writes = applier.writes;
     return report;
   }
 
-  private settle(): Promise<void> {
-    return new Promise((r) => setTimeout(r, this.opts.vrfSettleMs ?? 1000));
-  }
-
-  /** Whether `op` makes a router-namespace link appear or change VRF (zebra needs a moment before addresses). */
-  private newToZebra(op: DataplaneOp, ops: DataplaneOp[]): boolean {
-    const isVrf = (name: string | null | undefined): boolean =>
-      !!name && (ops.some((o) => o.op === 'create-link' && o.link.name === name && o.link.type.kind === 'vrf') || this.knownVrfs.has(name));
-    if (op.op === 'create-link') return op.ns === 'router' || (op.link.type.kind === 'veth' && op.link.type.peerNs === 'router');
-    if (op.op === 'set-link') return op.ns === 'router' && op.change.master !== undefined && isVrf(op.change.master);
-    return false;
-  }
-
-  private async applyOne(
-    op: DataplaneOp,
-    idx: (role: NetnsRole, name: string) => Promise<number>,
-    count: () => void,
-    index: Record<NetnsRole, Map<string, number>>,
-  ): Promise<void> {
-    switch (op.op) {
-      case 'sysctl': {
-        try {
-          if (writeSysctl(this.routerNetns, op.path, op.value)) count();
-        } catch (e) {
-          if (!op.optional) throw e;
-        }
-        return;
-      }
-      case 'move-nic-in': {
-        const hostIdx = await idx('host', op.name);
-        const fd = openNetnsFd(this.routerNetns);
-        try {
-          count();
-          await this.nl('host').setLink(hostIdx, { netnsFd: fd });
-        } finally {
-          closeFd(fd);
-        }
-        const moved = await this.nl('router').getLink(op.name);
-        if (!moved) throw new Error(`${op.name} did not appear in the router namespace`);
-        index.router.set(op.name, moved.index);
-        count();
-        await this.nl('router').setLink(moved.index, { group: op.group, up: true });
-        // See apply(): zebra must see the moved link before its addresses come back.
-        if (op.addresses.length > 0) await this.settle();
-        // The kernel drops addresses on a namespace move; put them back.
-        for (const a of op.addresses) {
-          count();
-          await this.nl('router').addAddress(moved.index, a);
-        }
-        return;
-      }
-      case 'move-nic-out': {
-        const rIdx = await idx('router', op.name);
-        // The host namespace is the one perouterd itself runs in.
-        const fd = this.hostNetnsFd();
-        try {
-          count();
-          await this.nl('router').setLink(rIdx, { netnsFd: fd, group: 0 });
-        } finally {
-          fs.closeSync(fd);
-        }
-        const back = await this.nl('host').getLink(op.name);
-        if (!back) throw new Error(`${op.name} did not come back to the host namespace`);
-        index.host.set(op.name, back.index);
-        count();
-        await this.nl('host').setLink(back.index, { up: true });
-        for (const a of op.addresses) {
-          count();
-          await this.nl('host').addAddress(back.index, a);
-        }
-        return;
-      }
-      case 'delete-link': {
-        const i = index[op.ns].get(op.name);
-        if (i === undefined) return;
-        count();
-        await this.nl(op.ns).deleteLink(i);
-        index[op.ns].delete(op.name);
-        return;
-      }
-      case 'create-link': {
-        const d = op.link;
-        let spec: NewLinkSpec;
-        switch (d.type.kind) {
-          case 'vrf':
-            spec = { kind: 'vrf', table: op.vrfTable ?? 1 };
-            break;
-          case 'bridge':
-            spec = { kind: 'bridge' };
-            break;
-          case 'vxlan':
-            spec = { kind: 'vxlan', vni: d.type.vni, local: d.type.local, port: d.type.port, learning: false };
-            break;
-          case 'veth': {
-            const peerFd =
-              d.type.peerNs === op.ns ? undefined : d.type.peerNs === 'router' ? openNetnsFd(this.routerNetns) : this.hostNetnsFd();
-            try {
-              const v: NewLinkSpec = { kind: 'veth', peerName: d.type.peer };
-              if (peerFd !== undefined) v.peerNetnsFd = peerFd;
-              if (op.mtu !== undefined) v.peerMtu = op.mtu;
-              const link: NewLink = { name: d.name, spec: v, up: true };
-              if (op.mtu !== undefined) link.mtu = op.mtu;
-              if (d.master) link.master = await idx(op.ns, d.master);
-              count();
-              const created = await this.nl(op.ns).createLink(link);
-              index[op.ns].set(d.name, created.index);
-              // IFLA_LINK of a veth is its peer's index in the peer's namespace.
-              if (created.linkIndex) index[d.type.peerNs].set(d.type.peer, created.linkIndex);
-              else index[d.type.peerNs].delete(d.type.peer);
-            } finally {
-              if (peerFd !== undefined) fs.closeSync(peerFd);
-            }
-            return;
-          }
-          case 'veth-peer':
-            return;
-        }
-        // addr_gen_mode only prevents a link-local if set before the link goes up:
-        // such links are created down and brought up by the no-ipv6-link-local op.
-        const link: NewLink = { name: d.name, spec, up: !d.noIpv6LinkLocal };
-        if (op.mtu !== undefined) link.mtu = op.mtu;
-        if (d.mac) link.mac = d.mac;
-        if (d.master) link.master = await idx(op.ns, d.master);
-        count();
-        const created = await this.nl(op.ns).createLink(link);
-        index[op.ns].set(d.name, created.index);
-        return;
-      }
-      case 'set-link': {
-        const i = await idx(op.ns, op.name);
-        const c = op.change;
-        const change: Parameters<RtNetlink['setLink']>[1] = {};
-        if (c.master !== undefined) change.master = c.master === null ? 0 : await idx(op.ns, c.master);
-        if (c.mtu !== undefined) change.mtu = c.mtu;
-        if (c.up !== undefined) change.up = c.up;
-        if (c.mac !== undefined) change.mac = c.mac;
-        count();
-        await this.nl(op.ns).setLink(i, change);
-        return;
-      }
-      case 'add-address': {
-        count();
-        await this.nl(op.ns).addAddress(await idx(op.ns, op.link), op.cidr);
-        return;
-      }
-      case 'delete-address': {
-        count();
-        await this.nl(op.ns).deleteAddress(await idx(op.ns, op.link), op.cidr);
-        return;
-      }
-      case 'no-ipv6-link-local': {
-        const i = await idx(op.ns, op.name);
-        count();
-        await this.nl(op.ns).setLink(i, { ipv6AddrGenMode: 1 });
-        count();
-        await this.nl(op.ns).setLink(i, { up: true });
-        return;
-      }
-      case 'neigh-suppress': {
-        count();
-        await this.nl(op.ns).setBridgePortNeighSuppress(await idx(op.ns, op.name), true);
-        return;
-      }
-    }
+  private async zebraSees(links: Array<{ name: string; vrf?: string }>): Promise<void> {
+    if (links.length > 0 && this.opts.zebra) await this.opts.zebra.waitFor(links);
   }
 
   close(): void {
     for (const s of Object.values(this.sockets)) s?.close();
+  }
+}
+
+/** Which links of an apply are new to zebra (created, or put into a VRF), and their VRFs. */
+class ZebraFacts {
+  /** Router-namespace link → the VRF it ends up in ('' = none), for links new to zebra. */
+  private readonly fresh = new Map<string, string>();
+
+  constructor(ops: DataplaneOp[], state: ObservedState) {
+    const vrfs = new Set(state.router.links.filter((l) => l.kind === 'vrf').map((l) => l.name));
+    for (const o of ops) if (o.op === 'create-link' && o.link.type.kind === 'vrf') vrfs.add(o.link.name);
+    const vrfOf = (master: string | null | undefined): string => (master && vrfs.has(master) ? master : '');
+    for (const o of ops) {
+      if (o.op === 'create-link' && o.ns === 'router') this.fresh.set(o.link.name, vrfOf(o.link.master));
+      else if (o.op === 'set-link' && o.ns === 'router' && o.change.master !== undefined && vrfOf(o.change.master))
+        this.fresh.set(o.name, vrfOf(o.change.master));
+      else if (o.op === 'move-nic-in') this.fresh.set(o.name, '');
+    }
+  }
+
+  /** The links an address phase must wait for zebra to see. */
+  awaitedBefore(phase: DataplaneOp[]): Array<{ name: string; vrf?: string }> {
+    const out = new Map<string, { name: string; vrf?: string }>();
+    for (const o of phase) {
+      if (o.op !== 'add-address' || o.ns !== 'router') continue;
+      const vrf = this.fresh.get(o.link);
+      if (vrf === undefined) continue;
+      out.set(o.link, vrf ? { name: o.link, vrf } : { name: o.link });
+    }
+    return [...out.values()];
   }
 }
 
@@ -349,17 +221,34 @@ export function isRemoval(op: DataplaneOp): boolean {
   return (op.op === 'delete-link' && op.reason === 'not configured') || op.op === 'delete-address' || op.op === 'move-nic-out';
 }
 
-/** Observe, diff, apply: one kernel reconcile (or just its additions / removals). */
-export async function reconcileKernel(
-  dp: Dataplane,
-  plan: KernelPlan,
-  only: 'all' | 'additions' | 'removals' = 'all',
-): Promise<ApplyReport> {
+/** One observation of the kernel and one diff: what to add before FRR, what to remove after. */
+export interface KernelChanges {
+  observed: ObservedState;
+  additions: DataplaneOp[];
+  removals: DataplaneOp[];
+}
+
+export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<KernelChanges> {
   const observed = await dp.observe(plan.sysctls.map((s) => s.path));
-  const all = diffKernel(plan, observed);
-  const ops = only === 'all' ? all : all.filter((o) => isRemoval(o) === (only === 'removals'));
+  const additions: DataplaneOp[] = [];
+  const removals: DataplaneOp[] = [];
+  for (const o of diffKernel(plan, observed)) (isRemoval(o) ? removals : additions).push(o);
+  return { observed, additions, removals };
+}
+
+/**
+ * Applies ops computed from `observed`. Removals may use the observation made
+ * before the additions ran: they only touch objects that were there already.
+ */
+export async function applyKernel(dp: Dataplane, ops: DataplaneOp[], observed: ObservedState): Promise<ApplyReport> {
   if (ops.length === 0) return { writes: 0, ops, errors: [] };
   return dp.apply(ops, observed);
+}
+
+/** Observe, diff, apply everything: one whole kernel reconcile (tests, benchmarks). */
+export async function reconcileKernel(dp: Dataplane, plan: KernelPlan): Promise<ApplyReport> {
+  const c = await kernelChanges(dp, plan);
+  return applyKernel(dp, [...c.additions, ...c.removals], c.observed);
 }
 
 export type { LinkInfo };

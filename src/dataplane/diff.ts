@@ -1,6 +1,11 @@
 // Desired kernel objects vs what the kernel holds → the smallest ordered list of
 // changes. Pure, so "a second apply makes no netlink write" is a unit-testable
 // property: diffKernel(plan, observedAfterApply) must be empty.
+//
+// Cost: one pass to index the observation by name and index (maps), then one
+// pass over the desired links and one over the observed ones: O(n) in the
+// number of objects, with no scan per object (a resync at 4000 VNIs diffs
+// 16 000 links).
 import type { DesiredLink, KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import { isManagedHostBridgeName, isManagedName, routerPeerOfHostVeth } from '../net/names.js';
 import type { AddrInfo, LinkInfo } from './netlink/index.js';
@@ -31,7 +36,11 @@ export type DataplaneOp =
   | { op: 'no-ipv6-link-local'; ns: NetnsRole; name: string }
   | { op: 'neigh-suppress'; ns: NetnsRole; name: string };
 
+type CreateOp = Extract<DataplaneOp, { op: 'create-link' }>;
+type DeleteOp = Extract<DataplaneOp, { op: 'delete-link' }>;
+
 const MIN_IPV6_MTU = 1280;
+const NO_ADDRS: AddrInfo[] = [];
 
 const cidrOf = (a: AddrInfo): string => `${a.address}/${a.prefixLen}`;
 /** Addresses the dataplane manages: global scope only (link-local and host-scope ones belong to the kernel). */
@@ -42,6 +51,48 @@ function normalizeCidr(c: string): string {
   const [addr = '', len = ''] = c.split('/');
   return `${addr.toLowerCase()}/${len}`;
 }
+
+/** One namespace's observation, looked up by name and by index instead of scanned. */
+class NsView {
+  readonly byName = new Map<string, LinkInfo>();
+  private readonly byIndex = new Map<number, LinkInfo>();
+  private readonly addrsByIndex = new Map<number, AddrInfo[]>();
+
+  constructor(readonly observed: ObservedNamespace) {
+    for (const l of observed.links) {
+      this.byName.set(l.name, l);
+      this.byIndex.set(l.index, l);
+    }
+    for (const a of observed.addrs) {
+      const list = this.addrsByIndex.get(a.index);
+      if (list) list.push(a);
+      else this.addrsByIndex.set(a.index, [a]);
+    }
+  }
+
+  link(name: string): LinkInfo | undefined {
+    return this.byName.get(name);
+  }
+
+  nameOf(index: number | undefined): string | undefined {
+    return index === undefined || index === 0 ? undefined : this.byIndex.get(index)?.name;
+  }
+
+  addrs(link: LinkInfo): AddrInfo[] {
+    return this.addrsByIndex.get(link.index) ?? NO_ADDRS;
+  }
+
+  /** The link's managed addresses, normalized. */
+  managedCidrs(link: LinkInfo): Set<string> {
+    return new Set(
+      this.addrs(link)
+        .filter(isManagedAddr)
+        .map((a) => normalizeCidr(cidrOf(a))),
+    );
+  }
+}
+
+type Views = Record<NetnsRole, NsView>;
 
 function kindMatches(d: DesiredLink, o: LinkInfo): boolean {
   switch (d.type.kind) {
@@ -66,12 +117,16 @@ function kindMatches(d: DesiredLink, o: LinkInfo): boolean {
 
 const kindRank: Record<DesiredLink['type']['kind'], number> = { vrf: 0, bridge: 1, vxlan: 2, veth: 3, 'veth-peer': 4 };
 
-export function underlayMtu(plan: KernelPlan, observed: ObservedState): number | undefined {
+function underlayMtuOf(plan: KernelPlan, v: Views): number | undefined {
   const mtus = plan.underlayNics
-    .map((n) => observed.router.links.find((l) => l.name === n) ?? observed.host.links.find((l) => l.name === n))
+    .map((n) => v.router.link(n) ?? v.host.link(n))
     .filter((l): l is LinkInfo => l !== undefined)
     .map((l) => l.mtu);
   return mtus.length > 0 ? Math.min(...mtus) : undefined;
+}
+
+export function underlayMtu(plan: KernelPlan, observed: ObservedState): number | undefined {
+  return underlayMtuOf(plan, { host: new NsView(observed.host), router: new NsView(observed.router) });
 }
 
 function lowestFreeTable(used: Set<number>): number {
@@ -79,76 +134,74 @@ function lowestFreeTable(used: Set<number>): number {
   for (let t = 1; ; t++) if (!used.has(t) && (t < 253 || t > 255)) return t;
 }
 
-export function diffKernel(plan: KernelPlan, observed: ObservedState): DataplaneOp[] {
+/** 1. sysctls, written only when they differ. */
+function sysctlOps(plan: KernelPlan, observed: ObservedState): DataplaneOp[] {
   const ops: DataplaneOp[] = [];
-  const ns = (role: NetnsRole): ObservedNamespace => observed[role];
-  const byName = (role: NetnsRole, name: string): LinkInfo | undefined => ns(role).links.find((l) => l.name === name);
-  const nameOf = (role: NetnsRole, index: number | undefined): string | undefined =>
-    index === undefined || index === 0 ? undefined : ns(role).links.find((l) => l.index === index)?.name;
-  const addrsOf = (role: NetnsRole, link: LinkInfo): AddrInfo[] => ns(role).addrs.filter((a) => a.index === link.index);
-
-  // 1. sysctls, written only when they differ.
   for (const s of plan.sysctls) {
     const cur = observed.sysctls[s.path];
     if (cur === undefined && s.optional) continue;
     if (cur?.trim() !== s.value) ops.push({ op: 'sysctl', path: s.path, value: s.value, optional: s.optional ?? false });
   }
+  return ops;
+}
 
-  // 2. Underlay NICs: in when wanted, back to the host (with their addresses) when not.
+/** 2. Underlay NICs: in when wanted, back to the host (with their addresses) when not. */
+function underlayNicOps(plan: KernelPlan, v: Views): DataplaneOp[] {
+  const ops: DataplaneOp[] = [];
+  const managedAddrs = (role: NetnsRole, l: LinkInfo): string[] => v[role].addrs(l).filter(isManagedAddr).map(cidrOf);
   for (const nic of plan.underlayNics) {
-    const inRouter = byName('router', nic);
+    const inRouter = v.router.link(nic);
     if (inRouter) {
-      if (inRouter.group !== plan.underlayGroup || !inRouter.up) {
-        // A NIC already inside but not marked/up: finish the move idempotently.
+      // A NIC already inside but not marked/up: finish the move idempotently.
+      if (inRouter.group !== plan.underlayGroup || !inRouter.up)
         ops.push({ op: 'set-link', ns: 'router', name: nic, change: { up: true } });
-      }
       continue;
     }
-    const inHost = byName('host', nic);
-    if (inHost)
-      ops.push({
-        op: 'move-nic-in',
-        name: nic,
-        addresses: addrsOf('host', inHost).filter(isManagedAddr).map(cidrOf),
-        group: plan.underlayGroup,
-      });
+    const inHost = v.host.link(nic);
+    if (inHost) ops.push({ op: 'move-nic-in', name: nic, addresses: managedAddrs('host', inHost), group: plan.underlayGroup });
   }
-  for (const l of observed.router.links) {
-    if (l.group === plan.underlayGroup && !plan.underlayNics.includes(l.name)) {
-      ops.push({ op: 'move-nic-out', name: l.name, addresses: addrsOf('router', l).filter(isManagedAddr).map(cidrOf) });
-    }
+  const wanted = new Set(plan.underlayNics);
+  for (const l of v.router.observed.links) {
+    if (l.group === plan.underlayGroup && !wanted.has(l.name))
+      ops.push({ op: 'move-nic-out', name: l.name, addresses: managedAddrs('router', l) });
   }
+  return ops;
+}
 
-  // 3. VTEP addresses on the router namespace's lo.
-  const lo = byName('router', 'lo');
-  if (lo) {
-    if (!lo.up) ops.push({ op: 'set-link', ns: 'router', name: 'lo', change: { up: true } });
-    const have = new Set(
-      addrsOf('router', lo)
-        .filter(isManagedAddr)
-        .map((a) => normalizeCidr(cidrOf(a))),
-    );
-    const want = new Set(plan.loopbackAddresses.map(normalizeCidr));
-    for (const a of want) if (!have.has(a)) ops.push({ op: 'add-address', ns: 'router', link: 'lo', cidr: a });
-    for (const a of have) if (!want.has(a)) ops.push({ op: 'delete-address', ns: 'router', link: 'lo', cidr: a });
-  }
+/** 3. VTEP addresses on the router namespace's lo. */
+function loopbackOps(plan: KernelPlan, v: Views): DataplaneOp[] {
+  const lo = v.router.link('lo');
+  if (!lo) return [];
+  const ops: DataplaneOp[] = [];
+  if (!lo.up) ops.push({ op: 'set-link', ns: 'router', name: 'lo', change: { up: true } });
+  const have = v.router.managedCidrs(lo);
+  const want = new Set(plan.loopbackAddresses.map(normalizeCidr));
+  for (const a of want) if (!have.has(a)) ops.push({ op: 'add-address', ns: 'router', link: 'lo', cidr: a });
+  for (const a of have) if (!want.has(a)) ops.push({ op: 'delete-address', ns: 'router', link: 'lo', cidr: a });
+  return ops;
+}
 
-  // 4. Garbage: managed names that are not desired, and desired names whose kind drifted.
-  const desired = new Map<string, DesiredLink>();
-  for (const d of plan.links) desired.set(`${d.ns}/${d.name}`, d);
-  const recreate = new Set<string>();
+function isManagedLink(role: NetnsRole, l: LinkInfo): boolean {
+  return (
+    isManagedName(role, l.name) ||
+    (role === 'router' && l.kind === 'vrf') ||
+    (role === 'host' && l.kind === 'bridge' && isManagedHostBridgeName(l.name))
+  );
+}
+
+/**
+ * 4. Garbage: managed names that are not desired, desired names whose kind
+ * drifted, and veths whose other end is missing. `recreate` collects what is
+ * deleted to be created again.
+ */
+function garbageOps(plan: KernelPlan, desired: Map<string, DesiredLink>, v: Views, recreate: Set<string>): DeleteOp[] {
+  const ops: DeleteOp[] = [];
   for (const role of ['host', 'router'] as const) {
-    for (const l of ns(role).links) {
+    for (const l of v[role].observed.links) {
       const d = desired.get(`${role}/${l.name}`);
-      const managed =
-        isManagedName(role, l.name) ||
-        (role === 'router' && l.kind === 'vrf') ||
-        (role === 'host' && l.kind === 'bridge' && isManagedHostBridgeName(l.name));
       if (!d) {
-        if (managed) ops.push({ op: 'delete-link', ns: role, name: l.name, reason: 'not configured' });
-        continue;
-      }
-      if (!kindMatches(d, l)) {
+        if (isManagedLink(role, l)) ops.push({ op: 'delete-link', ns: role, name: l.name, reason: 'not configured' });
+      } else if (!kindMatches(d, l)) {
         ops.push({ op: 'delete-link', ns: role, name: l.name, reason: `drifted from desired ${d.type.kind}` });
         recreate.add(`${role}/${l.name}`);
       }
@@ -156,10 +209,9 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
   }
   // A veth whose peer is missing or in the wrong place is recreated from its creating side.
   for (const d of plan.links) {
-    if (d.type.kind !== 'veth') continue;
-    const self = byName(d.ns, d.name);
-    const peer = byName(d.type.peerNs, d.type.peer);
-    if (recreate.has(`${d.ns}/${d.name}`)) continue;
+    if (d.type.kind !== 'veth' || recreate.has(`${d.ns}/${d.name}`)) continue;
+    const self = v[d.ns].link(d.name);
+    const peer = v[d.type.peerNs].link(d.type.peer);
     if (self && !peer) {
       ops.push({ op: 'delete-link', ns: d.ns, name: d.name, reason: 'veth peer missing' });
       recreate.add(`${d.ns}/${d.name}`);
@@ -168,89 +220,122 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
       recreate.add(`${d.type.peerNs}/${d.type.peer}`);
     }
   }
-  // Deletions run host side first (veth peers go with them, so theirs are dropped), VRFs last.
-  const hostVethDeletes = new Set(ops.flatMap((o) => (o.op === 'delete-link' && o.ns === 'host' ? [routerPeerOfHostVeth(o.name)] : [])));
-  const deletes = ops.filter(
-    (o): o is Extract<DataplaneOp, { op: 'delete-link' }> =>
-      o.op === 'delete-link' && !(o.ns === 'router' && hostVethDeletes.has(o.name) && byName('router', o.name)?.kind === 'veth'),
-  );
-  const isVrf = (o: { ns: NetnsRole; name: string }): boolean => byName(o.ns, o.name)?.kind === 'vrf';
-  deletes.sort((a, b) => Number(isVrf(a)) - Number(isVrf(b)) || (a.ns === b.ns ? 0 : a.ns === 'host' ? -1 : 1));
-  const rest = ops.filter((o) => o.op !== 'delete-link');
-  ops.length = 0;
-  ops.push(...rest, ...deletes);
-
-  // 5. Creates, then settings of existing links.
-  const mtu = underlayMtu(plan, observed);
-  const vethMtu = mtu !== undefined && mtu - plan.vxlanOverhead > MIN_IPV6_MTU ? mtu - plan.vxlanOverhead : undefined;
-  const usedTables = new Set(observed.router.links.filter((l) => l.kind === 'vrf' && l.vrf).map((l) => l.vrf!.table));
-  const creates: Extract<DataplaneOp, { op: 'create-link' }>[] = [];
-  const after: DataplaneOp[] = [];
-  for (const d of plan.links) {
-    const key = `${d.ns}/${d.name}`;
-    const obs = recreate.has(key) ? undefined : byName(d.ns, d.name);
-    const wantMtu = d.mtuFromUnderlay ? vethMtu : undefined;
-    if (!obs) {
-      const t = d.type;
-      if (t.kind === 'veth-peer') {
-        // Created together with its peer; its settings follow once it exists.
-        const creator = plan.links.find((x) => x.name === t.peer && x.ns === t.peerNs);
-        if (!creator) throw new Error(`veth peer ${d.name} has no creating side`);
-      } else {
-        const c: Extract<DataplaneOp, { op: 'create-link' }> = { op: 'create-link', ns: d.ns, link: d };
-        if (wantMtu !== undefined) c.mtu = wantMtu;
-        if (d.type.kind === 'vrf') {
-          const table = lowestFreeTable(usedTables);
-          usedTables.add(table);
-          c.vrfTable = table;
-        }
-        creates.push(c);
-      }
-      // Everything about a new link is set right after creation.
-      // A veth peer gets its creator's MTU at creation, but cannot be brought up
-      // in the same request (the kernel has not paired it yet: ENOTCONN).
-      if (d.type.kind === 'veth-peer') {
-        const change: LinkSettings = { up: true };
-        if (d.master) change.master = d.master;
-        after.push({ op: 'set-link', ns: d.ns, name: d.name, change });
-      }
-      for (const a of d.addresses) after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: normalizeCidr(a) });
-      if (d.noIpv6LinkLocal) after.push({ op: 'no-ipv6-link-local', ns: d.ns, name: d.name });
-      if (d.neighSuppress) after.push({ op: 'neigh-suppress', ns: d.ns, name: d.name });
-      continue;
-    }
-    const change: LinkSettings = {};
-    const curMaster = nameOf(d.ns, obs.master);
-    if ((d.master ?? undefined) !== curMaster) change.master = d.master ?? null;
-    if (wantMtu !== undefined && obs.mtu !== wantMtu) change.mtu = wantMtu;
-    if (!obs.up) change.up = true;
-    if (d.mac && obs.mac?.toLowerCase() !== d.mac.toLowerCase()) change.mac = d.mac;
-    if (Object.keys(change).length > 0) after.push({ op: 'set-link', ns: d.ns, name: d.name, change });
-    const have = new Set(
-      addrsOf(d.ns, obs)
-        .filter(isManagedAddr)
-        .map((a) => normalizeCidr(cidrOf(a))),
-    );
-    const want = new Set(d.addresses.map(normalizeCidr));
-    if (!d.keepForeignAddresses)
-      for (const a of have) if (!want.has(a)) after.push({ op: 'delete-address', ns: d.ns, link: d.name, cidr: a });
-    // Enslaving to a VRF drops IPv6 addresses, so a master change re-adds them all.
-    for (const a of want)
-      if (!have.has(a) || change.master !== undefined) after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: a });
-    if (d.neighSuppress && obs.bridgePort?.neighSuppress === false) after.push({ op: 'neigh-suppress', ns: d.ns, name: d.name });
-  }
-  creates.sort((a, b) => kindRank[a.link.type.kind] - kindRank[b.link.type.kind]);
-  // Masters before addresses: enslaving to a VRF flushes IPv6 addresses.
-  const afterRank: Partial<Record<DataplaneOp['op'], number>> = {
-    'set-link': 0,
-    'delete-address': 1,
-    'add-address': 2,
-    'no-ipv6-link-local': 3,
-    'neigh-suppress': 4,
-  };
-  after.sort((a, b) => (afterRank[a.op] ?? 9) - (afterRank[b.op] ?? 9));
-  ops.push(...creates, ...after);
   return ops;
+}
+
+/** Deletions run host side first (veth peers go with them, so theirs are dropped), VRFs last. */
+function orderDeletes(deletes: DeleteOp[], v: Views): DeleteOp[] {
+  const hostVethDeletes = new Set(deletes.flatMap((o) => (o.ns === 'host' ? [routerPeerOfHostVeth(o.name)] : [])));
+  const kept = deletes.filter((o) => !(o.ns === 'router' && hostVethDeletes.has(o.name) && v.router.link(o.name)?.kind === 'veth'));
+  const isVrf = (o: DeleteOp): boolean => v[o.ns].link(o.name)?.kind === 'vrf';
+  return kept.sort((a, b) => Number(isVrf(a)) - Number(isVrf(b)) || (a.ns === b.ns ? 0 : a.ns === 'host' ? -1 : 1));
+}
+
+interface LinkDiffContext {
+  v: Views;
+  desired: Map<string, DesiredLink>;
+  recreate: Set<string>;
+  vethMtu: number | undefined;
+  usedTables: Set<number>;
+  creates: CreateOp[];
+  after: DataplaneOp[];
+}
+
+/** A link that does not exist: its create, then everything set right after creation. */
+function missingLinkOps(d: DesiredLink, wantMtu: number | undefined, cx: LinkDiffContext): void {
+  const t = d.type;
+  if (t.kind === 'veth-peer') {
+    // Created together with its peer; its settings follow once it exists.
+    if (!cx.desired.has(`${t.peerNs}/${t.peer}`)) throw new Error(`veth peer ${d.name} has no creating side`);
+    // A veth peer gets its creator's MTU at creation, but cannot be brought up
+    // in the same request (the kernel has not paired it yet: ENOTCONN).
+    const change: LinkSettings = { up: true };
+    if (d.master) change.master = d.master;
+    cx.after.push({ op: 'set-link', ns: d.ns, name: d.name, change });
+  } else {
+    const c: CreateOp = { op: 'create-link', ns: d.ns, link: d };
+    if (wantMtu !== undefined) c.mtu = wantMtu;
+    if (t.kind === 'vrf') {
+      c.vrfTable = lowestFreeTable(cx.usedTables);
+      cx.usedTables.add(c.vrfTable);
+    }
+    cx.creates.push(c);
+  }
+  for (const a of d.addresses) cx.after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: normalizeCidr(a) });
+  if (d.noIpv6LinkLocal) cx.after.push({ op: 'no-ipv6-link-local', ns: d.ns, name: d.name });
+  if (d.neighSuppress) cx.after.push({ op: 'neigh-suppress', ns: d.ns, name: d.name });
+}
+
+/** A link that exists: settings, addresses and port flags that differ. */
+function existingLinkOps(d: DesiredLink, obs: LinkInfo, wantMtu: number | undefined, cx: LinkDiffContext): void {
+  const view = cx.v[d.ns];
+  const change: LinkSettings = {};
+  if ((d.master ?? undefined) !== view.nameOf(obs.master)) change.master = d.master ?? null;
+  if (wantMtu !== undefined && obs.mtu !== wantMtu) change.mtu = wantMtu;
+  if (!obs.up) change.up = true;
+  if (d.mac && obs.mac?.toLowerCase() !== d.mac.toLowerCase()) change.mac = d.mac;
+  if (Object.keys(change).length > 0) cx.after.push({ op: 'set-link', ns: d.ns, name: d.name, change });
+  const have = view.managedCidrs(obs);
+  const want = new Set(d.addresses.map(normalizeCidr));
+  if (!d.keepForeignAddresses)
+    for (const a of have) if (!want.has(a)) cx.after.push({ op: 'delete-address', ns: d.ns, link: d.name, cidr: a });
+  // Enslaving to a VRF drops IPv6 addresses, so a master change re-adds them all.
+  for (const a of want)
+    if (!have.has(a) || change.master !== undefined) cx.after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: a });
+  if (d.neighSuppress && obs.bridgePort?.neighSuppress === false) cx.after.push({ op: 'neigh-suppress', ns: d.ns, name: d.name });
+}
+
+// Masters before addresses: enslaving to a VRF flushes IPv6 addresses.
+const afterRank: Partial<Record<DataplaneOp['op'], number>> = {
+  'set-link': 0,
+  'delete-address': 1,
+  'add-address': 2,
+  'no-ipv6-link-local': 3,
+  'neigh-suppress': 4,
+};
+
+/** 5. Creates (VRFs, bridges, vxlans, veths in that order), then settings of existing links. */
+function linkOps(
+  plan: KernelPlan,
+  observed: ObservedState,
+  v: Views,
+  desired: Map<string, DesiredLink>,
+  recreate: Set<string>,
+): DataplaneOp[] {
+  const mtu = underlayMtuOf(plan, v);
+  const cx: LinkDiffContext = {
+    v,
+    desired,
+    recreate,
+    vethMtu: mtu !== undefined && mtu - plan.vxlanOverhead > MIN_IPV6_MTU ? mtu - plan.vxlanOverhead : undefined,
+    usedTables: new Set(observed.router.links.filter((l) => l.kind === 'vrf' && l.vrf).map((l) => l.vrf!.table)),
+    creates: [],
+    after: [],
+  };
+  for (const d of plan.links) {
+    const obs = recreate.has(`${d.ns}/${d.name}`) ? undefined : v[d.ns].link(d.name);
+    const wantMtu = d.mtuFromUnderlay ? cx.vethMtu : undefined;
+    if (obs) existingLinkOps(d, obs, wantMtu, cx);
+    else missingLinkOps(d, wantMtu, cx);
+  }
+  cx.creates.sort((a, b) => kindRank[a.link.type.kind] - kindRank[b.link.type.kind]);
+  cx.after.sort((a, b) => (afterRank[a.op] ?? 9) - (afterRank[b.op] ?? 9));
+  return [...cx.creates, ...cx.after];
+}
+
+export function diffKernel(plan: KernelPlan, observed: ObservedState): DataplaneOp[] {
+  const v: Views = { host: new NsView(observed.host), router: new NsView(observed.router) };
+  const desired = new Map<string, DesiredLink>();
+  for (const d of plan.links) desired.set(`${d.ns}/${d.name}`, d);
+  const recreate = new Set<string>();
+  const deletes = orderDeletes(garbageOps(plan, desired, v, recreate), v);
+  return [
+    ...sysctlOps(plan, observed),
+    ...underlayNicOps(plan, v),
+    ...loopbackOps(plan, v),
+    ...deletes,
+    ...linkOps(plan, observed, v, desired, recreate),
+  ];
 }
 
 /** Groups ops into phases whose members can run concurrently; phases run in order. */
