@@ -1,7 +1,15 @@
 // Applies frr.conf to an FRR instance that runs in the router namespace with its
-// own path space (`-N <name>`), incrementally, with frr-reload.py from
-// frr-pythontools. perouterd does what upstream's reloader container does,
-// without the container: --test (syntax + diff), --reload, then read back.
+// own path space (`-N <name>`), incrementally:
+//   check: `vtysh -C -f candidate` (FRR's own dry run; nothing is touched);
+//   apply: the running configuration is compared with the candidate as a whole
+//          (frr-config.ts), only the lines that differ (and the `no …` of the
+//          removed ones) go to FRR in one `vtysh -f`, and only the blocks they
+//          touched are read back. A cold FRR (empty running configuration) thus
+//          loads the whole rendered file in one pass.
+// When the read-back differs (a change FRR applies differently from line by
+// line, e.g. a neighbour's remote-as), frr-reload.py from frr-pythontools
+// repairs it: --test, --reload, read back, retried (the path upstream's reloader
+// container takes for every change).
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -32,6 +40,8 @@ export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): 
     ...overrides,
   };
 }
+
+import { differingBlocks, frrDelta, parseFrrConfig } from './frr-config.js';
 
 export interface FrrDiff {
   toDelete: string[];
@@ -168,51 +178,92 @@ export class FrrReloader implements FrrControl {
   async check(config: string): Promise<string | undefined> {
     const candidate = await this.writeCandidate('frr.conf.check', config);
     try {
-      return (await this.diff(candidate)).error;
+      const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, '-C', '-f', candidate], this.opts.timeoutMs ?? 120_000);
+      if (r.code === 0) return undefined;
+      return `FRR rejects the configuration (vtysh -C exited ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`;
     } finally {
       await fs.rm(candidate, { force: true });
     }
   }
 
+  private async runningConfig(): Promise<string | undefined> {
+    const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, '-c', 'show running-config'], this.opts.timeoutMs ?? 120_000);
+    return r.code === 0 ? r.stdout : undefined;
+  }
+
   async apply(config: string): Promise<FrrApplyResult> {
     const candidate = await this.writeCandidate('frr.conf.candidate', config);
+    try {
+      return (await this.applyDelta(config)) ?? (await this.reloadFull(config, candidate));
+    } finally {
+      await fs.rm(candidate, { force: true });
+    }
+  }
+
+  /** The incremental path; undefined when the read-back differs and frr-reload.py must repair. */
+  private async applyDelta(config: string): Promise<FrrApplyResult | undefined> {
+    const running = await this.runningConfig();
+    if (running === undefined) return undefined;
+    const want = parseFrrConfig(config);
+    const delta = frrDelta(parseFrrConfig(running), want);
+    if (delta.lines.length === 0) {
+      await this.commit(config);
+      return { outcome: 'unchanged' };
+    }
+    const file = await this.writeCandidate('frr.conf.delta', delta.lines.join('\n') + '\n');
+    const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, '-f', file], this.opts.timeoutMs ?? 180_000);
+    await fs.rm(file, { force: true });
+    const after = await this.runningConfig();
+    const off = after === undefined ? delta.touched : differingBlocks(parseFrrConfig(after), want, delta.touched);
+    const isExit = (l: string): boolean => /^(exit|exit-vrf|exit-address-family)$/.test(l);
+    const diff: FrrDiff = {
+      toDelete: delta.lines.filter((l) => l.startsWith('no ')),
+      toAdd: delta.lines.filter((l) => !l.startsWith('no ') && !isExit(l)),
+    };
+    if (off.length === 0) {
+      await this.commit(config);
+      this.opts.log?.('frr delta applied', { lines: delta.lines.length, blocks: delta.touched.length, code: r.code });
+      return { outcome: 'applied', attempts: 1, diff };
+    }
+    this.opts.log?.('frr delta read back differs; repairing with frr-reload.py', { blocks: off.slice(0, 5), code: r.code });
+    return undefined;
+  }
+
+  /** frr-reload.py: --test, --reload, read back, a bounded number of times. */
+  private async reloadFull(config: string, candidate: string): Promise<FrrApplyResult> {
     // FRR 8.4 needs up to 3 reloads when a VRF is added under a running `router bgp` (lab and host
     // acceptance test); one more for margin.
     const attempts = this.opts.attempts ?? 4;
     let lastError = '';
     let firstDiff: FrrDiff | undefined;
-    try {
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        const t = await this.diff(candidate);
-        if (t.error) {
-          lastError = t.error;
-          // A syntax error will not go away by retrying; a daemon that is restarting might.
-          if (/Unknown command|% Invalid|Command incomplete/i.test(t.error)) break;
-          continue;
-        }
-        const d = t.diff!;
-        firstDiff ??= d;
-        if (d.toAdd.length === 0 && d.toDelete.length === 0) {
-          await this.commit(config);
-          return attempt === 1 ? { outcome: 'unchanged' } : { outcome: 'applied', attempts: attempt - 1, diff: firstDiff };
-        }
-        const r = await run(this.paths.python, this.reloadArgs('--reload', candidate), this.opts.timeoutMs ?? 180_000);
-        // FRR 8.4 can fail part-way on a first VRF/VNI reload and succeed on the
-        // next; the read-back on the following loop iteration decides.
-        if (r.code !== 0)
-          lastError = `frr-reload.py --reload exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`;
-        this.opts.log?.('frr reload attempt', { attempt, code: r.code });
-      }
-      // Final read-back after the last reload attempt.
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       const t = await this.diff(candidate);
-      if (t.diff && t.diff.toAdd.length === 0 && t.diff.toDelete.length === 0) {
-        await this.commit(config);
-        return { outcome: 'applied', attempts, diff: firstDiff ?? t.diff };
+      if (t.error) {
+        lastError = t.error;
+        // A syntax error will not go away by retrying; a daemon that is restarting might.
+        if (/Unknown command|% Invalid|Command incomplete/i.test(t.error)) break;
+        continue;
       }
-      return { outcome: 'failed', error: lastError || `FRR did not converge: ${JSON.stringify(t.diff ?? t.error)}`, attempts };
-    } finally {
-      await fs.rm(candidate, { force: true });
+      const d = t.diff!;
+      firstDiff ??= d;
+      if (d.toAdd.length === 0 && d.toDelete.length === 0) {
+        await this.commit(config);
+        return attempt === 1 ? { outcome: 'unchanged' } : { outcome: 'applied', attempts: attempt - 1, diff: firstDiff };
+      }
+      const r = await run(this.paths.python, this.reloadArgs('--reload', candidate), this.opts.timeoutMs ?? 180_000);
+      // FRR 8.4 can fail part-way on a first VRF/VNI reload and succeed on the
+      // next; the read-back on the following loop iteration decides.
+      if (r.code !== 0)
+        lastError = `frr-reload.py --reload exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`;
+      this.opts.log?.('frr reload attempt', { attempt, code: r.code });
     }
+    // Final read-back after the last reload attempt.
+    const t = await this.diff(candidate);
+    if (t.diff && t.diff.toAdd.length === 0 && t.diff.toDelete.length === 0) {
+      await this.commit(config);
+      return { outcome: 'applied', attempts, diff: firstDiff ?? t.diff };
+    }
+    return { outcome: 'failed', error: lastError || `FRR did not converge: ${JSON.stringify(t.diff ?? t.error)}`, attempts };
   }
 
   /**

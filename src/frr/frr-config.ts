@@ -1,0 +1,164 @@
+// frr.conf as a tree of contexts, and the smallest set of vtysh lines that turns
+// one configuration into another. Pure. The running configuration (what
+// `show running-config` prints) and the rendered one are parsed the same way;
+// FRR prints back the lines perouterd renders (test/host/frr-incremental),
+// only in its own block order, so blocks are compared by header, lines by
+// their context path, and order never counts as a difference.
+
+/** A top-level block: a context with its children, or a single global line. */
+export interface FrrBlock {
+  header: string;
+  /** Lines under the header, indented as in the file (sub-contexts keep their children). */
+  lines: string[];
+}
+
+export interface FrrConfigTree {
+  /** header → block, in file order. */
+  blocks: Map<string, FrrBlock>;
+}
+
+/** Lines that name the instance, not its routing (FRR prints its own; `frr defaults` cannot change at run time). */
+const IDENTITY = /^(frr version|frr defaults|hostname|end$|Building configuration|Current configuration)/;
+const TERMINATOR = /^\s*(exit|exit-vrf|exit-address-family|end|!)$/;
+
+export function parseFrrConfig(text: string): FrrConfigTree {
+  const blocks = new Map<string, FrrBlock>();
+  let current: FrrBlock | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+$/, '');
+    if (line === '' || TERMINATOR.test(line)) {
+      if (line === '!' || /^(exit|exit-vrf|end)$/.test(line)) current = undefined;
+      continue;
+    }
+    if (!line.startsWith(' ')) {
+      if (IDENTITY.test(line)) continue;
+      current = blocks.get(line) ?? { header: line, lines: [] };
+      blocks.set(line, current);
+      continue;
+    }
+    if (current) current.lines.push(line);
+  }
+  return { blocks };
+}
+
+/** Each line of a block with the chain of sub-context headers above it: `ctx\u0000line`. */
+function paths(block: FrrBlock): string[] {
+  const out: string[] = [];
+  const stack: Array<{ indent: number; text: string }> = [];
+  for (const l of block.lines) {
+    const indent = l.length - l.trimStart().length;
+    while (stack.length > 0 && stack[stack.length - 1]!.indent >= indent) stack.pop();
+    out.push([...stack.map((s) => s.text), l.trim()].join('\u0000'));
+    stack.push({ indent, text: l.trim() });
+  }
+  return out;
+}
+
+/** Paths that only open a context (they have children) are implied by their children. */
+function leafPaths(block: FrrBlock): Set<string> {
+  const all = paths(block);
+  const parents = new Set(all.flatMap((p) => (p.includes('\u0000') ? [p.slice(0, p.lastIndexOf('\u0000'))] : [])));
+  return new Set(all.filter((p) => !parents.has(p)));
+}
+
+const negate = (line: string): string => (line.startsWith('no ') ? line.slice(3) : `no ${line}`);
+const exitOf = (header: string): string =>
+  /^vrf /.test(header) ? 'exit-vrf' : /^address-family /.test(header) ? 'exit-address-family' : 'exit';
+
+export interface FrrDelta {
+  /** vtysh configuration lines, in order: removals (deepest last-printed first), then additions. */
+  lines: string[];
+  /** Headers of the top-level blocks the delta touches (what the read-back compares). */
+  touched: string[];
+}
+
+/** Writes `path` (a context chain and a line) as vtysh lines, entering and leaving each context. */
+function emitPath(out: string[], header: string | undefined, path: string, line: (l: string) => string): void {
+  const parts = path.split('\u0000');
+  const leaf = parts.pop()!;
+  const ctxs = header === undefined ? parts : [header, ...parts];
+  out.push(...ctxs, line(leaf));
+  for (const c of [...ctxs].reverse()) out.push(exitOf(c));
+}
+
+function isContext(b: FrrBlock): boolean {
+  return b.lines.length > 0 || /^(router |vrf |route-map |bfd$|interface |segment-routing|key chain)/.test(b.header);
+}
+
+/** What to remove from a block that stays or goes (a VRF is emptied, never deleted: FRR refuses that while it exists in the kernel). */
+function removals(from: FrrBlock, to: FrrBlock | undefined, out: string[]): void {
+  if (!isContext(from)) {
+    if (!to) out.push(negate(from.header));
+    return;
+  }
+  if (!to && !/^vrf /.test(from.header)) {
+    out.push(negate(from.header));
+    return;
+  }
+  const keep = to ? leafPaths(to) : new Set<string>();
+  const gone = [...leafPaths(from)].filter((p) => !keep.has(p)).reverse();
+  for (const p of gone) emitPath(out, from.header, p, negate);
+}
+
+function additions(to: FrrBlock, from: FrrBlock | undefined, out: string[]): void {
+  if (!isContext(to)) {
+    if (!from) out.push(to.header);
+    return;
+  }
+  const have = from ? leafPaths(from) : new Set<string>();
+  const add = [...leafPaths(to)].filter((p) => !have.has(p));
+  if (add.length === 0 && from) return;
+  if (add.length === 0) {
+    out.push(to.header, exitOf(to.header));
+    return;
+  }
+  // One pass through the block in file order, entering each sub-context once.
+  out.push(to.header);
+  let open: string[] = [];
+  for (const p of add) {
+    const parts = p.split('\u0000');
+    const leaf = parts.pop()!;
+    let same = 0;
+    while (same < open.length && same < parts.length && open[same] === parts[same]) same++;
+    for (const c of open.slice(same).reverse()) out.push(exitOf(c));
+    out.push(...parts.slice(same), leaf);
+    open = parts;
+  }
+  for (const c of open.reverse()) out.push(exitOf(c));
+  out.push(exitOf(to.header));
+}
+
+/** The vtysh lines that turn `from` (running) into `to` (desired). Empty when nothing differs. */
+export function frrDelta(from: FrrConfigTree, to: FrrConfigTree): FrrDelta {
+  const rm: string[] = [];
+  const add: string[] = [];
+  const touched = new Set<string>();
+  // Removals in reverse print order: VRF instances go before the default instance.
+  for (const b of [...from.blocks.values()].reverse()) {
+    const n = rm.length;
+    removals(b, to.blocks.get(b.header), rm);
+    if (rm.length > n) touched.add(b.header);
+  }
+  for (const b of to.blocks.values()) {
+    const n = add.length;
+    additions(b, from.blocks.get(b.header), add);
+    if (add.length > n) touched.add(b.header);
+  }
+  return { lines: [...rm, ...add], touched: [...touched] };
+}
+
+/** Headers among `headers` whose block differs between the two trees (order inside a block ignored). */
+export function differingBlocks(a: FrrConfigTree, b: FrrConfigTree, headers: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const h of headers) {
+    const x = a.blocks.get(h);
+    const y = b.blocks.get(h);
+    if (!x && !y) continue;
+    const px = x ? [...leafPaths(x)].sort().join('\n') : undefined;
+    const py = y ? [...leafPaths(y)].sort().join('\n') : undefined;
+    // An emptied VRF block may linger in FRR's output with no lines: the same as absent.
+    const empty = (blk: FrrBlock | undefined, p: string | undefined): boolean => !blk || (/^vrf /.test(blk.header) && p === '');
+    if (px !== py && !(empty(x, px) && empty(y, py))) out.push(h);
+  }
+  return out;
+}
