@@ -1,0 +1,132 @@
+// npm run bench: the scale benchmark of issue "a change costs what it changes".
+// For N VNIs (N L3VNIs with host sessions, one file each, plus N/10 L2VNIs):
+//   pure    no-op reconcile in process (read, validate, plan, render, kernel diff,
+//           FRR comparison) at N = 10, 100, 1000, 4000; floor: reading the files
+//   kernel  cold create of N VNIs, +1, -1, no-op, on the host kernel; floor: ip -batch
+//   frr     cold load, +1, -1, no-op on the host's FRR; floor: one vtysh -f of the same lines
+//   rss     perouterd --version and render at the largest N; the Kubernetes client's cost
+// Every figure is printed beside its floor measured in the same run, as a ratio.
+// Sizes: BENCH_SIZES (default 10,100,1000), BENCH_PURE_SIZES (default 10,100,1000,4000).
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { writeConfig, addVni } from './scale-config.js';
+import { desired, pureNoop } from './scale-pure.js';
+import { kernelRows } from './scale-kernel.js';
+import { frrRows } from './scale-frr.js';
+
+const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
+const pureSizes = (process.env.BENCH_PURE_SIZES ?? '10,100,1000,4000').split(',').map(Number);
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+type Row = [what: string, n: number, ms: number, floorMs: number | undefined, goal: string, ok: boolean | undefined];
+const rows: Row[] = [];
+const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 2 : 0)} ms`);
+
+function print(): void {
+  console.log(`\n${'what'.padEnd(38)} ${'N'.padStart(5)} ${'perouterd'.padStart(10)} ${'floor'.padStart(10)} ${'ratio'.padStart(7)}  goal`);
+  for (const [what, n, v, f, goal, ok] of rows) {
+    const ratio = f === undefined ? '' : `${(v / f).toFixed(2)}x`;
+    const verdict = ok === undefined ? '' : ok ? '  met' : '  NOT MET';
+    console.log(
+      `${what.padEnd(38)} ${String(n).padStart(5)} ${ms(v).padStart(10)} ${(f === undefined ? '' : ms(f)).padStart(10)} ${ratio.padStart(7)}  ${goal}${verdict}`,
+    );
+  }
+}
+
+function maxRssKb(args: string[]): { kb: number; ms: number } {
+  const t = Date.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' });
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return { kb, ms: Date.now() - t };
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `perouterd scale benchmark on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${os.release()}, Node ${process.version}`,
+  );
+  for (const n of pureSizes) {
+    const cfg = writeConfig(n);
+    const p = pureNoop(cfg);
+    console.log(
+      `pure N=${n}: build ${ms(p.buildMs)} (read+validate+plan+render), kernel diff ${ms(p.diffMs)}, FRR comparison ${ms(p.frrMs)}`,
+    );
+    rows.push([
+      'no-op reconcile, CPU (blocks the loop)',
+      n,
+      p.noopMs,
+      p.floorMs,
+      n === 4000 ? '<= 100 ms at 4000, block <= 50 ms' : '',
+      n === 4000 ? p.noopMs <= 100 : undefined,
+    ]);
+    if (n === 1000 || n === Math.max(...pureSizes)) {
+      // perouterd's own time for +1 at N present: the same pure path with one file more.
+      addVni(cfg.configDir, n);
+      const one = pureNoop(cfg);
+      rows.push(['+1 VNI, perouterd own time (pure)', n, one.noopMs, undefined, '<= 50 ms, flat in N', one.noopMs <= 50]);
+    }
+    rmSync(cfg.dir, { recursive: true, force: true });
+  }
+  for (const n of sizes) {
+    const k = await kernelRows(n);
+    rows.push(['kernel: cold create', n, k.coldMs, k.coldFloorMs, '<= 1.2x ip -batch', k.coldMs / k.coldFloorMs <= 1.2]);
+    rows.push(['kernel: +1 VNI', n, k.plusOneMs, k.plusOneFloorMs, '', undefined]);
+    rows.push(['kernel: -1 VNI', n, k.minusOneMs, k.minusOneFloorMs, '', undefined]);
+    rows.push(['kernel: no-op (dumps + diff)', n, k.noopMs, undefined, '', undefined]);
+    rows.push(['kernel: worst event-loop delay', n, k.maxLoopDelayMs, undefined, '< 50 ms', k.maxLoopDelayMs < 50]);
+    if (process.env.BENCH_SKIP_FRR) continue;
+    const cfg = writeConfig(n);
+    const cN = desired(cfg).frrConfig;
+    addVni(cfg.configDir, n);
+    const cN1 = desired(cfg).frrConfig;
+    rmSync(cfg.dir, { recursive: true, force: true });
+    const f = await frrRows(String(n), cN, cN1);
+    console.log(`frr N=${n}: ${f.paths.join('; ')}`);
+    rows.push(['frr: cold load', n, f.coldMs, f.coldFloorMs, '<= 2x vtysh -f', f.coldMs / f.coldFloorMs <= 2]);
+    rows.push(['frr: +1 VNI', n, f.plusOneMs, f.plusOneFloorMs, '', undefined]);
+    rows.push(['frr: -1 VNI', n, f.minusOneMs, f.minusOneFloorMs, '', undefined]);
+    rows.push(['frr: no-op (read running config, compare)', n, f.noopMs, undefined, '', undefined]);
+    rows.push([
+      '+1 VNI end to end (kernel + FRR)',
+      n,
+      k.plusOneMs + f.plusOneMs,
+      k.plusOneFloorMs + f.plusOneFloorMs,
+      '<= 2x floor',
+      (k.plusOneMs + f.plusOneMs) / (k.plusOneFloorMs + f.plusOneFloorMs) <= 2,
+    ]);
+    rows.push([
+      'cold apply end to end (kernel + FRR)',
+      n,
+      k.coldMs + f.coldMs,
+      k.coldFloorMs + f.coldFloorMs,
+      '<= 2x floor',
+      (k.coldMs + f.coldMs) / (k.coldFloorMs + f.coldFloorMs) <= 2,
+    ]);
+  }
+  const big = Math.max(...sizes);
+  const cfg = writeConfig(big);
+  const base = maxRssKb(['-e', '']);
+  const version = maxRssKb([CLI, '--version']);
+  const render = maxRssKb([CLI, 'render', '--config-dir', cfg.configDir, '--node-config', cfg.nodeConfigPath]);
+  const k8s = maxRssKb(['--input-type=module', '-e', "await import('@kubernetes/client-node')"]);
+  rmSync(cfg.dir, { recursive: true, force: true });
+  rows.push(['RSS MB: --version', 0, version.kb / 1024, base.kb / 1024, 'floor: node -e ""', undefined]);
+  rows.push(['start ms: --version', 0, version.ms, base.ms, '', undefined]);
+  rows.push([
+    'RSS MB: render',
+    big,
+    render.kb / 1024,
+    base.kb / 1024,
+    '<= 80 MB at 1000',
+    big >= 1000 ? render.kb / 1024 <= 80 : undefined,
+  ]);
+  rows.push(['RSS MB: Kubernetes client alone', 0, k8s.kb / 1024, base.kb / 1024, 'loaded only with the API stage', undefined]);
+  print();
+  console.log('\n(RSS rows are in MB, not ms. Kernel and FRR rows are on the host: no VRF devices; FRR VRFs inactive.)');
+  execFileSync('true');
+}
+
+await main();
