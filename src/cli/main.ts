@@ -5,7 +5,6 @@
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
 import { formatLocation, problemLine } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
 import os from 'node:os';
@@ -16,6 +15,10 @@ import { netnsExists } from '../dataplane/netlink/index.js';
 import { NetlinkDataplane } from '../dataplane/dataplane.js';
 import { FrrReloader, frrPaths } from '../frr/reloader.js';
 import { ZebraReadinessCheck } from '../frr/zebra-readiness.js';
+import { createLogger, journalPrefix } from '../service/journal-log.js';
+import { acquireInstanceLock, InstanceLockedError } from '../service/instance-lock.js';
+import { serviceManagerFromEnv } from '../service/sd-notify.js';
+import { attachServiceHooks } from '../service/hooks.js';
 
 /** Upstream's host-mode file locations, so an existing node config works unchanged. */
 const DEFAULT_NODE_CONFIG = '/var/lib/openperouter/node-config.yaml';
@@ -57,7 +60,14 @@ sourceOptions(program.command('run'))
       namespace: string;
       api: boolean;
     }) => {
-      const log = pino({ level: o.logLevel, base: { netns: o.netns } });
+      const log = createLogger(o.logLevel, { netns: o.netns });
+      try {
+        acquireInstanceLock(o.stateDir, o.netns); // held until the process exits
+      } catch (e) {
+        log.fatal((e as Error).message);
+        process.exitCode = e instanceof InstanceLockedError ? 3 : 1;
+        return;
+      }
       // A fresh boot (no router namespace yet) starts from the static files only;
       // a restart with the namespace in place keeps the networks the API defined.
       const routerExisted = netnsExists(o.netns);
@@ -101,15 +111,22 @@ sourceOptions(program.command('run'))
         daemon.attachApi(api, persisted);
         api.onChange(() => daemon.trigger('api-change'));
       }
+      const service = attachServiceHooks(
+        daemon,
+        serviceManagerFromEnv(process.env, (m) => log.warn(m)),
+        (m) => log.error(m),
+      );
       process.on('SIGHUP', () => {
         log.info('SIGHUP: re-applying configuration');
         daemon.trigger('sighup');
       });
       const shutdown = (sig: string): void => {
         log.info({ signal: sig }, 'stopping; the dataplane stays in place');
+        service.stopping();
         void daemon
           .stop()
           .then(() => api?.stop())
+          .then(() => service.close())
           .then(() => process.exit(0));
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -185,14 +202,15 @@ sourceOptions(program.command('validate'))
     const r = buildDesiredState({ configDir: o.configDir, nodeConfigPath: o.nodeConfig });
     const problems = r.ok ? r.desired.problems : r.problems;
     const failed = r.ok ? r.desired.failed : r.failed;
-    for (const p of problems) process.stdout.write(`${problemLine(p)}\n`);
+    // Under systemd (ExecReload) each line carries its journal priority.
+    const err = journalPrefix(3);
+    const out = (line: string, prefix = ''): boolean => process.stdout.write(`${prefix}${line}\n`);
+    for (const p of problems) out(problemLine(p), p.severity === 'error' ? err : journalPrefix(4));
     for (const f of failed)
-      process.stdout.write(
-        `error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} (${f.reason}): ${f.message}\n`,
-      );
-    if (!r.ok) process.stdout.write(`error: ${r.reason}\n`);
+      out(`error: ${f.location ? formatLocation(f.location) + ': ' : ''}${f.kind} ${f.name} (${f.reason}): ${f.message}`, err);
+    if (!r.ok) out(`error: ${r.reason}`, err);
     const bad = !r.ok || failed.length > 0;
-    process.stdout.write(bad ? 'configuration has errors\n' : 'configuration is valid\n');
+    out(bad ? 'configuration has errors' : 'configuration is valid', bad ? err : '');
     process.exitCode = bad ? 1 : 0;
   });
 

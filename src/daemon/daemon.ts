@@ -64,6 +64,8 @@ export class Daemon {
   private api: ApiLink | undefined;
   /** API objects persisted by an earlier run, used until the API answers (restart while it is down). */
   private apiFallback: RouterConfig | undefined;
+  private statusListeners: (() => void)[] = [];
+  private busySince: number | undefined;
   readonly status: DaemonStatus = {
     state: 'starting',
     message: 'starting',
@@ -107,6 +109,16 @@ export class Daemon {
     this.idle = this.loop(reason);
   }
 
+  /** Called after every status update (the service manager's STATUS= and READY=). */
+  onStatus(listener: () => void): void {
+    this.statusListeners.push(listener);
+  }
+
+  /** How long the running reconcile has been running; 0 when idle (the watchdog's liveness). */
+  busyForMs(): number {
+    return this.busySince === undefined ? 0 : Date.now() - this.busySince;
+  }
+
   /** Resolves when no reconcile is running (tests, shutdown). */
   whenIdle(): Promise<void> {
     return this.idle;
@@ -116,11 +128,13 @@ export class Daemon {
     try {
       do {
         this.pending = false;
+        this.busySince = Date.now();
         await this.reconcileOnce(reason);
         reason = 'coalesced';
       } while (this.pending && !this.stopped);
     } finally {
       this.running = false;
+      this.busySince = undefined;
     }
   }
 
@@ -314,6 +328,7 @@ export class Daemon {
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'cannot write status file');
     }
+    for (const l of this.statusListeners) l();
   }
 
   /** Stops triggers and waits for a running reconcile; leaves the dataplane in place. */
