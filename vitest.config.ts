@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast pure/host-kernel tests, and the kernel lab (User-Mode Linux),
+// Three projects: fast pure/host-kernel tests, the boot test (systemd-nspawn), and the kernel lab (User-Mode Linux),
 // which boots a whole kernel per scenario and is therefore run one file at a time.
 export default defineConfig({
   test: {
@@ -10,6 +10,16 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/host/**/*.test.ts', 'test/k8s/**/*.test.ts'],
           testTimeout: 60_000,
+        },
+      },
+      {
+        // The boot test: stock Debian roots booted with systemd as PID 1 (systemd-nspawn).
+        test: {
+          name: 'boot',
+          include: ['test/boot/**/*.test.ts'],
+          testTimeout: 1_200_000,
+          hookTimeout: 1_200_000,
+          fileParallelism: false,
         },
       },
       {
