@@ -5,8 +5,11 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # frr + frr-pythontools: the real router and frr-reload.py; user-mode-linux + kmod: the kernel lab
-# (a full 6.1 kernel with VRF, booted with the host files as root); iproute2/iputils: tests look with them.
-apt-get install -y --no-install-recommends frr frr-pythontools user-mode-linux kmod iproute2 iputils-ping util-linux procps python3 debootstrap
+# (a full 6.1 kernel with VRF, booted with the host files as root); iproute2/iputils: tests look with them;
+# debootstrap + systemd-container: the lab's second root and the boot test (stock Debian roots booted
+# with systemd-nspawn -b).
+apt-get install -y --no-install-recommends frr frr-pythontools user-mode-linux kmod iproute2 iputils-ping util-linux procps python3 \
+  debootstrap systemd-container
 # The lab's second root (Debian 13: FRR 10.x), built once and reused (docs/kernel-lab.md).
 bash scripts/lab-root.sh
 npm ci --no-audit --no-fund
