@@ -4,9 +4,16 @@
 // resource skipped by validation does not hold readiness back (the rest of the
 // node's networks are up); a rejected file, FRR not running, FRR refusing the
 // configuration or a failed kernel change does. STATUS= follows every change.
-import type { DaemonStatus } from '../daemon/daemon.js';
 
-export type ServiceView = Pick<DaemonStatus, 'state' | 'message' | 'applied' | 'kernel' | 'frr'>;
+/** The part of the daemon's status (src/daemon/daemon.ts DaemonStatus) the service manager is told about. */
+export interface ServiceView {
+  state: 'starting' | 'ready' | 'degraded' | 'waiting-for-frr' | 'config-invalid';
+  message: string;
+  /** Set once a reconcile got through to the end. */
+  applied?: unknown;
+  kernel: { lastErrors: readonly string[] };
+  frr: { lastError?: string };
+}
 
 export interface ReadinessMemory {
   readySent: boolean;
