@@ -5,6 +5,7 @@
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 import { Command, Option } from 'commander';
+import type { Logger } from 'pino';
 import { formatLocation, problemLine } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
 import os from 'node:os';
@@ -26,6 +27,18 @@ const DEFAULT_CONFIG_DIR = '/var/lib/openperouter/configs';
 
 const program = new Command();
 program.name('perouterd').description('Host-level PE router daemon: BGP EVPN / VXLAN to the fabric, overlays to the host').version('0.1.0');
+
+/** One `run` per router namespace; exit status 3 when another one holds it (the unit does not restart on 3). */
+function lockRouterNamespace(stateDir: string, netns: string, log: Logger): boolean {
+  try {
+    acquireInstanceLock(stateDir, netns); // held until the process exits
+    return true;
+  } catch (e) {
+    log.fatal((e as Error).message);
+    process.exitCode = e instanceof InstanceLockedError ? 3 : 1;
+    return false;
+  }
+}
 
 const sourceOptions = (c: Command): Command =>
   c
@@ -61,13 +74,7 @@ sourceOptions(program.command('run'))
       api: boolean;
     }) => {
       const log = createLogger(o.logLevel, { netns: o.netns });
-      try {
-        acquireInstanceLock(o.stateDir, o.netns); // held until the process exits
-      } catch (e) {
-        log.fatal((e as Error).message);
-        process.exitCode = e instanceof InstanceLockedError ? 3 : 1;
-        return;
-      }
+      if (!lockRouterNamespace(o.stateDir, o.netns, log)) return;
       // A fresh boot (no router namespace yet) starts from the static files only;
       // a restart with the namespace in place keeps the networks the API defined.
       const routerExisted = netnsExists(o.netns);
