@@ -166,9 +166,9 @@ describe('the stand-in CEL interpreter', () => {
     expect(run("'abc'.startsWith('a') && size('abc') == 3", null)).toBe(true);
   });
 
-  it('refuses what it does not implement instead of guessing', () => {
+  it('refuses what CEL itself does not define (Kubernetes library functions) instead of guessing', () => {
     expect(() => compileCel('isCIDR(self)')).toThrow(/unsupported function isCIDR/);
-    expect(() => compileCel('self.ip().family() == 4')).toThrow(/unsupported function ip/);
-    expect(() => compileCel('1.5 > 1')).toThrow(/double/);
+    expect(() => compileCel('self.ip().family() == 4')).toThrow(/unsupported function (ip|family)/);
+    expect(evalCel(compileCel('1.5 > 1'), {})).toBe(true); // real CEL has doubles
   });
 });
