@@ -23,7 +23,7 @@ import {
   type StaticConfigFile,
 } from './model.js';
 import { applyRemovals, normalizeKeys } from './keys.js';
-import { checkStaticFile, isValidObjectName, unsupportedFeatureIssues } from './rules.js';
+import { checkStaticFile, isValidObjectName, unsupportedFeatureIssues } from './spec/index.js';
 import { schemaErrorsToProblems, sortProblems } from './schema-errors.js';
 import { type CompiledSchema, nodeConfigSchema, openpeSchema, runSchema } from './schemas.js';
 import { readYamlSource, type YamlSource } from './yaml-source.js';

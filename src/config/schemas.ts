@@ -21,9 +21,17 @@ export interface CompiledSchema {
   validate: ValidateFunction;
 }
 
-let cache: { openpe: CompiledSchema; node: CompiledSchema } | undefined;
+interface Compiled {
+  ajv: Ajv2020;
+  openpe: CompiledSchema;
+  node: CompiledSchema;
+  specs: Map<string, ValidateFunction>;
+}
 
-function compileAll(): { openpe: CompiledSchema; node: CompiledSchema } {
+let cache: Compiled | undefined;
+
+/** The one ajv set-up, for the files and the custom resources alike. */
+function compileAll(): Compiled {
   if (cache) return cache;
   const ajv = new Ajv2020({
     allErrors: true,
@@ -38,6 +46,8 @@ function compileAll(): { openpe: CompiledSchema; node: CompiledSchema } {
   const openpeRoot = loadSchema('openpe-config.schema.json');
   const nodeRoot = loadSchema('node-config.schema.json');
   cache = {
+    ajv,
+    specs: new Map(),
     openpe: { root: openpeRoot, validate: ajv.compile(openpeRoot) },
     node: { root: nodeRoot, validate: ajv.compile(nodeRoot) },
   };
@@ -52,6 +62,21 @@ export function openpeSchema(): CompiledSchema {
 /** Schema of `node-config.yaml`. */
 export function nodeConfigSchema(): CompiledSchema {
   return compileAll().node;
+}
+
+/**
+ * Validator of one `$defs/<def>` of the openpe schema (a custom resource's spec), compiled by
+ * the same ajv as the files, so defaults and errors are the files' ones.
+ */
+export function specValidator(def: string): ValidateFunction {
+  const all = compileAll();
+  let v = all.specs.get(def);
+  if (!v) {
+    v = all.ajv.getSchema(`${String(all.openpe.root.$id)}#/$defs/${def}`);
+    if (!v) throw new Error(`schema has no $defs/${def}`);
+    all.specs.set(def, v);
+  }
+  return v;
 }
 
 /** Validates (and fills defaults into) `data`; returns the raw ajv errors. */

@@ -31,7 +31,7 @@ import {
   type RouterConfig,
   type UnderlayResource,
 } from './model.js';
-import { cidrListError, interfaceNameError, NOT_SUPPORTED, routeTargetError } from './rules.js';
+import { cidrListError, interfaceNameError, NOT_SUPPORTED, routeTargetError } from './spec/index.js';
 import { canonicalIP, type Cidr, cidrContains, type Family, formatNetwork, overlaps, tryParseCidr } from '../net/ipnet.js';
 import { routerID, vethIPs, vtepIP } from '../net/ipam.js';
 import { isReservedLinkName } from '../net/names.js';

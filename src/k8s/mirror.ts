@@ -6,7 +6,7 @@
 // Pure: what to create, update and delete; src/k8s/api-source.ts does the writes.
 
 import type { Resource, ResourceKind, RouterConfig } from '../config/model.js';
-import { isValidObjectName } from '../config/rules.js';
+import { isValidObjectName } from '../config/spec/index.js';
 import { jsonEqual } from '../util/json.js';
 import { API_KINDS, API_VERSION, type ApiKind } from './kinds.js';
 import { HOSTNAME_LABEL, type KubeObject, SOURCE_LABEL, SOURCE_STATIC, STATIC_NODE_LABEL } from './kube-object.js';

@@ -7,7 +7,7 @@ import {
   isValidObjectName,
   routeTargetError,
   unsupportedFeatureIssues,
-} from '../../src/config/rules.js';
+} from '../../src/config/spec/index.js';
 
 describe('route targets (upstream rules)', () => {
   it.each(['64512:100', '65535:4294967295', '65536:65535', '4294967295:1', '10.0.0.1:65535', '0:0'])('accepts %s', (rt) => {

@@ -1,91 +1,13 @@
-// Checks JSON Schema cannot express (upstream: CEL rules and the isIP/isCIDR helpers),
-// run on one static file after it passed the schema. Each issue carries the data path, so
-// the loader can locate it in the YAML. The value checkers are shared with the semantic
-// validation in validate.ts.
+// Per-kind spec checks, shared by the static files and the custom resources: the checks
+// JSON Schema cannot express, run on a spec that passed the schema. Paths are relative to
+// the spec; checkStaticFile prefixes them with the file's own paths.
 
-import type { HostSession, L2VNISpec, L3VNISpec, Neighbor, Severity, StaticConfigFile, UnderlaySpec } from './model.js';
-import { type Cidr, cidrContains, type Family, isIPv6LinkLocalPrefix, tryParseCidr, tryParseIP } from '../net/ipnet.js';
-import type { PathSeg } from './yaml-source.js';
-
-export interface RuleIssue {
-  severity: Severity;
-  /** Data path of the offending value (`['l3vnis', 0, 'exportRTs', 1]`). */
-  path: PathSeg[];
-  message: string;
-  /** Point at the key rather than at the value. */
-  key?: boolean;
-}
-
-export const NOT_SUPPORTED = 'not supported yet by perouterd';
-
-// ---------------------------------------------------------------- shared value checks
-
-const INTERFACE_NAME_RE = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
-const IPV4_LIKE_RE = /^\d+\.\d+\.\d+\.\d+$/;
-const DIGITS_RE = /^[0-9]+$/;
-const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Kernel-safe link name (VRFs, bridges, NICs): 1..15 chars of `[a-zA-Z0-9._-]`, starting with a letter. */
-export function interfaceNameError(name: string): string | undefined {
-  if (name.length === 0) return 'interface name cannot be empty';
-  if (name.length > 15) return `interface name ${name} can't be longer than 15 characters`;
-  if (!INTERFACE_NAME_RE.test(name)) return `interface name ${name} contains invalid characters`;
-  return undefined;
-}
-
-/**
- * Route target syntax: `ASN:MN` or `A.B.C.D:MN`.
- * IPv4 admin → MN <= 65535; 2-byte ASN → MN <= 4294967295; 4-byte ASN → MN <= 65535.
- */
-export function routeTargetError(rt: string): string | undefined {
-  const parts = rt.split(':');
-  if (parts.length !== 2) return `route target "${rt}" must be ASN:MN or A.B.C.D:MN`;
-  const [admin, mnText] = parts as [string, string];
-  const mn = DIGITS_RE.test(mnText) ? BigInt(mnText) : undefined;
-  if (tryParseIP(admin)?.family === 4) {
-    if (mn === undefined || mn > 65535n) return `route target "${rt}": A.B.C.D:MN needs MN <= 65535`;
-    return undefined;
-  }
-  if (IPV4_LIKE_RE.test(admin)) return `route target "${rt}": ${admin} is not a valid IPv4 address`;
-  if (!DIGITS_RE.test(admin) || BigInt(admin) > 4294967295n) {
-    return `route target "${rt}" must be ASN:MN (ASN a number up to 4294967295) or A.B.C.D:MN`;
-  }
-  if (mn === undefined || mn > 18446744073709551615n) return `route target "${rt}": MN must be a number`;
-  const asn = BigInt(admin);
-  if (asn <= 65535n && mn > 4294967295n) return `route target "${rt}": with a 2-byte ASN, MN must be <= 4294967295`;
-  if (asn > 65535n && mn > 65535n) return `route target "${rt}": with a 4-byte ASN, MN must be <= 65535`;
-  return undefined;
-}
-
-/** Whether `name` is a valid Kubernetes object name (DNS-1123 subdomain). */
-export function isValidObjectName(name: string): boolean {
-  return name.length > 0 && name.length <= 253 && DNS1123_SUBDOMAIN_RE.test(name);
-}
-
-/** A CIDR of the given family (or any family), or an error message. */
-export function cidrError(value: string, want?: Family): string | undefined {
-  const c = tryParseCidr(value);
-  if (!c) return `"${value}" is not a valid CIDR`;
-  if (want !== undefined && c.family !== want) return `"${value}" must be an IPv${want} CIDR`;
-  return undefined;
-}
-
-/** Gateway / tunnel CIDR lists: each a CIDR, at most one per family. */
-export function cidrListError(values: readonly string[], what: string): { index?: number; message: string } | undefined {
-  const seen = new Map<Family, string>();
-  for (const [i, v] of values.entries()) {
-    const c = tryParseCidr(v);
-    if (!c) return { index: i, message: `"${v}" is not a valid CIDR` };
-    const prev = seen.get(c.family);
-    if (prev !== undefined) {
-      return { index: i, message: `${what}: at most one IPv4 and one IPv6 CIDR (${prev} and ${v} are both IPv${c.family})` };
-    }
-    seen.set(c.family, v);
-  }
-  return undefined;
-}
-
-// ---------------------------------------------------------------- per-object rules
+import type { HostSession, L2VNISpec, L3VNISpec, Neighbor, StaticConfigFile, UnderlaySpec } from '../model.js';
+import { type Cidr, cidrContains, isIPv6LinkLocalPrefix, tryParseCidr, tryParseIP } from '../../net/ipnet.js';
+import type { PathSeg } from '../yaml-source.js';
+import type { RuleIssue } from './issue.js';
+import { unsupportedIssues } from './unsupported.js';
+import { cidrError, cidrListError, routeTargetError } from './values.js';
 
 function hostSessionIssues(hs: HostSession, path: PathSeg[], distinctASN: boolean): RuleIssue[] {
   const out: RuleIssue[] = [];
@@ -238,85 +160,40 @@ function nodeSelectorIgnored(path: PathSeg[]): RuleIssue {
   };
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** The kinds a spec check knows, with where their specs sit in a static file. */
+export type SpecKind = 'Underlay' | 'L3VNI' | 'L2VNI' | 'L3Passthrough' | 'RawFRRConfig';
 
-function listOf(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-/**
- * Features upstream has and perouterd does not build yet: they are parsed (and validated
- * by the schema) but always rejected, never silently ignored. Works on the raw data (keys
- * already normalised) so the rejection shows even when the schema finds other errors.
- */
-export function unsupportedFeatureIssues(raw: unknown): RuleIssue[] {
-  const out: RuleIssue[] = [];
-  if (!isObj(raw)) return out;
-  listOf(raw.underlays).forEach((u, i) => {
-    if (!isObj(u)) return;
-    for (const f of ['isis', 'srv6'] as const) {
-      if (u[f] !== undefined) out.push({ severity: 'error', path: ['underlays', i, f], key: true, message: `${f}: ${NOT_SUPPORTED}` });
+/** Every code-level check of one spec of `kind` (unsupported features included), paths relative to the spec. */
+export function specIssues(kind: SpecKind, spec: unknown): RuleIssue[] {
+  const out = unsupportedIssues(kind, spec);
+  switch (kind) {
+    case 'Underlay':
+      return [...out, ...underlayIssues(spec as UnderlaySpec, [])];
+    case 'L3VNI':
+      return [...out, ...l3vniIssues(spec as L3VNISpec, [])];
+    case 'L2VNI':
+      return [...out, ...l2vniIssues(spec as L2VNISpec, [])];
+    case 'L3Passthrough': {
+      const p = spec as StaticConfigFile['bgppassthrough'] & object;
+      return [
+        ...out,
+        ...(p.nodeSelector !== undefined ? [nodeSelectorIgnored([])] : []),
+        ...hostSessionIssues(p.hostSession, ['hostSession'], false),
+      ];
     }
-    listOf(u.interfaces).forEach((itf, j) => {
-      if (!isObj(itf)) return;
-      if (itf.cniDevice !== undefined) {
-        out.push({
-          severity: 'error',
-          path: ['underlays', i, 'interfaces', j, 'cniDevice'],
-          key: true,
-          message: `cniDevice: ${NOT_SUPPORTED} (use type NetworkDevice)`,
-        });
-      } else if (itf.type === 'CNIDevice') {
-        out.push({
-          severity: 'error',
-          path: ['underlays', i, 'interfaces', j, 'type'],
-          message: `CNIDevice: ${NOT_SUPPORTED} (use type NetworkDevice)`,
-        });
-      }
-    });
-  });
-  listOf(raw.l2vnis).forEach((v, i) => {
-    if (!isObj(v)) return;
-    const hm = v.hostMaster;
-    if (isObj(hm)) {
-      if (hm.ovsBridge !== undefined) {
-        out.push({
-          severity: 'error',
-          path: ['l2vnis', i, 'hostMaster', 'ovsBridge'],
-          key: true,
-          message: `ovsBridge: ${NOT_SUPPORTED} (use type LinuxBridge)`,
-        });
-      } else if (hm.type === 'OVSBridge') {
-        out.push({
-          severity: 'error',
-          path: ['l2vnis', i, 'hostMaster', 'type'],
-          message: `OVSBridge: ${NOT_SUPPORTED} (use type LinuxBridge)`,
-        });
-      }
-    }
-    const rd = v.routingDomain;
-    if (isObj(rd) && (rd.type === 'L3VPN' || rd.l3vpn !== undefined)) {
-      out.push({
-        severity: 'error',
-        path: ['l2vnis', i, 'routingDomain'],
-        key: true,
-        message: `routingDomain of type L3VPN: ${NOT_SUPPORTED}`,
-      });
-    }
-  });
-  if (raw.l3vpns !== undefined) {
-    if (Array.isArray(raw.l3vpns) && raw.l3vpns.length === 0) {
-      out.push({ severity: 'warning', path: ['l3vpns'], key: true, message: `l3vpns: empty list ignored (L3VPN is ${NOT_SUPPORTED})` });
-    } else {
-      out.push({ severity: 'error', path: ['l3vpns'], key: true, message: `l3vpns: ${NOT_SUPPORTED}` });
-    }
+    case 'RawFRRConfig':
+      return (spec as { nodeSelector?: unknown }).nodeSelector !== undefined ? [nodeSelectorIgnored([])] : [];
   }
-  return out;
 }
 
-/** All code-level rules for one schema-valid static file (unsupported features excepted). */
+/** The errors of specIssues as `spec.<path>: <message>` lines (custom resources have no file to point into). */
+export function specErrors(kind: SpecKind, spec: unknown): string[] {
+  return specIssues(kind, spec)
+    .filter((i) => i.severity === 'error')
+    .map((i) => `spec${i.path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}: ${i.message}`);
+}
+
+/** All code-level rules for one schema-valid static file (unsupported features excepted: checked on raw data). */
 export function checkStaticFile(f: StaticConfigFile): RuleIssue[] {
   const out: RuleIssue[] = [];
   (f.underlays ?? []).forEach((u, i) => out.push(...underlayIssues(u, ['underlays', i])));
