@@ -3,10 +3,9 @@
 // so the CLI can never disagree with what the daemon would apply.
 import os from 'node:os';
 import { loadNodeConfig, loadStaticConfig } from '../config/load.js';
-import { validateRouterConfig } from '../config/validate.js';
-import type { ConfigProblem, FailedResource, NodeSettings, RouterConfig } from '../config/model.js';
+import { validateMerged } from '../config/validate/index.js';
+import { type ConfigProblem, emptyRouterConfig, type FailedResource, type NodeSettings, type RouterConfig } from '../config/model.js';
 import { planRouter, type RouterPlan } from '../plan/router-plan.js';
-import { mergeApiOverStatic } from '../k8s/merge.js';
 import { planKernel, type KernelPlan } from '../plan/kernel-plan.js';
 import { renderFrrConfig } from '../frr/render.js';
 
@@ -58,18 +57,11 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
   if (stat.problems.some((p) => p.severity === 'error')) {
     return { ok: false, problems, failed: [], reason: 'static configuration is invalid', node };
   }
-  let config = stat.config;
-  // API objects go on top of the static base; on a conflict the static side
-  // wins and the API object is reported (src/k8s/merge.ts).
-  const conflicts: FailedResource[] = [];
-  if (extra?.apiConfig) {
-    const m = mergeApiOverStatic(config, extra.apiConfig);
-    config = m.merged;
-    conflicts.push(...m.conflicts);
-  }
-  const v = validateRouterConfig(config, { nodeIndex: node.nodeIndex });
+  // API objects go on top of the static base: validation takes static objects first, so on
+  // a conflict the static side wins and the API object is reported (src/config/validate/).
+  const v = validateMerged(stat.config, extra?.apiConfig ?? emptyRouterConfig(), { nodeIndex: node.nodeIndex });
   if (v.fatal) {
-    return { ok: false, problems, failed: [...conflicts, ...v.fatal.failed], reason: v.fatal.message, node, staticConfig: stat.config };
+    return { ok: false, problems, failed: [...v.failed, ...v.fatal.failed], reason: v.fatal.message, node, staticConfig: stat.config };
   }
   let plan: RouterPlan;
   try {
@@ -78,7 +70,7 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
     return {
       ok: false,
       problems,
-      failed: [...conflicts, ...v.failed],
+      failed: v.failed,
       reason: e instanceof Error ? e.message : String(e),
       node,
       staticConfig: stat.config,
@@ -93,7 +85,7 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
       plan,
       frrConfig: renderFrrConfig(plan),
       kernel: planKernel(plan),
-      failed: [...conflicts, ...v.failed],
+      failed: v.failed,
       problems,
     },
   };

@@ -10,7 +10,7 @@ import {
   type ResourceKind,
   type RouterConfig,
 } from '../config/model.js';
-import { sortByName } from '../config/validate.js';
+import { sortByName } from '../config/validate/index.js';
 import { truncate } from '../util/text.js';
 import { API_KINDS, type ApiKind, type ApiKindInfo } from './kinds.js';
 import { isMirrored, type KubeObject } from './kube-object.js';

@@ -2,6 +2,7 @@
 // every name, address and number that the kernel and FRR need is decided here,
 // once, so the FRR renderer and the kernel planner never disagree.
 import type { BFDSettings, HostSession, Neighbor, NodeSettings, RouterConfig, UnderlaySpec } from '../config/model.js';
+import { pickVtep, type UnderlayAddressFamily } from '../config/vtep.js';
 import { routerID, vethIPs, vtepIP, distributedGatewayMac } from '../net/ipam.js';
 import { canonicalIP, formatNetwork, parseCidr } from '../net/ipnet.js';
 
@@ -201,19 +202,10 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
   });
 }
 
-/** Picks the local VTEP for an overlay: the requested family, else IPv4, else IPv6. */
-function pickVtep(u: UnderlayPlan | undefined, family: 'IPv4' | 'IPv6' | undefined): string {
-  if (!u) throw new Error('an underlay with a tunnelEndpoint is required for VNIs');
-  if (family === 'IPv6') {
-    if (!u.vtepIPv6) throw new Error('underlayAddressFamily IPv6 requested but the tunnelEndpoint has no IPv6 CIDR');
-    return u.vtepIPv6;
-  }
-  if (family === 'IPv4') {
-    if (!u.vtepIPv4) throw new Error('underlayAddressFamily IPv4 requested but the tunnelEndpoint has no IPv4 CIDR');
-    return u.vtepIPv4;
-  }
-  const v = u.vtepIPv4 ?? u.vtepIPv6;
-  if (!v) throw new Error('underlay tunnel endpoint configuration is required when VNIs are defined');
+/** The local VTEP of an overlay (src/config/vtep.ts decides which; validation made sure there is one). */
+function vtepOf(u: UnderlayPlan | undefined, family: UnderlayAddressFamily): string {
+  const v = u ? pickVtep({ v4: u.vtepIPv4, v6: u.vtepIPv6 }, family) : undefined;
+  if (!v) throw new Error(`no ${family ?? 'local'} VTEP for an overlay: the configuration was not validated`);
   return v;
 }
 
@@ -222,7 +214,7 @@ const maskedNetwork = (cidr: string): string => formatNetwork(parseCidr(cidr));
 
 /**
  * Resolves a validated configuration into the router plan. Pure: same input, same plan.
- * The config must already have passed semantic validation (src/config/validate.ts).
+ * The config must already have passed semantic validation (src/config/validate/).
  */
 export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listenLimit?: number } = {}): RouterPlan {
   const u = cfg.underlays[0]?.spec;
@@ -256,7 +248,7 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
       vrf: s.vrf,
       vni: s.vni,
       vxlanPort: s.vxlanPort,
-      vtep: pickVtep(underlay, s.underlayAddressFamily),
+      vtep: vtepOf(underlay, s.underlayAddressFamily),
       importRTs: s.importRTs ?? [],
       exportRTs: s.exportRTs ?? [],
       gatewayNetworks: [],
@@ -272,7 +264,7 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
       name: r.name,
       vni: s.vni,
       vxlanPort: s.vxlanPort,
-      vtep: pickVtep(underlay, s.underlayAddressFamily),
+      vtep: vtepOf(underlay, s.underlayAddressFamily),
       gatewayIPs: s.gatewayIPs ?? [],
     };
     const ref = s.routingDomain?.l3vni?.name;

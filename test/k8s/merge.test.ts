@@ -1,10 +1,10 @@
 // mergeApiOverStatic: the static side wins every conflict with an API object; the loser is
 // reported (ValidationFailed, naming the winner); conflicts among API objects are left to
-// validateRouterConfig.
+// validateRouterConfig. Acceptance test of the precedence that validation's order gives
+// (src/config/validate/state.ts).
 import { describe, expect, it } from 'vitest';
 import { emptyRouterConfig, type L2VNISpec, type L3VNISpec, type RouterConfig } from '../../src/config/model.js';
-import { validateRouterConfig } from '../../src/config/validate.js';
-import { mergeApiOverStatic } from '../../src/k8s/merge.js';
+import { mergeApiOverStatic, validateRouterConfig } from '../../src/config/validate/index.js';
 import * as b from '../support/builders.js';
 
 const NS = b.NAMESPACE;
@@ -88,10 +88,10 @@ describe('mergeApiOverStatic', () => {
       `L3VNI/aaa: duplicate vni 100: conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`,
       `L3VNI/bbb: duplicate vni 300: conflicts with static L2VNI ${NS}/static-node1-pods, the static configuration wins`,
     ]);
-    // Sorted-name first-wins alone would let "aaa" (sorted before "static-…") take VNI 100.
-    const naive = validateRouterConfig({ ...st, l3vnis: [...st.l3vnis, ...api.l3vnis] });
-    expect(naive.valid.l3vnis.map((v) => v.name)).toContain('aaa');
-    expect(naive.valid.l3vnis.map((v) => v.name)).not.toContain('static-node1-red');
+    // Precedence is validation's order (static first), not the merge: "aaa" sorts before
+    // "static-…" and still loses when both are validated together.
+    const together = validateRouterConfig({ ...st, l3vnis: [...st.l3vnis, ...api.l3vnis] });
+    expect(together.valid.l3vnis.map((v) => v.name)).toEqual(['ccc', 'static-node1-red']);
     const merged2 = validateRouterConfig(merged);
     expect(merged2.valid.l3vnis.map((v) => v.name)).toEqual(['ccc', 'static-node1-red']);
   });
@@ -151,9 +151,10 @@ describe('mergeApiOverStatic', () => {
       `L3VNI/blue: host-session cidr 192.169.10.128/25 overlaps: conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`,
       `L3Passthrough/mypt: can't have more than one l3passthrough per node: conflicts with static L3Passthrough ${NS}/static-node1-l3passthrough, the static configuration wins`,
     ]);
-    // The overlap would otherwise make the whole configuration fatal.
-    const naive = validateRouterConfig({ ...st, l3vnis: [...st.l3vnis, ...api.l3vnis] });
-    expect(naive.fatal?.message).toContain('overlapping host-session cidrs');
+    // Validated together, the overlapping API L3VNI fails alone (no fatal).
+    const together = validateRouterConfig({ ...st, l3vnis: [...st.l3vnis, ...api.l3vnis] });
+    expect(together.fatal).toBeUndefined();
+    expect(together.failed.map((f) => f.name)).toEqual(['blue']);
     expect(validateRouterConfig(merged).fatal).toBeUndefined();
   });
 
@@ -182,9 +183,9 @@ describe('mergeApiOverStatic', () => {
     expect(conflicts[0]?.message).toBe(
       `subnet overlap in VRF "red": gateway 192.169.10.1/24 overlaps 192.169.10.0/24: conflicts with static L3VNI ${NS}/static-node1-red, the static configuration wins`,
     );
-    // Without the merge, validation would reject the static L3VNI's whole VRF.
-    const naive = validateRouterConfig({ ...st, l2vnis: api.l2vnis });
-    expect(naive.failed.map((f) => f.name)).toContain('static-node1-red');
+    // Validated together, only the API L2VNI fails: the static L3VNI's VRF stays.
+    const together = validateRouterConfig({ ...st, l2vnis: api.l2vnis });
+    expect(together.failed.map((f) => f.name)).toEqual(['bad']);
     const v = validateRouterConfig(merged);
     expect(v.failed).toEqual([]);
     expect(v.valid.l3vnis.map((x) => x.name)).toEqual(['static-node1-red']);

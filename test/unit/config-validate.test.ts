@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadStaticConfig } from '../../src/config/load.js';
 import type { L2VNISpec, L3VNISpec, Neighbor, RouterConfig, UnderlaySpec } from '../../src/config/model.js';
-import { sortByName, validateRouterConfig } from '../../src/config/validate.js';
+import { sortByName, validateRouterConfig } from '../../src/config/validate/index.js';
 import { FIXTURES, NODE, tempDir, underlayYaml } from '../fixtures/config/harness.js';
 import * as b from '../support/builders.js';
 
@@ -23,6 +23,9 @@ function cfg(parts: Partial<RouterConfig>): RouterConfig {
 }
 
 const names = (xs: Array<{ name: string }>): string[] => xs.map((x) => x.name);
+
+/** The same resource as if it came from a static file. */
+const fromFile = <T extends { origin: unknown }>(r: T): T => ({ ...r, origin: b.staticOrigin() });
 
 describe('sortByName', () => {
   it('sorts by namespace/name, stable', () => {
@@ -173,7 +176,7 @@ describe('validateRouterConfig: underlay (fatal)', () => {
       }),
     );
     expect(mixed).toMatch(/all interfaces must be of the same type/);
-    expect(mixed).toMatch(/CNIDevice interfaces: not supported yet by perouterd/);
+    expect(mixed).toMatch(/cniDevice: not supported yet by perouterd/i);
   });
   it('tunnel endpoint problems', () => {
     expect(fatal(cfg({ underlays: [underlay('u', { tunnelEndpoint: { cidrs: [] } })] }))).toMatch(/must not be empty/);
@@ -292,39 +295,61 @@ describe('validateRouterConfig: per-resource failures', () => {
     );
     expect(names(r.valid.l2vnis)).toEqual(['e']);
     expect(r.failed.map((f) => f.name)).toEqual(['a', 'b', 'c', 'd']);
-    expect(r.failed[0]?.message).toMatch(/OVSBridge: not supported yet/);
+    expect(r.failed[0]?.message).toMatch(/ovsBridge: not supported yet/);
     expect(r.failed[1]?.message).toMatch(/invalid hostmaster name/);
     expect(r.failed[2]?.message).toMatch(/at most one IPv4 and one IPv6/);
     expect(r.failed[3]?.message).toMatch(/not a valid CIDR/);
   });
 
-  it('subnet overlap inside a VRF rejects every VNI of that VRF only', () => {
+  it('subnet overlap inside a VRF between static objects rejects every VNI of that VRF only', () => {
     const r = validateRouterConfig(
       cfg({
         l3vnis: [
           l3('red', { vni: 100, hostSession: session('192.169.10.0/24') }),
           l3('blue', { vni: 200, hostSession: session('192.169.20.0/24') }),
-        ],
+        ].map(fromFile),
         l2vnis: [
           l2('red-l2', { vni: 110, routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['192.169.10.1/24'] }),
           l2('blue-l2', { vni: 210, routingDomain: { type: 'L3VNI', l3vni: { name: 'blue' } }, gatewayIPs: ['192.170.1.1/24'] }),
           l2('free', { vni: 300, gatewayIPs: [] }),
-        ],
+        ].map(fromFile),
       }),
     );
     expect(names(r.valid.l3vnis)).toEqual(['blue']);
     expect(names(r.valid.l2vnis)).toEqual(['blue-l2', 'free']);
     expect(r.failed.map((f) => f.name)).toEqual(['red', 'red-l2']);
     expect(r.failed[0]?.message).toBe(
-      'subnet overlap in VRF "red": 192.169.10.0/24 (L3VNI ns/red) overlaps with 192.169.10.0/24 (L2VNI ns/red-l2)',
+      'subnet overlap in VRF "red": 192.169.10.0/24 (L2VNI ns/red-l2) overlaps with 192.169.10.0/24 (L3VNI ns/red)',
     );
+  });
+
+  it('subnet overlap inside a VRF: an API object fails alone, the VRF stays', () => {
+    const r = validateRouterConfig(
+      cfg({
+        l3vnis: [l3('red', { vni: 100, hostSession: session('192.169.10.0/24') })],
+        l2vnis: [
+          l2('a-l2', { vni: 110, routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['192.169.10.1/24'] }),
+          l2('b-l2', { vni: 111, routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['192.169.11.1/24'] }),
+        ],
+      }),
+    );
+    expect(names(r.valid.l3vnis)).toEqual(['red']);
+    expect(names(r.valid.l2vnis)).toEqual(['b-l2']);
+    expect(r.failed).toEqual([
+      {
+        kind: 'L2VNI',
+        name: 'a-l2',
+        reason: 'ValidationFailed',
+        message: 'subnet overlap in VRF "red": gateway 192.169.10.1/24 overlaps 192.169.10.0/24 of L3VNI ns/red',
+      },
+    ]);
   });
 
   it('IPv6 subnet overlap inside a VRF', () => {
     const r = validateRouterConfig(
       cfg({
-        l3vnis: [l3('red', { hostSession: session(undefined, '2001:db8:1::/48') })],
-        l2vnis: [l2('l2', { routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['2001:db8:1:5::1/64'] })],
+        l3vnis: [fromFile(l3('red', { hostSession: session(undefined, '2001:db8:1::/48') }))],
+        l2vnis: [fromFile(l2('l2', { routingDomain: { type: 'L3VNI', l3vni: { name: 'red' } }, gatewayIPs: ['2001:db8:1:5::1/64'] }))],
       }),
     );
     expect(r.failed.map((f) => f.name)).toEqual(['red', 'l2']);
@@ -391,10 +416,13 @@ describe('validateRouterConfig: per-resource failures', () => {
   });
 });
 
-describe('validateRouterConfig: host sessions (fatal)', () => {
-  it('overlapping L3VNI and passthrough CIDRs abort everything', () => {
+describe('validateRouterConfig: host sessions', () => {
+  it('overlapping static L3VNI and passthrough CIDRs abort everything', () => {
     const r = validateRouterConfig(
-      cfg({ l3vnis: [l3('red', { hostSession: session('192.169.10.0/24') })], l3passthroughs: [pt('p', '192.169.10.128/25')] }),
+      cfg({
+        l3vnis: [fromFile(l3('red', { hostSession: session('192.169.10.0/24') }))],
+        l3passthroughs: [fromFile(pt('p', '192.169.10.128/25'))],
+      }),
     );
     expect(r.valid.l3vnis).toEqual([]);
     expect(r.fatal?.message).toBe('overlapping host-session cidrs 192.169.10.0/24 - 192.169.10.128/25 for l3vni red - l3passthrough p');
@@ -403,16 +431,48 @@ describe('validateRouterConfig: host sessions (fatal)', () => {
       ['L3Passthrough', 'p'],
     ]);
   });
-  it('overlapping IPv6 host sessions of two L3VNIs in different VRFs', () => {
+  it('overlapping IPv6 host sessions of two static L3VNIs in different VRFs', () => {
     const r = validateRouterConfig(
       cfg({
         l3vnis: [
           l3('a', { vni: 1, hostSession: session(undefined, '2001:db8::/32') }),
           l3('b', { vni: 2, hostSession: session(undefined, '2001:db8:5::/48') }),
-        ],
+        ].map(fromFile),
       }),
     );
     expect(r.fatal?.message).toMatch(/for l3vni a - l3vni b/);
+  });
+  it('two API L3VNIs with overlapping host sessions: the later fails alone, the rest applies', () => {
+    const r = validateRouterConfig(
+      cfg({
+        l3vnis: [
+          l3('a', { vni: 1, hostSession: session('192.169.10.0/24') }),
+          l3('b', { vni: 2, hostSession: session('192.169.10.0/25') }, 'other'),
+          l3('c', { vni: 3, hostSession: session('192.169.11.0/24') }),
+        ],
+        l3passthroughs: [pt('p', '192.169.11.5/32')],
+      }),
+    );
+    expect(r.fatal).toBeUndefined();
+    expect(names(r.valid.l3vnis)).toEqual(['a', 'c']);
+    expect(r.failed.map((f) => [f.kind, f.name, f.message])).toEqual([
+      ['L3VNI', 'b', 'overlapping host-session cidrs 192.169.10.0/24 - 192.169.10.0/25 for l3vni a - l3vni b'],
+      ['L3Passthrough', 'p', 'overlapping host-session cidrs 192.169.11.0/24 - 192.169.11.5/32 for l3vni c - l3passthrough p'],
+    ]);
+  });
+  it('an API L3VNI overlapping a static one loses, whatever its name', () => {
+    const r = validateRouterConfig(
+      cfg({
+        l3vnis: [
+          l3('a', { vni: 1, hostSession: session('192.169.10.0/24') }),
+          fromFile(l3('z', { vni: 2, hostSession: session('192.169.10.0/24') })),
+        ],
+      }),
+    );
+    expect(names(r.valid.l3vnis)).toEqual(['z']);
+    expect(r.failed[0]?.message).toBe(
+      'host-session cidr 192.169.10.0/24 overlaps: conflicts with static L3VNI ns/z, the static configuration wins',
+    );
   });
   it('disjoint host sessions are fine', () => {
     const r = validateRouterConfig(

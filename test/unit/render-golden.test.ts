@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { NodeSettings } from '../../src/config/model.js';
-import { validateRouterConfig } from '../../src/config/validate.js';
+import { validateRouterConfig } from '../../src/config/validate/index.js';
 import { planRouter } from '../../src/plan/router-plan.js';
 import { renderFrrConfig } from '../../src/frr/render.js';
 import { scenarios, type RenderScenario } from '../fixtures/render/scenarios.js';
