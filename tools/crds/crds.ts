@@ -612,6 +612,8 @@ export function openApiSchemaFor(kind: CrdKind, opts: GenerateOptions = {}): Sch
     description: `${kind.kind} is the Schema for the ${kind.plural} API.`,
     type: 'object',
     properties,
+    // As upstream's CRDs: an object of a spec kind without a spec is refused at admission.
+    ...(kind.specDef !== undefined ? { required: ['spec'] } : {}),
   };
 }
 

@@ -1,0 +1,53 @@
+// The generated CRDs and the daemon's own checks agree with upstream's verdicts: every case of
+// fixtures/upstream-verdicts.ts is applied through the API server stand-in (admission by the
+// generated CRD, CEL by @bufbuild/cel) and through the JSON Schema path the daemon uses for CRs
+// (spec-check.ts), and both give upstream's answer.
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { specRuleErrors, withSpecDefaults } from '../../src/k8s/spec-check.js';
+import type { ApiKind } from '../../src/k8s/kinds.js';
+import { type ApiServerStandIn, startApiServerStandIn } from './apiserver-standin/index.js';
+import { VERDICTS } from './fixtures/upstream-verdicts.js';
+
+const group = 'network.openperouter.io';
+const version = 'v1alpha1';
+
+function schemaVerdict(kind: ApiKind, spec: unknown): 'accept' | 'reject' {
+  const d = withSpecDefaults(kind, spec);
+  if (d.error !== undefined) return 'reject';
+  return specRuleErrors(kind, d.spec).length > 0 ? 'reject' : 'accept';
+}
+
+describe("CR verdicts agree with upstream's CRDs", () => {
+  let api: ApiServerStandIn;
+  let co: k8s.CustomObjectsApi;
+
+  beforeAll(async () => {
+    api = await startApiServerStandIn();
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(api.kubeconfigPath);
+    co = kc.makeApiClient(k8s.CustomObjectsApi);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('the stand-in evaluates every rule of the generated CRDs', () => {
+    expect(api.unevaluatedRules()).toEqual([]);
+  });
+
+  it.each(VERDICTS.map((c) => [`${c.kind} ${c.name} (${c.source})`, c] as const))('%s', async (_title, c) => {
+    const body: Record<string, unknown> = { apiVersion: `${group}/${version}`, kind: c.kind, metadata: { name: `${c.name}-${c.plural}` } };
+    if (c.spec !== undefined) body.spec = c.spec;
+    let admitted: 'accept' | 'reject';
+    try {
+      await co.createNamespacedCustomObject({ group, version, namespace: 'default', plural: c.plural, body });
+      admitted = 'accept';
+    } catch (e) {
+      expect((e as k8s.ApiException<unknown>).code).toBe(422);
+      admitted = 'reject';
+    }
+    expect(admitted, 'through the API server stand-in').toBe(c.upstream);
+    if (c.kind !== 'L3VPN') expect(schemaVerdict(c.kind, c.spec), 'through the JSON Schema path').toBe(c.upstream);
+  });
+});
