@@ -3,50 +3,27 @@
 // namespace and their own path space (`-N <ps>`: /etc/frr/<ps>, /var/run/frr/<ps>),
 // exactly how perouterd runs FRR in the router namespace. Only processes this
 // helper started are ever signalled (by the PIDs in its own path space).
-import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseReloadTestOutput, type FrrDiff } from '../../../src/frr/reloader.js';
+import {
+  FRR_BIN,
+  daemonsFor,
+  FRR_RELOAD,
+  frrIds,
+  launchFrr,
+  pidAlive,
+  prepareFrrDirs,
+  runCmd as run,
+  signalPids,
+  type CmdResult as RunResult,
+  type FrrDaemon as Daemon,
+} from '../../support/frr.js';
 
-export const FRR_BIN = '/usr/lib/frr';
-export const FRR_RELOAD = join(FRR_BIN, 'frr-reload.py');
-const DAEMONS = ['zebra', 'bfdd', 'staticd', 'bgpd'] as const;
-type Daemon = (typeof DAEMONS)[number];
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-export function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<RunResult> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const raw = (err as (NodeJS.ErrnoException & { code?: unknown }) | null)?.code;
-      const code = err ? (typeof raw === 'number' ? raw : 1) : 0;
-      resolve({
-        code,
-        stdout: String(stdout),
-        stderr: String(stderr) + (err && typeof raw !== 'number' ? `\n${err.message}` : ''),
-        ms: Date.now() - t0,
-      });
-    });
-  });
-}
-
+export { FRR_BIN, FRR_RELOAD, run, type RunResult };
+const DAEMONS = daemonsFor(['zebra', 'bfdd', 'staticd', 'bgpd']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function frrIds(): { uid: number; gid: number } | undefined {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('frr:'));
-  const f = line?.split(':');
-  if (!f?.[2] || !f[3]) return undefined;
-  return { uid: Number(f[2]), gid: Number(f[3]) };
-}
 
 /** Why this host cannot run a real FRR for tests, or undefined when it can. */
 export function frrUnavailableReason(): string | undefined {
@@ -60,16 +37,6 @@ export function frrUnavailableReason(): string | undefined {
   // vtysh prints `hostname <system name>`; its mark pass rejects `hostname (none)` (UML, bare containers).
   if (h === '' || h === '(none)') return `the system has no host name ("${h}"), which FRR's vtysh cannot read back`;
   return undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
 }
 
 export interface ReloadOutcome {
@@ -107,44 +74,14 @@ export class FrrTestInstance {
     // The router namespace forwards (as upstream's internal/sysctl/sysctl.go sets it); otherwise FRR prints `no ip forwarding`.
     await run('ip', ['netns', 'exec', this.name, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
 
-    for (const dir of ['/var/run/frr', this.confDir, this.runDir]) {
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
-      chownSync(dir, ids.uid, ids.gid);
-    }
     this.logDir = mkdtempSync(join(tmpdir(), `${this.name}-log-`));
     chownSync(this.logDir, ids.uid, ids.gid);
-    for (const [file, content] of [
-      ['frr.conf', ''],
-      ['vtysh.conf', ''], // frr-reload.py needs it to exist in the path space
-    ] as const) {
-      writeFileSync(join(this.confDir, file), content, { mode: 0o640 });
-      chownSync(join(this.confDir, file), ids.uid, ids.gid);
-    }
-
-    for (const d of DAEMONS) {
-      const args = [
-        'netns',
-        'exec',
-        this.name,
-        join(FRR_BIN, d),
-        '-N',
-        this.name,
-        '-d',
-        '-F',
-        'datacenter',
-        '-f',
-        join(this.confDir, 'frr.conf'),
-        '--log',
-        `file:${join(this.logDir, `${d}.log`)}`,
-        '--log-level',
-        'informational',
-      ];
-      const r = await run('ip', args, 30_000);
-      if (r.code !== 0) throw new Error(`starting ${d} failed (exit ${r.code}): ${r.stderr}${r.stdout}\n${this.logTail(d)}`);
-      if (d === 'zebra') await this.waitFor(() => existsSync(join(this.runDir, 'zserv.api')), 15_000, 'zebra socket');
-      await this.waitFor(() => this.readPid(d) !== undefined, 10_000, `${d} pid file`);
-      this.pids.set(d, this.readPid(d)!);
-    }
+    prepareFrrDirs(this.name, '');
+    this.pids = await launchFrr(this.name, {
+      daemons: [...DAEMONS],
+      logFile: (d) => join(this.logDir, `${d}.log`),
+      logTail: (d) => this.logTail(d),
+    });
     await this.waitFor(
       async () => {
         const r = await run('vtysh', ['-N', this.name, '-c', 'show daemons'], 10_000);
@@ -153,15 +90,6 @@ export class FrrTestInstance {
       15_000,
       'vtysh show daemons',
     );
-  }
-
-  private readPid(d: Daemon): number | undefined {
-    try {
-      const n = Number.parseInt(readFileSync(join(this.runDir, `${d}.pid`), 'utf8').trim(), 10);
-      return Number.isFinite(n) && n > 0 ? n : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   private async waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -216,18 +144,7 @@ export class FrrTestInstance {
   /** Stops the daemons this instance started, removes the namespace and the path space. */
   async stop(): Promise<void> {
     const pids = [...this.pids.values()];
-    for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
-      for (const p of pids) {
-        try {
-          if (pidAlive(p)) process.kill(p, sig);
-        } catch {
-          /* already gone */
-        }
-      }
-      const deadline = Date.now() + (sig === 'SIGTERM' ? 10_000 : 5_000);
-      while (Date.now() < deadline && pids.some(pidAlive)) await sleep(50);
-      if (!pids.some(pidAlive)) break;
-    }
+    if (!(await signalPids(pids, 'SIGTERM', 10_000))) await signalPids(pids, 'SIGKILL', 5_000);
     this.pids.clear();
     await run('ip', ['netns', 'del', this.name]);
     rmSync(this.confDir, { recursive: true, force: true });
