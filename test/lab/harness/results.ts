@@ -6,7 +6,16 @@
 // every check, at the end, and on crash / SIGTERM, so a partial run still
 // reports what it got.
 
-import { writeFileSync, renameSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
+import { outsideLabReason } from './inside-lab.js';
+
+// Every scenario imports this module first: refuse to run on the machine itself before any
+// scenario code creates namespaces or starts FRR there.
+const outside = outsideLabReason();
+if (outside) {
+  process.stderr.write(`${outside}\n`);
+  process.exit(2);
+}
 
 export interface CheckResult {
   name: string;
