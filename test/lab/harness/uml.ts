@@ -50,6 +50,11 @@ export interface BootLabOptions {
    * and UML's modules mounted at their host paths.
    */
   root?: string;
+  /**
+   * After the scenario, run an interactive shell on the console (this process's stdin/stdout)
+   * instead of halting; the lab stops when the shell exits. The text is printed before the prompt.
+   */
+  shell?: { banner: string };
 }
 
 export interface LabRun {
@@ -141,6 +146,9 @@ export function initScript(o: {
   env: Record<string, string>;
   /** Host directories mounted (hostfs) at the same path: only when the root is not the host's. */
   hostMounts?: string[];
+  /** Host directories under a tmpfs path (a checkout in /tmp) bound back at their own path. */
+  reveal?: string[];
+  shell?: { banner: string };
 }): string {
   const envLines = Object.entries(o.env)
     .map(([k, v]) => `export ${k}=${shq(v)}`)
@@ -173,6 +181,7 @@ mount -t sysfs sysfs /sys
 # bind it first to a guest-only place (devtmpfs), then to /run/lab/host.
 ${hostMountLines(o.hostMounts ?? [])}
 mkdir -p /dev/lab-host && ${o.hostMounts ? `mount -t hostfs -o ${shq(o.hostDir)} none /dev/lab-host` : `mount --bind ${shq(o.hostDir)} /dev/lab-host`} || { echo "$M cannot bind work dir"; halt -f; }
+${(o.reveal ?? []).map((d, i) => `mkdir -p /dev/lab-reveal${i} && mount --bind ${shq(d)} /dev/lab-reveal${i} || echo "$M cannot bind ${d}"`).join('\n')}
 # Everything written outside a tmpfs lands on the HOST (root is hostfs rw).
 mount -t tmpfs -o mode=755 tmpfs /run || finish 120
 mkdir -p /run/lab/host /run/netns /run/frr
@@ -183,6 +192,7 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 for d in /etc/frr /var/log/frr /var/tmp /var/lib/frr; do
   [ -d "$d" ] && { mount -t tmpfs -o mode=755 tmpfs "$d" || finish 123; }
 done
+${(o.reveal ?? []).map((d, i) => `mkdir -p ${shq(d)} && mount --bind /dev/lab-reveal${i} ${shq(d)} || echo "$M cannot reveal ${d}"`).join('\n')}
 chown frr:frr /etc/frr /var/log/frr /var/lib/frr /run/frr 2>/dev/null
 mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
 hostname lab
@@ -194,7 +204,8 @@ ip link set lo up
 echo "$M scenario-start"
 cd /
 timeout -k 5 ${o.innerTimeoutSec} ${nodeCmd} </dev/null
-finish $?
+rc=$?
+${o.shell ? shellLines(o.shell.banner) : ''}finish $rc
 `;
 }
 
@@ -210,6 +221,28 @@ function repoRoot(): string {
   return dir;
 }
 
+/** The interactive shell after the scenario (BootLabOptions.shell): a controlling tty, a short prompt. */
+function shellLines(banner: string): string {
+  return `echo "$M shell-start"
+cat <<'LAB_BANNER'
+${banner}
+LAB_BANNER
+export TERM=linux PS1='lab# '
+setsid -c bash --norc -i </dev/console >/dev/console 2>&1
+`;
+}
+
+/** Directories hidden by a tmpfs inside the lab that must stay visible: the checkout holding the scenario. */
+function pathsToReveal(scenario: string): string[] {
+  const hidden = HIDDEN_IN_LAB.find((d) => scenario.startsWith(`${d}/`));
+  if (!hidden) return [];
+  if (hidden === '/dev') throw new Error(`lab scenario ${scenario} is under /dev, which the lab replaces; put it elsewhere`);
+  // The whole checkout (node_modules, dist/ for perouterd), not just the scenario's folder.
+  let dir = dirname(scenario);
+  while (dir !== hidden && !existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return [dir === hidden ? dirname(scenario) : dir];
+}
+
 /**
  * Boot the lab, run `node <scenario> <args>` inside once, and return its outcome.
  * Never rejects for scenario failures; rejects only if UML cannot be started.
@@ -221,13 +254,9 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
   if (!existsSync(scenario)) throw new Error(`lab scenario not found: ${scenario} (did you run "npx tsc -p tsconfig.lab.json"?)`);
   const ownWorkDir = !opts.workDir;
   const workDir = resolve(opts.workDir ?? mkdtempSync(join(tmpdir(), 'perouterd-lab-')));
-  if (scenario.startsWith(`${workDir}/`)) {
-    scenario = `/run/lab/host/${scenario.slice(workDir.length + 1)}`;
-  } else {
-    const hidden = HIDDEN_IN_LAB.find((d) => scenario === d || scenario.startsWith(`${d}/`));
-    if (hidden)
-      throw new Error(`lab scenario ${scenario} is under ${hidden}, which is a tmpfs inside the lab; put it elsewhere (or inside workDir)`);
-  }
+  let reveal: string[] = [];
+  if (scenario.startsWith(`${workDir}/`)) scenario = `/run/lab/host/${scenario.slice(workDir.length + 1)}`;
+  else reveal = pathsToReveal(scenario);
   const memMb = opts.memMb ?? 1536;
   const started = Date.now();
   // Leave ~10 s for boot and ~5 s to write results before the host kills UML.
@@ -251,6 +280,8 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
       innerTimeoutSec,
       env: opts.env ?? {},
       hostMounts: ownRoot ? [...new Set([repoRoot(), modulesDir])] : undefined,
+      reveal,
+      shell: opts.shell,
     }),
   );
   chmodSync(initPath, 0o755);
@@ -264,7 +295,7 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
     'quiet',
     `init=${ownRoot ? initPath.slice(root.length) : initPath}`,
     'con=null',
-    'con0=null,fd:1',
+    opts.shell ? 'con0=fd:0,fd:1' : 'con0=null,fd:1',
     `umid=${umid}`,
     `uml_dir=${workDir}`,
   ];
@@ -272,15 +303,17 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
   const [cmd, args] = xstateNative ? [uml, kernelArgs] : [findPython(), ['-c', SECCOMP_LAUNCHER, uml, ...kernelArgs]];
 
   const child: ChildProcess = spawn(cmd, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // own process group: UML's helper processes die with it
+    stdio: [opts.shell ? 'inherit' : 'ignore', 'pipe', 'pipe'],
+    // Own process group, so UML's helper processes die with it; except with a shell, which
+    // reads the terminal and must therefore stay in the terminal's foreground group.
+    detached: !opts.shell,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workDir, TMPDIR: '/dev/shm' },
   });
   const pgid = child.pid;
   const killGroup = () => {
     if (pgid === undefined) return;
     try {
-      process.kill(-pgid, 'SIGKILL');
+      process.kill(opts.shell ? pgid : -pgid, 'SIGKILL');
     } catch {
       /* already gone */
     }
@@ -290,9 +323,13 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
   const chunks: string[] = [];
   const timings: LabRun['timings'] = {};
   let partial = '';
+  let inShell = false;
+  let timer: NodeJS.Timeout | undefined = undefined;
   const onData = (buf: Buffer) => {
     const s = buf.toString('utf8');
     chunks.push(s);
+    // The interactive shell's output (prompts without a newline) goes straight to the terminal.
+    if (inShell) return void process.stdout.write(s);
     partial += s;
     let i: number;
     while ((i = partial.indexOf('\n')) >= 0) {
@@ -302,6 +339,14 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
       if (line.startsWith(`${LAB_MARK} init-start`)) timings.initMs ??= t;
       else if (line.startsWith(`${LAB_MARK} scenario-start`)) timings.scenarioStartMs ??= t;
       else if (line.startsWith(`${LAB_MARK} scenario-exit`)) timings.scenarioEndMs ??= t;
+      if (opts.shell && line.startsWith(`${LAB_MARK} shell-start`)) {
+        // The person at the shell decides when the lab ends.
+        clearTimeout(timer);
+        inShell = true;
+        process.stdout.write(partial);
+        partial = '';
+        return;
+      }
       opts.onLine?.(line);
     }
   };
@@ -309,7 +354,7 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
   child.stderr?.on('data', onData);
 
   let timedOut = false;
-  const timer = setTimeout(() => {
+  timer = setTimeout(() => {
     timedOut = true;
     chunks.push(`\n${LAB_MARK} host: timeout after ${opts.timeoutMs} ms, killing UML process group ${pgid}\n`);
     killGroup();
