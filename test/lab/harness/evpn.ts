@@ -395,12 +395,20 @@ export function withDiag<T>(diag: () => Promise<void>, fn: () => Promise<T>): ()
   };
 }
 
-/** onFinish helper: print perouterd log tails, stop the daemons, keep logs in $LAB_HOST_DIR. */
-export async function finishNodes(procs: PerouterdProcess[], nodes: PerouterdNode[], frrNs: string[]): Promise<void> {
+/**
+ * onFinish helper: print perouterd log tails, stop the daemons (unless `keep`: the lab stays
+ * up for a person to look at), keep logs in $LAB_HOST_DIR.
+ */
+export async function finishNodes(
+  procs: PerouterdProcess[],
+  nodes: PerouterdNode[],
+  frrNs: string[],
+  o: { keep?: boolean } = {},
+): Promise<void> {
   for (const p of procs) {
     log(`--- perouterd ${p.node.name} log tail`);
     for (const line of p.logTail(40).split('\n')) log(`  ${line.slice(0, 600)}`);
-    await p.stop().catch(() => undefined);
+    if (!o.keep) await p.stop().catch(() => undefined);
   }
   for (const ns of frrNs) for (const line of logTail(ns, 8).split('\n')) log(`  ${line}`);
   const dir = process.env.LAB_HOST_DIR;

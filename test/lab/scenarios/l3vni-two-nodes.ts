@@ -1,395 +1,352 @@
-// Walking skeleton, proven on a real kernel and real FRR: two nodes, each running
-// perouterd from static YAML, one L3VNI (VRF red, VNI 100) across a ToR.
-//
-//   node1 ns (host)            tor ns (FRR, AS 64512)            node2 ns (host)
-//   speaker FRR AS 64515  eth1 ---- 192.168.11/24 / 192.168.12/24 ---- eth1  speaker FRR AS 64515
-//   10.100.1.1/32 on lo     \                                         /    10.100.2.1/32 on lo
-//   host-e-100 ↔ pe-e-100 in router ns pe1 (perouterd + FRR -N pe1)   pe2 ...
+// The demo (`npm run demo`) and the walking-skeleton test: two nodes, each
+// running perouterd from static YAML, one L3VNI (VRF red, VNI 100) across a
+// ToR, real kernel (UML) and real FRR. It tells its story on the console
+// (harness/story.ts: what was built, sessions, routes, a ping, a status, a
+// trace, a live change) and records a check for every claim. Then it proves
+// the daemon's manners: a re-apply writes nothing, an FRR restart is repaired,
+// a removed file removes exactly its objects, SIGTERM leaves the dataplane.
+// With LAB_KEEP=1 (npm run demo -- --keep) it leaves everything running.
 import { existsSync } from 'node:fs';
-import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
-import { Topology, ipJson, ping, waitFor, sleep } from '../harness/fabric.js';
-import { startFrr, killFrr, vtysh, vtyshJson, logTail } from '../harness/frr.js';
+import { check, measure, onFinish, runScenario } from '../harness/results.js';
+import { ping, sleep, waitFor } from '../harness/fabric.js';
+import { killFrr, startFrr, vtysh } from '../harness/frr.js';
+import { readStatus, removeConfig, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess } from '../harness/perouterd.js';
 import {
-  perouterdNode,
-  readStatus,
-  removeConfig,
-  startPerouterd,
-  waitForReconcile,
-  writeConfig,
-  type PerouterdProcess,
-} from '../harness/perouterd.js';
+  appliedL3vnis,
+  diagnoser,
+  expectLinks,
+  expectNoLinks,
+  extOf,
+  evpnRoutes,
+  finishNodes,
+  kernelVrfRoutes,
+  linkIndexes,
+  linkMap,
+  nexthopsOf,
+  peerStates,
+  type5,
+  waitEstablished,
+  withDiag,
+} from '../harness/evpn.js';
+import { progress, story } from '../harness/story.js';
+import { statusView, traceView } from '../harness/views.js';
+import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { node, perouterdNodes, PE_ASN, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
+import { BLUE, l3vnisYaml, RED_YAML, underlayYaml } from '../fixtures/yaml.js';
 
-const TOR_CONFIG = `frr defaults datacenter
-hostname tor
-log stdout informational
-!
-router bgp 64512
- bgp router-id 10.0.0.100
- no bgp ebgp-requires-policy
- no bgp default ipv4-unicast
- neighbor 192.168.11.3 remote-as 64514
- neighbor 192.168.12.3 remote-as 64514
- !
- address-family ipv4 unicast
-  neighbor 192.168.11.3 activate
-  neighbor 192.168.12.3 activate
- exit-address-family
- !
- address-family l2vpn evpn
-  neighbor 192.168.11.3 activate
-  neighbor 192.168.12.3 activate
- exit-address-family
-exit
-!
-`;
+const KEEP = process.env.LAB_KEEP === '1';
+const [n1, n2] = perouterdNodes();
+const NODES = [n1, n2] as const;
+const BLUE_FILE = 'openpe_blue.yaml';
+const RED_OBJECTS = { router: ['red', 'br-pe-100', 'vni100', 'pe-e-100', 'eth1'], host: ['host-e-100'] };
+const BLUE_OBJECTS = { router: ['blue', 'br-pe-200', 'vni200', 'pe-e-200'], host: ['host-e-200'] };
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-const speakerConfig = (name: string, service: string, peer: string): string => `frr defaults datacenter
-hostname ${name}
-!
-router bgp 64515
- bgp router-id ${service}
- no bgp ebgp-requires-policy
- no bgp default ipv4-unicast
- neighbor ${peer} remote-as 64514
- neighbor ${peer} timers connect 5
- !
- address-family ipv4 unicast
-  network ${service}/32
-  neighbor ${peer} activate
-  neighbor ${peer} allowas-in
- exit-address-family
-exit
-!
-`;
+const DRAWING = `What the lab builds: one ToR, two nodes, one tenant (L3VNI red, VNI 100)
 
-const underlayYaml = (torAddr: string): string => `underlays:
-  - asn: 64514
-    routerIDCIDR: 10.0.0.0/24
-    neighbors:
-      - asn: 64512
-        address: ${torAddr}
-    interfaces:
-      - type: NetworkDevice
-        networkDevice:
-          interfaceName: eth1
-    tunnelEndpoint:
-      cidrs:
-        - 100.65.0.0/24
-`;
+                        tor: FRR, AS 64512 (the fabric)
+          192.168.11.2 ──────┘              └────── 192.168.12.2
+   ┌─ pe1: router netns ───────┐          ┌─ pe2: router netns ───────┐
+   │ eth1 192.168.11.3 (moved) │          │ eth1 192.168.12.3 (moved) │
+   │ FRR AS 64514, VTEP on lo  │ ═VXLAN═  │ FRR AS 64514, VTEP on lo  │
+   │ VRF red: br-pe-100 vni100 │  VNI 100 │ VRF red: br-pe-100 vni100 │
+   └─ pe-e-100 ────────────────┘          └─ pe-e-100 ────────────────┘
+        │ veth, BGP session                    │ veth, BGP session
+   node1: host-e-100, speaker              node2: host-e-100, speaker
+          service 10.100.1.1                      service 10.100.2.1
+   pe1/pe2 and everything in them are made by perouterd from the files below.`;
 
-const RED_YAML = `l3vnis:
-  - name: red
-    vrf: red
-    vni: 100
-    vxlanPort: 4789
-    hostSession:
-      asn: 64514
-      hostASN: 64515
-      localCIDR:
-        ipv4: 192.169.10.0/24
-`;
+const FILES = `Static files each node got (${n1.configDir}, same layout on node2)
+  node-config.yaml      nodeIndex 1 (node2: 2): picks the VTEP and addresses from the pools
+  openpe_underlay.yaml  AS ${PE_ASN}, NIC eth1, ToR ${node(1).torAddr} (node2: ${node(2).torAddr}), VTEPs from 100.65.0.0/24
+  openpe_red.yaml       L3VNI red, VNI 100, host session AS 64514 <-> 64515 on 192.169.10.0/24`;
 
-interface LinkJ {
-  ifname: string;
-  ifindex: number;
-  master?: string;
-  linkinfo?: { info_kind?: string; info_data?: { id?: number; port?: number; local?: string; learning?: boolean; table?: number } };
-}
-
-async function links(ns: string): Promise<LinkJ[]> {
-  return ipJson<LinkJ[]>(ns, ['-d', 'link', 'show']);
-}
-
-async function routeTo(ns: string, vrf: string, prefix: string): Promise<boolean> {
-  const j = await vtyshJson<Record<string, unknown>>(ns, `show ip route vrf ${vrf} ${prefix} json`);
-  return Object.keys(j).includes(prefix);
-}
-
-/**
- * Next hops of the EVPN type-5 route for `addr`/`len` at the ToR. FRR keys
- * type-5 prefixes like `[5]:[0]:[32]:[10.100.1.1]` under each RD.
- */
-async function torType5NextHops(addr: string, len: number): Promise<string[]> {
-  const j = await vtyshJson<Record<string, unknown>>('tor', 'show bgp l2vpn evpn route type prefix json');
-  const hops = new Set<string>();
-  const collect = (o: unknown): void => {
-    if (!o || typeof o !== 'object') return;
-    if (Array.isArray(o)) return o.forEach(collect);
-    const r = o as Record<string, unknown>;
-    if (Array.isArray(r.nexthops)) for (const nh of r.nexthops as Array<{ ip?: string }>) if (nh.ip) hops.add(nh.ip);
-    for (const v of Object.values(r)) collect(v);
-  };
-  const walk = (o: unknown): void => {
-    if (!o || typeof o !== 'object') return;
-    for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
-      if (k.endsWith(`:[${len}]:[${addr}]`)) collect(v);
-      else walk(v);
-    }
-  };
-  walk(j);
-  return [...hops];
-}
-
-/** What an operator would look at first, printed when a routing check fails. */
-async function diagnostics(): Promise<string> {
-  const out: string[] = [];
-  const grab = async (what: string, fn: () => Promise<string>): Promise<void> => {
-    try {
-      out.push(`--- ${what}\n${(await fn()).trim()}`);
-    } catch (e) {
-      out.push(`--- ${what}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-  for (const [pe, node] of [
-    ['pe1', 'node1'],
-    ['pe2', 'node2'],
-  ] as const) {
-    await grab(`${pe} bgp vrf all summary`, () => vtysh(pe, 'show bgp vrf all summary'));
-    await grab(`${pe} running-config`, () => vtysh(pe, 'show running-config'));
-    await grab(`${pe} evpn vni / vrf red routes`, () =>
-      vtysh(pe, ['show evpn vni', 'show vrf', 'show ip route vrf red', 'show interface pe-e-100']),
-    );
-    await grab(`${node} bgp`, () => vtysh(node, ['show bgp summary', 'show ip route']));
-    await grab(`${pe} links`, async () =>
-      (await links(pe)).map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} master=${l.master ?? ''}`).join('\n'),
-    );
-    await grab(`${pe} addrs`, async () => JSON.stringify(await ipJson(pe, ['-br', 'addr'])));
-    await grab(`${node} addrs`, async () => JSON.stringify(await ipJson(node, ['-br', 'addr'])));
-    await grab(`${pe} bgpd log`, async () => logTail(pe, 40, 'bgpd'));
-    await grab(`${pe} zebra log`, async () => logTail(pe, 40, 'zebra'));
+async function sessionsStory(ms: number): Promise<string> {
+  const lines = [`BGP sessions Established ${secs(ms)} after FRR started`];
+  const tor = await peerStates('tor', 'l2VpnEvpn');
+  for (const n of [1, 2] as const) lines.push(`  tor  <-> pe${n} ${node(n).nicAddr}   ${tor[node(n).nicAddr]} (ipv4 unicast + l2vpn evpn)`);
+  for (const n of [1, 2] as const) {
+    const s = await peerStates(`pe${n}`, 'ipv4Unicast', 'red');
+    lines.push(`  pe${n} vrf red <-> node${n} ${Object.keys(s).join(',')}   ${Object.values(s).join(',')} (host session)`);
   }
-  await grab('tor evpn', () => vtysh('tor', 'show bgp l2vpn evpn'));
-  return out.join('\n');
+  return lines.join('\n');
 }
 
-let diagnosed = false;
-async function diagnoseOnce(): Promise<void> {
-  if (diagnosed) return;
-  diagnosed = true;
-  // One line per log call: the lab console only prefixes the first line.
-  for (const line of (await diagnostics()).split('\n')) log(`DIAG ${line}`);
+async function evpnStory(): Promise<string> {
+  const all = await evpnRoutes('tor', 'prefix');
+  const lines = ['EVPN type-5 routes at the ToR (each node announces its service through its VTEP)'];
+  for (const n of [1, 2] as const) {
+    const rs = type5(all, svc(n).red, 32);
+    lines.push(`  ${svc(n).red}/32  next hop ${nexthopsOf(rs).join(',')}  ${extOf(rs)}`);
+  }
+  return lines.join('\n');
 }
+
+async function vrfRoutesStory(vrf: 'red' | 'blue'): Promise<string> {
+  const lines: string[] = [];
+  for (const n of [1, 2] as const) {
+    const other = svc(n === 1 ? 2 : 1)[vrf];
+    const rs = (await kernelVrfRoutes(`pe${n}`, vrf)).filter((r) => r.startsWith(other));
+    lines.push(`  pe${n} vrf ${vrf}: ${rs.join('; ') || '(none)'}`);
+  }
+  return lines.join('\n');
+}
+
+/** Waits until both nodes finished a reconcile after `before` in which `pred` holds. */
+async function bothApplied(before: number[], pred: (n: (typeof NODES)[number]) => boolean, what: string): Promise<void> {
+  await waitFor(
+    () => NODES.every((n, i) => readStatus(n)!.reconciles > before[i]! && readStatus(n)?.state === 'ready' && pred(n)),
+    120_000,
+    what,
+    250,
+  );
+}
+
+/** perouterd of node1 and node2, in that order. */
+const procs: PerouterdProcess[] = [];
 
 async function main(): Promise<void> {
-  const n1 = perouterdNode('node1', 'node1', 'pe1', 1);
-  const n2 = perouterdNode('node2', 'node2', 'pe2', 2);
-  const procs: PerouterdProcess[] = [];
-  onFinish(async () => {
-    for (const p of procs) {
-      log(`--- perouterd ${p.node.name} log tail\n${p.logTail(60)}`);
-      await p.stop().catch(() => undefined);
-    }
-    for (const ns of ['pe1', 'pe2', 'tor']) log(logTail(ns, 15));
-  });
+  onFinish(() => finishNodes(procs, [...NODES], ['pe1', 'pe2', 'tor', 'node1', 'node2'], { keep: KEEP }));
+  const diag = diagnoser({ pes: ['pe1', 'pe2'], nodes: ['node1', 'node2'], vrfs: ['red', 'blue'] });
 
+  story('topology', DRAWING);
   await check(
     'fabric: ToR and two node namespaces wired',
     async () => {
-      await new Topology()
-        .ns('tor', { forwarding: true })
-        .ns('node1')
-        .ns('node2')
-        .veth({ ns: 'tor', dev: 'to-node1', addrs: ['192.168.11.2/24'] }, { ns: 'node1', dev: 'eth1', addrs: ['192.168.11.3/24'] })
-        .veth({ ns: 'tor', dev: 'to-node2', addrs: ['192.168.12.2/24'] }, { ns: 'node2', dev: 'eth1', addrs: ['192.168.12.3/24'] })
-        .ip('node1', 'addr add 10.100.1.1/32 dev lo')
-        .ip('node2', 'addr add 10.100.2.1/32 dev lo')
+      await twoNodeTopology()
+        .ip('node1', `addr add ${svc(1).red}/32 dev lo`, `addr add ${svc(1).blue}/32 dev lo`)
+        .ip('node2', `addr add ${svc(2).red}/32 dev lo`, `addr add ${svc(2).blue}/32 dev lo`)
         .apply();
-      await startFrr('tor', { daemons: ['zebra', 'bgpd'], config: TOR_CONFIG });
+      const peers = [1, 2].map((n) => ({ addr: node(n as 1 | 2).nicAddr, asn: PE_ASN }));
+      await startFrr('tor', { daemons: ['zebra', 'bgpd'], config: torConfig({ peers }) });
     },
     { critical: true },
   );
-
-  for (const [n, tor] of [
-    [n1, '192.168.11.2'],
-    [n2, '192.168.12.2'],
+  for (const [n, i] of [
+    [n1, 1],
+    [n2, 2],
   ] as const) {
-    writeConfig(n, 'openpe_underlay.yaml', underlayYaml(tor));
+    writeConfig(n, 'openpe_underlay.yaml', underlayYaml(node(i).torAddr));
     writeConfig(n, 'openpe_red.yaml', RED_YAML);
   }
+  story('files', FILES);
 
-  // perouterd starts before FRR exists in its namespace: it must create the
-  // namespace, wait for FRR, then apply.
+  // perouterd starts before FRR exists in its namespace: it must create the namespace, wait for FRR, then apply.
+  progress('starting perouterd on node1 and node2');
   await check(
     'perouterd creates the router namespaces and waits for FRR',
     async () => {
       procs.push(startPerouterd(n1), startPerouterd(n2));
-      await waitFor(() => existsSync('/run/netns/pe1') && existsSync('/run/netns/pe2'), 90_000, 'router namespaces', 200);
-      await waitFor(
-        () => readStatus(n1)?.state === 'waiting-for-frr' && readStatus(n2)?.state === 'waiting-for-frr',
-        30_000,
-        'perouterd to report waiting-for-frr',
-        200,
-      );
-      return `${readStatus(n1)?.message}`;
+      // Node starts slowly inside UML (seconds; more on a busy machine).
+      await waitFor(() => NODES.every((n) => existsSync(`/run/netns/${n.routerNs}`)), 90_000, 'router namespaces', 200);
+      await waitFor(() => NODES.every((n) => readStatus(n)?.state === 'waiting-for-frr'), 60_000, 'perouterd: waiting-for-frr', 200);
+      return readStatus(n1)?.message;
     },
     { critical: true },
   );
-
+  progress('starting FRR in pe1 and pe2; perouterd applies the files (netlink, then frr.conf)');
+  const frrStarted = Date.now();
   await check(
     'FRR started in each router namespace; perouterd applies config and kernel objects',
     async () => {
-      await startFrr('pe1', { daemons: ['zebra', 'bgpd'] });
-      await startFrr('pe2', { daemons: ['zebra', 'bgpd'] });
-      const t = Date.now();
-      await waitForReconcile(n1, 0, 120_000);
-      await waitForReconcile(n2, 0, 120_000);
-      measure('perouterd_first_apply_ms', Date.now() - t);
-      const pe1 = await links('pe1');
-      const byName = new Map(pe1.map((l) => [l.ifname, l]));
-      const vx = byName.get('vni100');
-      if (
-        vx?.linkinfo?.info_kind !== 'vxlan' ||
-        vx.linkinfo.info_data?.id !== 100 ||
-        vx.linkinfo.info_data.local !== '100.65.0.1' ||
-        vx.linkinfo.info_data.learning !== false
-      ) {
-        throw new Error(`vni100 wrong: ${JSON.stringify(vx)}`);
-      }
-      if (vx.master !== 'br-pe-100') throw new Error(`vni100 master ${vx.master}`);
-      if (byName.get('br-pe-100')?.master !== 'red') throw new Error('br-pe-100 not in VRF red');
-      if (byName.get('red')?.linkinfo?.info_kind !== 'vrf') throw new Error('VRF red missing');
-      if (byName.get('pe-e-100')?.master !== 'red') throw new Error('pe-e-100 not in VRF red');
-      if (!byName.has('eth1')) throw new Error('underlay NIC not moved into pe1');
-      const host = await links('node1');
-      if (!host.some((l) => l.ifname === 'host-e-100')) throw new Error('host-e-100 missing in node1');
-      if (host.some((l) => l.ifname === 'eth1')) throw new Error('eth1 still in node1');
-      const addrs = await ipJson<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('pe1', [
-        'addr',
-        'show',
-      ]);
-      const lo = addrs.find((a) => a.ifname === 'lo')?.addr_info.map((a) => `${a.local}/${a.prefixlen}`) ?? [];
-      const eth1 = addrs.find((a) => a.ifname === 'eth1')?.addr_info.map((a) => `${a.local}/${a.prefixlen}`) ?? [];
-      if (!lo.includes('100.65.0.1/32')) throw new Error(`VTEP not on lo: ${lo}`);
-      if (!eth1.includes('192.168.11.3/24')) throw new Error(`eth1 lost its address: ${eth1}`);
-      return `pe1 links: ${pe1.map((l) => l.ifname).join(',')}`;
+      for (const n of NODES) await startFrr(n.routerNs, { daemons: ['zebra', 'bgpd'] });
+      for (const n of NODES) await waitForReconcile(n, 0, 120_000);
+      measure('perouterd_first_apply_ms', Date.now() - frrStarted);
+      const pe1 = await linkMap('pe1');
+      expectLinks(pe1, RED_OBJECTS.router, 'pe1');
+      expectLinks(await linkMap('node1'), RED_OBJECTS.host, 'node1');
+      const vx = pe1.get('vni100')?.linkinfo?.info_data as { id?: number; local?: string; learning?: boolean } | undefined;
+      if (vx?.id !== 100 || vx.local !== node(1).vtep || vx.learning !== false) throw new Error(`vni100 wrong: ${JSON.stringify(vx)}`);
+      if (pe1.get('vni100')?.master !== 'br-pe-100' || pe1.get('br-pe-100')?.master !== 'red') throw new Error('VRF red not wired');
     },
     { critical: true },
   );
+  story(
+    'perouterd',
+    `perouterd applied both nodes ${secs(Date.now() - frrStarted)} after FRR started\n` +
+      `  pe1: VRF red, br-pe-100, vni100 (VXLAN, local ${node(1).vtep}), pe-e-100; eth1 moved in; node1 got host-e-100`,
+  );
 
   await check('host BGP speakers (MetalLB stand-ins) start in the node namespaces', async () => {
-    await startFrr('node1', { daemons: ['zebra', 'bgpd'], config: speakerConfig('node1', '10.100.1.1', '192.169.10.1') });
-    await startFrr('node2', { daemons: ['zebra', 'bgpd'], config: speakerConfig('node2', '10.100.2.1', '192.169.10.1') });
-  });
-
-  await check('both underlay sessions Established at the ToR', async () => {
-    return waitFor(
-      async () => {
-        const s = await vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>('tor', 'show bgp summary json');
-        const peers = s.ipv4Unicast?.peers ?? {};
-        return peers['192.168.11.3']?.state === 'Established' && peers['192.168.12.3']?.state === 'Established'
-          ? JSON.stringify(Object.fromEntries(Object.entries(peers).map(([k, v]) => [k, v.state])))
-          : undefined;
-      },
-      90_000,
-      'ToR sessions',
-    );
-  });
-
-  await check('host sessions Established in each VRF', async () => {
-    for (const ns of ['pe1', 'pe2']) {
-      await waitFor(
-        async () => {
-          const s = await vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>(ns, 'show bgp vrf red summary json');
-          return Object.values(s.ipv4Unicast?.peers ?? {}).some((p) => p.state === 'Established');
-        },
-        60_000,
-        `${ns} VRF red host session`,
-      ).catch(async (e) => {
-        await diagnoseOnce();
-        throw e;
-      });
+    for (const n of [1, 2] as const) {
+      const s = svc(n);
+      const config = speakerConfig(`node${n}`, s.red, [
+        { addr: '192.169.10.1', announce: [`${s.red}/32`] },
+        { addr: '192.169.11.1', announce: [`${s.blue}/32`] },
+      ]);
+      await startFrr(`node${n}`, { daemons: ['zebra', 'bgpd'], config });
     }
   });
 
-  await check('ToR holds each node’s EVPN type-5 route for its service /32 with the node’s VTEP as next hop', async () => {
-    const t = Date.now();
-    const got = await waitFor(
-      async () => {
-        const a = await torType5NextHops('10.100.1.1', 32);
-        const b = await torType5NextHops('10.100.2.1', 32);
-        return a.includes('100.65.0.1') && b.includes('100.65.0.2') ? { '10.100.1.1/32': a, '10.100.2.1/32': b } : undefined;
-      },
-      90_000,
-      'type-5 routes at the ToR',
-    ).catch(async (e) => {
-      await diagnoseOnce();
-      throw e;
-    });
-    measure('type5_at_tor_ms', Date.now() - t);
-    return JSON.stringify(got);
-  });
+  progress('waiting for the BGP sessions (ToR <-> PEs, PEs <-> host speakers)');
+  const sessionsOk = await check(
+    'BGP sessions Established: underlay at the ToR, host sessions in VRF red',
+    withDiag(diag, async () => {
+      for (const n of [1, 2] as const) await waitEstablished('tor', node(n).nicAddr, 'l2VpnEvpn', 90_000);
+      await waitEstablished('pe1', '192.169.10.3', 'ipv4Unicast', 90_000, 'red');
+      await waitEstablished('pe2', '192.169.10.4', 'ipv4Unicast', 90_000, 'red');
+    }),
+  );
+  if (sessionsOk) story('sessions', await sessionsStory(Date.now() - frrStarted));
 
-  await check('each node’s VRF holds the other node’s service /32', async () => {
-    await waitFor(() => routeTo('pe1', 'red', '10.100.2.1/32'), 90_000, 'pe1 VRF red route to 10.100.2.1/32');
-    await waitFor(() => routeTo('pe2', 'red', '10.100.1.1/32'), 90_000, 'pe2 VRF red route to 10.100.1.1/32');
-  });
+  progress('waiting for the EVPN routes at the ToR');
+  if (
+    await check(
+      'ToR holds each node’s EVPN type-5 route for its service /32 with the node’s VTEP as next hop',
+      withDiag(diag, async () => {
+        const t = Date.now();
+        await waitFor(
+          async () => {
+            const all = await evpnRoutes('tor', 'prefix');
+            return [1, 2].every((n) => nexthopsOf(type5(all, svc(n as 1 | 2).red, 32)).includes(node(n as 1 | 2).vtep));
+          },
+          90_000,
+          'type-5 routes at the ToR',
+        );
+        measure('type5_at_tor_ms', Date.now() - t);
+      }),
+    )
+  )
+    story('evpn', await evpnStory());
 
+  if (
+    await check('each node’s VRF holds the other node’s service /32', async () => {
+      for (const n of [1, 2] as const) {
+        const other = `${svc(n === 1 ? 2 : 1).red} `;
+        await waitFor(async () => (await kernelVrfRoutes(`pe${n}`, 'red')).some((r) => r.startsWith(other)), 90_000, `pe${n} route`);
+      }
+    })
+  )
+    story('vrf-routes', `Each node's VRF red, in the kernel (installed by FRR from the EVPN routes)\n${await vrfRoutesStory('red')}`);
+
+  let pingOut = '';
   await check('ping node1 service → node2 service crosses the VXLAN', async () => {
-    return waitFor(() => ping('node1', '10.100.2.1', { source: '10.100.1.1', count: 3 }), 60_000, 'ping answers', 2000);
+    pingOut = await waitFor(() => ping('node1', svc(2).red, { source: svc(1).red, count: 3 }), 60_000, 'ping answers', 2000);
+    return pingOut;
+  });
+  story('ping', `Ping across the overlay: node1 ${svc(1).red} -> node2 ${svc(2).red}\n  ${pingOut.replace(' | ', '\n  ')}`);
+
+  await check('status of node1: ready with L3VNI 100 applied', async () => {
+    if (readStatus(n1)?.state !== 'ready' || !appliedL3vnis(n1).includes(100)) throw new Error(JSON.stringify(readStatus(n1)));
+    story('status', await statusView(n1));
+  });
+  await check('trace of node2’s service from node1: host → VRF red → VTEP of node2 → node2', async () => {
+    const s = svc(2).red;
+    const hops = [
+      { ns: 'node1', dst: s, from: svc(1).red, why: 'host: learned over the host session' },
+      { ns: 'pe1', vrf: 'red', dst: s, why: 'VRF red: EVPN type-5 from pe2' },
+      { ns: 'pe1', dst: node(2).vtep, why: 'underlay: to pe2’s VTEP' },
+      { ns: 'pe2', vrf: 'red', dst: s, why: 'VRF red at pe2: to the host' },
+    ];
+    story('trace', await traceView(n1, s, hops));
   });
 
-  await check('a second apply (SIGHUP) makes no netlink write and no FRR reload', async () => {
-    const before = readStatus(n1)!;
-    const idxBefore = (await links('pe1')).map((l) => `${l.ifname}:${l.ifindex}`).sort();
-    const hostBefore = (await links('node1')).map((l) => `${l.ifname}:${l.ifindex}`).sort();
-    procs[0]!.signal('SIGHUP');
-    const after = await waitForReconcile(n1, before.reconciles, 60_000);
-    const idxAfter = (await links('pe1')).map((l) => `${l.ifname}:${l.ifindex}`).sort();
-    const hostAfter = (await links('node1')).map((l) => `${l.ifname}:${l.ifindex}`).sort();
-    if (after.kernel.writesLast !== 0) throw new Error(`netlink writes on second apply: ${after.kernel.writesLast}`);
-    if (after.kernel.writesTotal !== before.kernel.writesTotal) throw new Error('write counter moved');
-    if (after.frr.reloads !== before.frr.reloads) throw new Error(`FRR reloaded: ${before.frr.reloads} → ${after.frr.reloads}`);
-    if (JSON.stringify(idxBefore) !== JSON.stringify(idxAfter) || JSON.stringify(hostBefore) !== JSON.stringify(hostAfter))
-      throw new Error('kernel objects were recreated');
-    return `writes ${after.kernel.writesLast}, reloads ${after.frr.reloads}, ${idxAfter.length} router links unchanged`;
-  });
+  await liveChange(diag);
+  await daemonManners();
+}
 
-  await check('FRR killed and restarted: perouterd pushes its configuration again, routes come back', async () => {
-    const before = readStatus(n2)!;
-    await killFrr('pe2');
-    await sleep(500);
-    await startFrr('pe2', { daemons: ['zebra', 'bgpd'] });
-    await waitForReconcile(n2, before.reconciles, 120_000);
-    await waitFor(() => routeTo('pe2', 'red', '10.100.1.1/32'), 120_000, 'pe2 route back after FRR restart');
-    const s = await vtysh('pe2', 'show running-config');
-    if (!s.includes('vni 100') || !s.includes('router bgp 64514 vrf red')) throw new Error('running config lacks the VRF after restart');
-    return `status ${readStatus(n2)?.state}, frr outcome ${readStatus(n2)?.frr.lastOutcome}`;
-  });
-
-  await check('removing the L3VNI file removes exactly its objects', async () => {
-    const before = readStatus(n1)!;
-    removeConfig(n1, 'openpe_red.yaml');
-    await waitForReconcile(n1, before.reconciles, 120_000);
-    await waitFor(
-      async () => {
-        const names = (await links('pe1')).map((l) => l.ifname);
-        return !['vni100', 'br-pe-100', 'pe-e-100', 'red'].some((n) => names.includes(n));
-      },
-      30_000,
-      'VNI objects gone from pe1',
+/** A new L3VNI file dropped into both nodes' config directories while everything runs. */
+async function liveChange(diag: () => Promise<void>): Promise<void> {
+  const redBefore = [await linkIndexes('pe1'), await linkIndexes('pe2')].map((l) =>
+    l.filter((x) => /^(red|br-pe-100|vni100|pe-e-100):/.test(x)),
+  );
+  progress(`dropping ${BLUE_FILE} (L3VNI blue, VNI 200) into both nodes' config directories`);
+  const t = Date.now();
+  const times: Record<string, number> = {};
+  const ok = await check(
+    `live change: ${BLUE_FILE} dropped in on both nodes → VRF blue, its host sessions, routes and a ping over blue; red untouched`,
+    withDiag(diag, async () => {
+      const before = NODES.map((n) => readStatus(n)!.reconciles);
+      for (const n of NODES) writeConfig(n, BLUE_FILE, l3vnisYaml(BLUE));
+      await bothApplied(before, (n) => appliedL3vnis(n).includes(200), 'both nodes applied blue');
+      times.applied = Date.now() - t;
+      for (const n of [1, 2] as const) expectLinks(await linkMap(`pe${n}`), BLUE_OBJECTS.router, `pe${n}`);
+      await waitEstablished('pe1', '192.169.11.3', 'ipv4Unicast', 90_000, 'blue');
+      await waitEstablished('pe2', '192.169.11.4', 'ipv4Unicast', 90_000, 'blue');
+      times.sessions = Date.now() - t;
+      for (const n of [1, 2] as const) {
+        const other = `${svc(n === 1 ? 2 : 1).blue} `;
+        await waitFor(async () => (await kernelVrfRoutes(`pe${n}`, 'blue')).some((r) => r.startsWith(other)), 90_000, `pe${n} blue route`);
+      }
+      times.routes = Date.now() - t;
+      await waitFor(() => ping('node1', svc(2).blue, { source: svc(1).blue, count: 2 }), 90_000, 'blue ping', 1000);
+      times.ping = Date.now() - t;
+      measure('live_change_ms', times);
+      const redNow = [await linkIndexes('pe1'), await linkIndexes('pe2')].map((l) =>
+        l.filter((x) => /^(red|br-pe-100|vni100|pe-e-100):/.test(x)),
+      );
+      if (JSON.stringify(redNow) !== JSON.stringify(redBefore))
+        throw new Error(`red objects recreated: ${JSON.stringify([redBefore, redNow])}`);
+    }),
+  );
+  if (ok)
+    story(
+      'live-change',
+      `Live change: ${BLUE_FILE} (L3VNI blue, VNI 200) dropped into both config directories\n` +
+        `  applied by perouterd on both nodes   ${secs(times.applied!)}  (file watch -> netlink -> FRR reload)\n` +
+        `  blue host sessions Established       ${secs(times.sessions!)}\n` +
+        `  blue routes in each VRF              ${secs(times.routes!)}\n${(await vrfRoutesStory('blue')).replace(/^ {2}/gm, '    ')}\n` +
+        `  ping ${svc(1).blue} -> ${svc(2).blue}     ${secs(times.ping!)}  (red's objects untouched)`,
     );
-    const pe1 = (await links('pe1')).map((l) => l.ifname).sort();
-    const host = (await links('node1')).map((l) => l.ifname);
-    if (host.includes('host-e-100')) throw new Error('host-e-100 still in node1');
-    if (!pe1.includes('eth1')) throw new Error('underlay NIC disappeared');
-    const running = await vtysh('pe1', 'show running-config');
-    // FRR 10 keeps an empty `vrf red` / `exit-vrf` block once the VRF was configured
-    // (frr-reload.py does not remove empty blocks); what matters is that nothing is in it.
-    const leftover = running.replace(/^vrf red\nexit-vrf\n/m, '');
-    if (/vrf red|vni 100/.test(leftover)) throw new Error(`FRR still has VRF red:\n${running}`);
-    // The underlay still works: the session to the ToR stays up.
-    const s = await vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>('pe1', 'show bgp summary json');
-    if (s.ipv4Unicast?.peers?.['192.168.11.2']?.state !== 'Established') throw new Error('underlay session dropped');
-    return `pe1 links now: ${pe1.join(',')}`;
-  });
+}
 
-  await check('perouterd exits cleanly on SIGTERM and leaves the dataplane in place', async () => {
-    const code = await procs[1]!.stop();
-    if (code !== 0) throw new Error(`exit code ${code}`);
-    const names = (await links('pe2')).map((l) => l.ifname);
-    if (!names.includes('vni100')) throw new Error('dataplane was torn down');
-    return `exit ${code}`;
-  });
+/** The daemon's manners: idempotence, FRR restart, removal, clean exit (the last two not with --keep). */
+async function daemonManners(): Promise<void> {
+  const done: string[] = [];
+  const mark = (ok: boolean, text: string): void => void done.push(`  ${ok ? 'ok  ' : 'FAIL'} ${text}`);
+  mark(
+    await check('a second apply (SIGHUP) makes no netlink write and no FRR reload', async () => {
+      const before = readStatus(n1)!;
+      const idx = await linkIndexes('pe1');
+      procs[0]!.signal('SIGHUP');
+      const after = await waitForReconcile(n1, before.reconciles, 60_000);
+      if (after.kernel.writesLast !== 0) throw new Error(`netlink writes on second apply: ${after.kernel.writesLast}`);
+      if (after.frr.reloads !== before.frr.reloads) throw new Error(`FRR reloaded: ${before.frr.reloads} → ${after.frr.reloads}`);
+      if (JSON.stringify(idx) !== JSON.stringify(await linkIndexes('pe1'))) throw new Error('kernel objects were recreated');
+    }),
+    're-applying the same files (SIGHUP) writes nothing: no netlink write, no FRR reload',
+  );
+  mark(
+    await check('FRR killed and restarted: perouterd pushes its configuration again, routes come back', async () => {
+      const before = readStatus(n2)!;
+      await killFrr('pe2');
+      await sleep(500);
+      await startFrr('pe2', { daemons: ['zebra', 'bgpd'] });
+      await waitForReconcile(n2, before.reconciles, 120_000);
+      const other = `${svc(1).red} `;
+      await waitFor(async () => (await kernelVrfRoutes('pe2', 'red')).some((r) => r.startsWith(other)), 120_000, 'pe2 route back');
+    }),
+    'FRR killed and restarted in pe2: perouterd pushed its configuration again, routes came back',
+  );
+  if (!KEEP) {
+    mark(
+      await check(`removing ${BLUE_FILE} removes exactly its objects`, async () => {
+        const before = NODES.map((n) => readStatus(n)!.reconciles);
+        for (const n of NODES) removeConfig(n, BLUE_FILE);
+        await bothApplied(before, (n) => !appliedL3vnis(n).includes(200), 'both nodes removed blue');
+        for (const n of [1, 2] as const) {
+          const pe = await linkMap(`pe${n}`);
+          expectNoLinks(pe, BLUE_OBJECTS.router, `pe${n}`);
+          expectLinks(pe, RED_OBJECTS.router, `pe${n}`);
+          expectNoLinks(await linkMap(`node${n}`), BLUE_OBJECTS.host, `node${n}`);
+        }
+        // FRR 10 keeps an empty `vrf blue` / `exit-vrf` block once the VRF was configured
+        // (frr-reload.py does not remove empty blocks); what matters is that nothing is in it.
+        const running = await vtysh('pe1', 'show running-config');
+        if (/vrf blue|vni 200/.test(running.replace(/^vrf blue\nexit-vrf\n/m, ''))) throw new Error(`FRR still has VRF blue:\n${running}`);
+      }),
+      `removing ${BLUE_FILE} removed exactly blue's objects (kernel and FRR); red kept running`,
+    );
+    mark(
+      await check('perouterd exits cleanly on SIGTERM and leaves the dataplane in place', async () => {
+        const code = await procs[1]!.stop();
+        if (code !== 0) throw new Error(`exit code ${code}`);
+        if (!(await linkMap('pe2')).has('vni100')) throw new Error('dataplane was torn down');
+      }),
+      'perouterd on node2 exited on SIGTERM and left the dataplane in place',
+    );
+  }
+  story('checks', `Also checked\n${done.join('\n')}`);
 }
 
 runScenario(main);
