@@ -26,7 +26,7 @@ async function perouterdCommand(cmd: string, args: string[]): Promise<string | u
   return (r.stdout + r.stderr).trimEnd();
 }
 
-const indent = (text: string, by = '    '): string =>
+const indent = (text: string, by = '  '): string =>
   text
     .split('\n')
     .map((l) => by + l)
@@ -35,7 +35,7 @@ const indent = (text: string, by = '    '): string =>
 /** `perouterd status` of a node, or the same facts read from its status.json. */
 export async function statusView(n: PerouterdNode): Promise<string> {
   const real = await perouterdCommand('status', ['--state-dir', n.stateDir]);
-  if (real !== undefined) return `  $ perouterd status   (on ${n.name})\n${indent(real)}`;
+  if (real !== undefined) return `$ perouterd status   (on ${n.name})\n${indent(real)}`;
   const s = readStatus(n);
   if (!s) throw new Error(`${n.name}: no status.json in ${n.stateDir}`);
   const a = (s as unknown as { applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean } }).applied;
@@ -50,8 +50,8 @@ export async function statusView(n: PerouterdNode): Promise<string> {
     ['problems', s.problems.length ? s.problems.join('; ') : 'none'],
   ];
   return [
-    `  status of ${n.name} (${n.stateDir}/status.json; \`perouterd status\` will print this)`,
-    ...rows.map(([k, v]) => `    ${k.padEnd(9)} ${v}`),
+    `Status of ${n.name} (${n.stateDir}/status.json; \`perouterd status\` will print this)`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(9)} ${v}`),
   ].join('\n');
 }
 
@@ -92,13 +92,13 @@ export interface TraceHop {
  */
 export async function traceView(from: PerouterdNode, dst: string, hops: TraceHop[]): Promise<string> {
   const real = await perouterdCommand('trace', ['--state-dir', from.stateDir, dst]);
-  if (real !== undefined) return `  $ perouterd trace ${dst}   (on ${from.name})\n${indent(real)}`;
-  const lines = [`  trace ${dst} from ${from.name} (route lookups hop by hop; \`perouterd trace\` will print this)`];
+  if (real !== undefined) return `$ perouterd trace ${dst}   (on ${from.name})\n${indent(real)}`;
+  const lines = [`Trace of ${dst} from ${from.name} (route lookups hop by hop; \`perouterd trace\` will print this)`];
   for (const h of hops) {
     const where = `${h.ns}${h.vrf ? ` vrf ${h.vrf}` : ''}`;
     const via = await routeGet(h.ns, h.dst, { vrf: h.vrf, from: h.from });
     const origin = h.vrf ? ` [${await frrOrigin(h.ns, h.vrf, h.dst)}]` : '';
-    lines.push(`    ${where.padEnd(13)} ${via.padEnd(44)} ${h.why}${origin}`);
+    lines.push(`  ${where.padEnd(13)} ${via.padEnd(44)} ${h.why}${origin}`);
   }
   return lines.join('\n');
 }

@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   );
   story(
     'perouterd',
-    `perouterd applied both nodes ${secs(Date.now() - frrStarted)} after FRR started\n` +
+    `perouterd applied the files on both nodes ${secs(Date.now() - frrStarted)} after FRR started\n` +
       `  pe1: VRF red, br-pe-100, vni100 (VXLAN, local ${node(1).vtep}), pe-e-100; eth1 moved in; node1 got host-e-100`,
   );
 
@@ -279,14 +279,18 @@ async function liveChange(diag: () => Promise<void>): Promise<void> {
         throw new Error(`red objects recreated: ${JSON.stringify([redBefore, redNow])}`);
     }),
   );
+  const row = (label: string, ms: number, note = ''): string => `  ${label.padEnd(36)} ${secs(ms).padStart(7)}${note}`;
   if (ok)
     story(
       'live-change',
-      `Live change: ${BLUE_FILE} (L3VNI blue, VNI 200) dropped into both config directories\n` +
-        `  applied by perouterd on both nodes   ${secs(times.applied!)}  (file watch -> netlink -> FRR reload)\n` +
-        `  blue host sessions Established       ${secs(times.sessions!)}\n` +
-        `  blue routes in each VRF              ${secs(times.routes!)}\n${(await vrfRoutesStory('blue')).replace(/^ {2}/gm, '    ')}\n` +
-        `  ping ${svc(1).blue} -> ${svc(2).blue}     ${secs(times.ping!)}  (red's objects untouched)`,
+      [
+        `Live change: ${BLUE_FILE} (L3VNI blue, VNI 200) dropped into both config directories`,
+        row('applied by perouterd on both nodes', times.applied!, '  (file watch -> netlink -> FRR reload)'),
+        row('blue host sessions Established', times.sessions!),
+        row('blue routes in each VRF', times.routes!),
+        (await vrfRoutesStory('blue')).replace(/^ {2}/gm, '    '),
+        row(`ping ${svc(1).blue} -> ${svc(2).blue}`, times.ping!, "  (red's objects untouched)"),
+      ].join('\n'),
     );
 }
 
