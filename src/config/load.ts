@@ -30,8 +30,6 @@ import { readYamlSource, type YamlSource } from './yaml-source.js';
 import { cidrContains, hostPart, type IPAddr, isGlobalUnicast, familyBits, tryParseCidr, tryParseIP } from '../net/ipnet.js';
 
 export const DEFAULT_NAMESPACE = 'openperouter-system';
-export const DEFAULT_NODE_CONFIG_PATH = '/etc/openperouter/node-config.yaml';
-export const DEFAULT_CONFIG_DIR = '/etc/openperouter/configs';
 /** Label key used as the forced node selector of static objects. */
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 

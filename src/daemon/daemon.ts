@@ -1,40 +1,42 @@
-// The reconcile loop: one reconcile at a time, triggered by start-up, SIGHUP,
-// file changes, FRR restarts and a periodic resync. Each reconcile applies FRR
-// first and the kernel second (see README "Ordering"); if anything before the
-// kernel step fails, the kernel is not touched and the last good state stays.
-import { promises as fs, watch, type FSWatcher } from 'node:fs';
-import path from 'node:path';
+// The reconcile loop: one reconcile at a time (SerialRunner), asked for by the triggers
+// (start-up, SIGHUP, file changes, FRR restarts, the periodic resync, the API).
+//
+// One reconcile, in this order (README "Ordering"):
+//   0. the files must have settled: two reads a quiet period apart with the same content;
+//      a missing directory, invalid input or files still changing change nothing;
+//   1. check: FRR must run and accept the new frr.conf (an API RawFRRConfig it rejects is
+//      dropped alone, named in status);
+//   2. kernel additions; 3. the FRR reload; 4. kernel removals.
+// Anything failing before a step leaves the running state as it is; failures are retried
+// with the one backoff policy. The outcome feeds status.json and the Kubernetes status.
 import type { Logger } from 'pino';
 import { problemLine, type FailedResource, type RouterConfig } from '../config/model.js';
-import type { StatusReport } from '../k8s/status.js';
-import { applyKernel, describeOp, kernelChanges, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
-import type { FrrControl } from '../frr/reloader.js';
+import { Backoff } from '../util/backoff.js';
+import { SerialRunner } from './coalesce.js';
+import type { DesiredState } from './desired-state.js';
+import { checkIsolatingRawFrr } from './frr-isolation.js';
 import { countsPerBlock, summarize, type FrrChangeReason } from '../frr/explain.js';
-import { buildDesiredState, type ConfigSources, type DesiredState } from './pipeline.js';
+import { apiStatus, needsRetry, outcomeState, type DaemonState, type Outcome } from './outcome.js';
+import type { ApiPort, FrrPort, KernelPort, KernelReport, SourcesPort, StatusSink } from './ports.js';
+import { redactSecrets } from '../util/redact.js';
+import { startTriggers, type TriggerOptions } from './triggers.js';
 
-export interface DaemonOptions extends ConfigSources {
+export interface LoopOptions {
   routerNetns: string;
-  stateDir: string;
-  /** Periodic drift check; 0 disables. */
-  resyncSeconds: number;
-  /** Debounce for file events (trailing), like upstream's 500 ms. */
-  debounceMs: number;
-  /** How often FRR's PID files are checked for a restart. */
-  frrPollMs: number;
-  watchFiles: boolean;
+  /** Two reads of the files this far apart must match before a change is applied. */
+  quietMs: number;
+  triggers: TriggerOptions;
 }
 
-/** What the daemon needs from the Kubernetes side (src/k8s/api-source.ts), small enough to fake. */
-export interface ApiLink {
-  /** The API objects for this node; undefined before the first sync. */
-  snapshot(): RouterConfig | undefined;
-  mirrorStatic(staticCfg: RouterConfig | undefined, nodeIndex: number): Promise<void>;
-  reportStatus(s: StatusReport): Promise<void>;
-  state(): unknown;
+export interface DaemonPorts {
+  kernel: KernelPort;
+  frr: FrrPort;
+  sources: SourcesPort;
+  status: StatusSink;
 }
 
 export interface DaemonStatus {
-  state: 'starting' | 'ready' | 'degraded' | 'waiting-for-frr' | 'config-invalid';
+  state: DaemonState;
   message: string;
   reconciles: number;
   lastReconcileAt?: string;
@@ -42,26 +44,26 @@ export interface DaemonStatus {
   kernel: { writesLast: number; writesTotal: number; lastErrors: string[] };
   failedResources: FailedResource[];
   problems: string[];
-  applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean; frrConfigSha?: string };
+  applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean };
   k8s?: unknown;
 }
 
-const SOME_FAILED = 'some resources failed validation';
+/** How many quiet periods the files may keep changing before a reconcile gives up (retried). */
+const MAX_SETTLE_ROUNDS = 10;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class Daemon {
-  private running = false;
-  private pending = false;
-  private forceFrr = false;
-  private stopped = false;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly runner: SerialRunner;
+  private readonly backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelayMs = 1000;
-  private debounceTimer: NodeJS.Timeout | undefined;
-  private watchers: FSWatcher[] = [];
+  private triggers: { stop(): void; rearm(): void } | undefined;
+  private stopped = false;
+  private forceFrr = false;
   private lastAppliedFrr: string | undefined;
-  private lastFrrPids: Record<string, number> = {};
-  private idle: Promise<void> = Promise.resolve();
-  private api: ApiLink | undefined;
+  /** Digest of the files last seen settled: an unchanged set needs no quiet period. */
+  private settledDigest: string | undefined;
+  private api: ApiPort | undefined;
   /** API objects persisted by an earlier run, used until the API answers (restart while it is down). */
   private apiFallback: RouterConfig | undefined;
   private statusListeners: (() => void)[] = [];
@@ -77,23 +79,39 @@ export class Daemon {
   };
 
   constructor(
-    private readonly opts: DaemonOptions,
-    private readonly dp: Dataplane,
-    private readonly frr: FrrControl,
+    private readonly opts: LoopOptions,
+    private readonly ports: DaemonPorts,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.runner = new SerialRunner(
+      (reason) => this.reconcileOnce(reason),
+      (e) => {
+        this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'reconcile failed unexpectedly');
+        this.scheduleRetry('unexpected error');
+      },
+    );
+  }
 
   /** Connects the Kubernetes side; `fallback` is the persisted snapshot to use until the API syncs. */
-  attachApi(api: ApiLink, fallback?: RouterConfig): void {
+  attachApi(api: ApiPort, fallback?: RouterConfig): void {
     this.api = api;
     this.apiFallback = fallback;
   }
 
   async start(): Promise<void> {
-    this.lastFrrPids = await this.frr.daemonPids();
-    if (this.opts.watchFiles) this.watchSources();
-    if (this.opts.resyncSeconds > 0) this.timers.push(setInterval(() => this.trigger('resync'), this.opts.resyncSeconds * 1000));
-    this.timers.push(setInterval(() => void this.checkFrrRestart(), this.opts.frrPollMs));
+    this.triggers = await startTriggers(
+      this.opts.triggers,
+      this.ports.frr,
+      {
+        reconcile: (reason) => this.trigger(reason),
+        frrRestarted: (pids) => {
+          this.log.warn({ pids }, 'FRR (re)started: pushing configuration again');
+          this.forceFrr = true;
+          this.trigger('frr-restart');
+        },
+      },
+      this.log,
+    );
     this.trigger('start');
   }
 
@@ -101,12 +119,7 @@ export class Daemon {
   trigger(reason: string): void {
     if (this.stopped) return;
     this.log.debug({ reason }, 'reconcile requested');
-    if (this.running) {
-      this.pending = true;
-      return;
-    }
-    this.running = true;
-    this.idle = this.loop(reason);
+    this.runner.request(reason);
   }
 
   /** Called after every status update (the service manager's STATUS= and READY=). */
@@ -121,27 +134,22 @@ export class Daemon {
 
   /** Resolves when no reconcile is running (tests, shutdown). */
   whenIdle(): Promise<void> {
-    return this.idle;
+    return this.runner.whenIdle();
   }
 
-  private async loop(reason: string): Promise<void> {
-    try {
-      do {
-        this.pending = false;
-        this.busySince = Date.now();
-        await this.reconcileOnce(reason);
-        reason = 'coalesced';
-      } while (this.pending && !this.stopped);
-    } finally {
-      this.running = false;
-      this.busySince = undefined;
-    }
+  /** Stops triggers and waits for a running reconcile; leaves the dataplane in place. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.runner.stop();
+    this.triggers?.stop();
+    clearTimeout(this.retryTimer);
+    await this.runner.whenIdle();
+    this.ports.kernel.close();
   }
 
   private scheduleRetry(why: string): void {
     if (this.retryTimer || this.stopped) return;
-    const delay = this.retryDelayMs;
-    this.retryDelayMs = Math.min(this.retryDelayMs * 2, 30_000);
+    const delay = this.backoff.next();
     this.log.info({ delayMs: delay, why }, 'will retry');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -149,159 +157,118 @@ export class Daemon {
     }, delay);
   }
 
-  private async checkFrrRestart(): Promise<void> {
-    const pids = await this.frr.daemonPids();
-    const changed =
-      Object.entries(pids).some(([d, p]) => this.lastFrrPids[d] !== undefined && this.lastFrrPids[d] !== p) ||
-      (Object.keys(this.lastFrrPids).length === 0 && Object.keys(pids).length > 0);
-    this.lastFrrPids = pids;
-    if (changed) {
-      this.log.warn({ pids }, 'FRR (re)started: pushing configuration again');
-      this.forceFrr = true;
-      this.trigger('frr-restart');
-    }
-  }
-
-  private watchSources(): void {
-    // Only our own files count: the node config's directory may hold anything
-    // (the state dir, logs), and reacting to those would loop.
-    const nodeConfigName = path.basename(this.opts.nodeConfigPath);
-    const relevant = (dir: string, file: string | null): boolean =>
-      file === null ||
-      (path.resolve(dir) === path.resolve(this.opts.configDir) && /^openpe_.*\.yaml$/.test(file)) ||
-      (path.resolve(dir) === path.resolve(path.dirname(this.opts.nodeConfigPath)) && file === nodeConfigName);
-    const onEvent =
-      (dir: string) =>
-      (_event: string, file: string | Buffer | null): void => {
-        if (!relevant(dir, file === null ? null : String(file))) return;
-        clearTimeout(this.debounceTimer);
-        this.debounceTimer = setTimeout(() => this.trigger('file-change'), this.opts.debounceMs);
-      };
-    for (const dir of new Set([this.opts.configDir, path.dirname(this.opts.nodeConfigPath)])) {
-      try {
-        this.watchers.push(watch(dir, onEvent(dir)));
-      } catch (e) {
-        // A missing directory is watched once it appears via the periodic resync.
-        this.log.warn({ dir, err: (e as Error).message }, 'cannot watch configuration directory');
+  /** Two reads a quiet period apart must agree; else keep waiting (bounded). */
+  private async settledFiles(): Promise<{ ok: true; digest: string } | { ok: false; reason: string }> {
+    let a = await this.ports.sources.digest();
+    this.triggers?.rearm();
+    if (!a.ok || a.digest === this.settledDigest) return a;
+    for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
+      await sleep(this.opts.quietMs);
+      const b = await this.ports.sources.digest();
+      if (!b.ok) return b;
+      if (b.digest === a.digest) {
+        this.settledDigest = b.digest;
+        return b;
       }
+      a = b;
     }
+    return { ok: false, reason: 'configuration files kept changing' };
   }
 
   private async reconcileOnce(reason: string): Promise<void> {
+    this.busySince = Date.now();
+    try {
+      await this.reconcileSteps(reason);
+    } finally {
+      this.busySince = undefined;
+    }
+  }
+
+  private async reconcileSteps(reason: string): Promise<void> {
     this.status.reconciles++;
     this.status.lastReconcileAt = new Date().toISOString();
     const log = this.log.child({ reconcile: this.status.reconciles, reason });
+    const files = await this.settledFiles();
+    if (!files.ok) {
+      this.status.problems = [`error: ${files.reason}`];
+      return this.finish({ kind: 'config-invalid', reason: files.reason, failed: [] }, log);
+    }
     const apiConfig = this.api?.snapshot() ?? this.apiFallback;
-    const built = buildDesiredState(this.opts, apiConfig ? { apiConfig } : undefined);
-    if (this.api) {
-      const nodeIndex = built.ok ? built.desired.node.nodeIndex : built.node?.nodeIndex;
-      const staticCfg = built.ok ? built.desired.staticConfig : built.staticConfig;
-      if (nodeIndex !== undefined) void this.api.mirrorStatic(staticCfg, nodeIndex);
-    }
-    this.status.problems = (built.ok ? built.desired.problems : built.problems).map(problemLine);
-    for (const p of built.ok ? built.desired.problems : built.problems) {
-      (p.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ location: p.location }, problemLine(p));
-    }
-    if (!built.ok) {
-      // Nothing is applied: what runs now stays as it is.
-      this.status.state = 'config-invalid';
-      this.status.message = `${built.reason}; running configuration left unchanged`;
-      this.status.failedResources = built.failed;
-      for (const f of built.failed) log.error({ kind: f.kind, name: f.name, reason: f.reason, location: f.location }, f.message);
-      log.error(this.status.message);
-      await this.writeStatus();
+    const built = this.ports.sources.build(apiConfig);
+    this.mirrorStatic(built);
+    const problems = built.ok ? built.desired.problems : built.problems;
+    this.status.problems = problems.map(problemLine);
+    for (const p of problems) (p.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ location: p.location }, problemLine(p));
+    if (!built.ok) return this.finish({ kind: 'config-invalid', reason: built.reason, failed: built.failed }, log);
+    // The files changed while they were parsed: what was built may mix two versions.
+    const after = await this.ports.sources.digest();
+    if (!after.ok || after.digest !== files.digest) {
+      log.info('configuration files changed while being read: reading them again');
+      this.settledDigest = undefined;
+      this.trigger('files changed during reconcile');
       return;
     }
-    const desired = built.desired;
-    this.status.failedResources = desired.failed;
-    for (const f of desired.failed)
-      log.warn({ kind: f.kind, name: f.name, reason: f.reason, location: f.location }, `resource skipped: ${f.message}`);
+    return this.finish(await this.apply(built.desired, apiConfig, log), log);
+  }
 
-    if (this.dp.ensureRouterNamespace()) log.info({ netns: this.opts.routerNetns }, 'created router namespace');
+  private mirrorStatic(built: ReturnType<SourcesPort['build']>): void {
+    if (!this.api) return;
+    const nodeIndex = built.ok ? built.desired.node.nodeIndex : built.node?.nodeIndex;
+    const staticCfg = built.ok ? built.desired.staticConfig : built.staticConfig;
+    if (nodeIndex !== undefined) void this.api.mirrorStatic(staticCfg, nodeIndex).catch(() => undefined);
+  }
 
-    // Order (README "Ordering"): FRR must accept the new configuration before
-    // anything changes; then kernel additions, then the FRR reload, then kernel
-    // removals. New VRFs and their interfaces thus exist when FRR creates the
-    // BGP instance for them, so bgpd learns them in one full sync from zebra:
-    // FRR 8.4 loses incremental interface events for a VRF that appears under a
-    // running instance (lab: the host session never came up in half the runs).
+  /** check -> kernel additions -> FRR reload -> kernel removals. */
+  private async apply(built: DesiredState, apiConfig: RouterConfig | undefined, log: Logger): Promise<Outcome> {
+    if (this.ports.kernel.ensureRouterNamespace()) log.info({ netns: this.opts.routerNetns }, 'created router namespace');
+    let desired = built;
+    let failed = built.failed;
     const frrChanged = this.forceFrr || this.lastAppliedFrr !== desired.frrConfig;
-    if (frrChanged && !(await this.checkFrr(desired, log))) return;
-
-    // One observation of the kernel per reconcile: the removals were computed with the additions.
-    const changes = await kernelChanges(this.dp, desired.kernel);
-    const additions = await applyKernel(this.dp, changes.additions, changes.observed);
-    if (frrChanged && !(await this.applyFrr(desired, log))) {
-      this.recordKernel(additions, log);
-      return;
+    if (frrChanged) {
+      if (!(await this.ports.frr.isRunning())) return { kind: 'waiting-for-frr' };
+      const c = await checkIsolatingRawFrr(this.ports.frr, this.ports.sources, built, apiConfig);
+      if (!c.ok) {
+        this.status.frr.lastError = c.error;
+        return { kind: 'frr-rejected', error: c.error, failed: [...failed, ...c.rejected] };
+      }
+      desired = c.desired;
+      failed = [...desired.failed, ...c.rejected];
+      for (const r of c.rejected) log.error({ kind: r.kind, name: r.name }, r.message);
     }
-    const removals = await applyKernel(this.dp, changes.removals, changes.observed);
-    const report: ApplyReport = {
-      writes: additions.writes + removals.writes,
-      ops: [...additions.ops, ...removals.ops],
-      errors: [...additions.errors, ...removals.errors],
-    };
-    this.recordKernel(report, log);
-    if (report.errors.length > 0) {
-      this.status.state = 'degraded';
-      this.status.message = `${report.errors.length} kernel change(s) failed`;
-      this.scheduleRetry('kernel errors');
-    } else {
-      this.status.state = desired.failed.length > 0 ? 'degraded' : 'ready';
-      this.status.message = desired.failed.length > 0 ? SOME_FAILED : 'all configuration applied';
-      this.retryDelayMs = 1000;
+    // A new frr.conf after isolation may equal the one running: no reload then.
+    const reload = this.forceFrr || this.lastAppliedFrr !== desired.frrConfig;
+    // One observation of the kernel per reconcile: the removals are computed with the additions.
+    const kernel = await this.ports.kernel.changes(desired.kernel);
+    const additions = await kernel.additions();
+    if (reload) {
+      const err = await this.reloadFrr(desired, log);
+      if (err !== undefined) {
+        this.recordKernel([additions], log);
+        return { kind: 'frr-failed', error: err, failed };
+      }
     }
+    const removals = await kernel.removals();
+    this.recordKernel([additions, removals], log);
     this.status.applied = {
       l3vnis: desired.plan.l3vnis.map((v) => v.vni),
       l2vnis: desired.plan.l2vnis.map((v) => v.vni),
       passthrough: desired.plan.passthrough !== undefined,
     };
-    await this.writeStatus();
+    const errors = [...additions.errors, ...removals.errors];
+    return errors.length > 0 ? { kind: 'kernel-failed', errors, failed } : { kind: 'applied', failed };
   }
 
-  private recordKernel(report: ApplyReport, log: Logger): void {
-    this.status.kernel.writesLast = report.writes;
-    this.status.kernel.writesTotal += report.writes;
-    this.status.kernel.lastErrors = report.errors.map((e) => `${describeOp(e.op)}: ${e.error}`);
-    if (report.ops.length > 0) log.info({ ops: report.ops.map(describeOp), writes: report.writes }, 'kernel changes applied');
-    else log.debug('kernel already as desired: no netlink write');
-    for (const e of this.status.kernel.lastErrors) log.error(e);
-  }
-
-  /** FRR must be up and accept the configuration before anything is changed. */
-  private async checkFrr(desired: DesiredState, log: Logger): Promise<boolean> {
-    if (!(await this.frr.isRunning())) {
-      this.status.state = 'waiting-for-frr';
-      this.status.message = 'FRR is not running in the router namespace yet';
-      log.warn(this.status.message);
-      await this.writeStatus();
-      this.scheduleRetry('frr not running');
-      return false;
-    }
-    const err = await this.frr.check(desired.frrConfig);
-    if (err === undefined) return true;
-    this.status.frr.lastError = err;
-    this.status.state = 'degraded';
-    this.status.message = `FRR rejects the configuration; nothing changed: ${err}`;
-    log.error(this.status.message);
-    await this.writeStatus();
-    this.scheduleRetry('frr rejects configuration');
-    return false;
-  }
-
-  private async applyFrr(desired: DesiredState, log: Logger): Promise<boolean> {
+  /** The FRR reload; undefined on success, else FRR's error. */
+  private async reloadFrr(desired: DesiredState, log: Logger): Promise<string | undefined> {
     const why: FrrChangeReason = this.forceFrr ? 'frr-restart' : this.lastAppliedFrr === undefined ? 'start' : 'config-change';
     this.forceFrr = false;
-    const r = await this.frr.apply(desired.frrConfig);
+    const r = await this.ports.frr.apply(desired.frrConfig);
     this.status.frr.lastOutcome = r.outcome;
     if (r.outcome === 'failed') {
       this.status.frr.lastError = r.error;
-      this.status.state = 'degraded';
-      this.status.message = `FRR reload failed; stale kernel objects kept: ${r.error}`;
-      log.error(this.status.message);
-      await this.writeStatus();
-      this.scheduleRetry('frr reload failed');
-      return false;
+      // A push after an FRR restart must be retried even if the text did not change.
+      if (why === 'frr-restart') this.forceFrr = true;
+      return r.error;
     }
     if (r.outcome === 'applied') {
       this.status.frr.reloads++;
@@ -311,34 +278,39 @@ export class Daemon {
     } else log.info({ why }, 'FRR already runs this configuration: no reload');
     delete this.status.frr.lastError;
     this.lastAppliedFrr = desired.frrConfig;
-    return true;
+    return undefined;
   }
 
-  private async writeStatus(): Promise<void> {
+  private recordKernel(reports: KernelReport[], log: Logger): void {
+    const writes = reports.reduce((n, r) => n + r.writes, 0);
+    const ops = reports.flatMap((r) => r.ops);
+    this.status.kernel.writesLast = writes;
+    this.status.kernel.writesTotal += writes;
+    this.status.kernel.lastErrors = reports.flatMap((r) => r.errors);
+    if (ops.length > 0) log.info({ ops, writes }, 'kernel changes applied');
+    else log.debug('kernel already as desired: no netlink write');
+    for (const e of this.status.kernel.lastErrors) log.error(e);
+  }
+
+  private async finish(o: Outcome, log: Logger): Promise<void> {
+    const { state, message } = outcomeState(o);
+    this.status.state = state;
+    this.status.message = message;
+    this.status.failedResources = o.kind === 'waiting-for-frr' ? [] : o.failed;
+    for (const f of this.status.failedResources)
+      log.warn({ kind: f.kind, name: f.name, reason: f.reason, location: f.location }, `resource failed: ${f.message}`);
+    (state === 'ready' ? log.info.bind(log) : log.warn.bind(log))(message);
+    if (needsRetry(o)) this.scheduleRetry(o.kind);
+    else if (o.kind === 'applied') this.backoff.reset();
     if (this.api) {
-      const ok = this.status.state === 'ready' || (this.status.state === 'degraded' && this.status.message === SOME_FAILED);
-      void this.api.reportStatus({ ok, message: this.status.message, failed: this.status.failedResources });
+      void this.api.reportStatus(apiStatus(o)).catch(() => undefined);
       this.status.k8s = this.api.state();
     }
     try {
-      await fs.mkdir(this.opts.stateDir, { recursive: true });
-      const file = path.join(this.opts.stateDir, 'status.json');
-      await fs.writeFile(`${file}.tmp`, JSON.stringify(this.status, null, 2));
-      await fs.rename(`${file}.tmp`, file);
+      await this.ports.status.write(redactSecrets(JSON.stringify(this.status, null, 2)));
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'cannot write status file');
     }
     for (const l of this.statusListeners) l();
-  }
-
-  /** Stops triggers and waits for a running reconcile; leaves the dataplane in place. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.debounceTimer);
-    for (const w of this.watchers) w.close();
-    await this.idle;
-    this.dp.close();
   }
 }

@@ -7,7 +7,8 @@
 // name used to both be printed; the call's wins). Anywhere else the output stays
 // pino's JSON lines.
 import { fstatSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import { redactRecord, redactSecrets } from '../util/redact.js';
 
 /** pino level -> syslog priority (sd-daemon(3) prefixes). */
 export function syslogPriority(level: number): number {
@@ -55,9 +56,20 @@ export function stdoutIsJournal(env: NodeJS.ProcessEnv, stat: () => { dev: numbe
 }
 
 export function createLogger(level: string, base: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Logger {
-  if (!stdoutIsJournal(env)) return pino({ level, base });
+  // No secret reaches the journal, whatever an error message quotes (a kubeconfig token).
+  const opts: LoggerOptions = {
+    level,
+    base,
+    formatters: { log: (rec) => redactRecord(rec) },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a)) as Parameters<typeof method>);
+      },
+    },
+  };
+  if (!stdoutIsJournal(env)) return pino(opts);
   const out = pino.destination({ dest: 1, sync: true });
-  return pino({ level, base }, { write: (line: string) => out.write(journalLine(line)) });
+  return pino(opts, { write: (line: string) => out.write(journalLine(line)) });
 }
 
 /** For one-shot commands (`validate`): a line with a priority prefix when it goes to the journal. */

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildDesiredState, type DesiredState } from '../../src/daemon/pipeline.js';
+import { buildDesiredState, type DesiredState } from '../../src/daemon/desired-state.js';
 import { diffKernel, type ObservedState } from '../../src/dataplane/diff.js';
 import { frrDelta, parseFrrConfig } from '../../src/frr/frr-config.js';
 import { applyToFake, emptyObserved } from '../unit/fake-kernel.js';

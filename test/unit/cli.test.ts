@@ -256,7 +256,7 @@ describe('known src bugs (expected behaviour, currently failing)', () => {
 
   it('a node index with no room in routerIDCIDR is reported at the CIDR in the file', () => {
     // Now: "error: prefix 10.0.0.0/31 does not accommodate host 2", no file:line (and the whole
-    // config is rejected by an exception from planRouter): src/daemon/pipeline.ts calls
+    // config is rejected by an exception from planRouter): src/daemon/desired-state.ts calls
     // validateRouterConfig(config) without { nodeIndex }, so its located room checks never run.
     const dir = configDir({
       'openpe_00_underlay.yaml': UNDERLAY.replace('  - asn: 64514\n', '  - asn: 64514\n    routerIDCIDR: 10.0.0.0/32\n'),

@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildDesiredState } from '../../src/daemon/pipeline.js';
+import { buildDesiredState } from '../../src/daemon/desired-state.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const names = readdirSync(EXAMPLES, { withFileTypes: true })

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDesiredState } from '../../src/daemon/pipeline.js';
+import { buildDesiredState } from '../../src/daemon/desired-state.js';
 import { ensureDist, exampleNames, EXAMPLES, runCli } from '../fuzz/cli-helper.js';
 import { frrBlockErrors } from '../fuzz/frr-blocks.js';
 

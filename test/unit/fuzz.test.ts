@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ConfigProblem, FailedResource, SourceLocation } from '../../src/config/model.js';
-import { buildDesiredState, type PipelineResult } from '../../src/daemon/pipeline.js';
+import { buildDesiredState, type PipelineResult } from '../../src/daemon/desired-state.js';
 import { renderFrrConfig } from '../../src/frr/render.js';
 import { exampleNames, EXAMPLES } from '../fuzz/cli-helper.js';
 import { frrBlockErrors } from '../fuzz/frr-blocks.js';

@@ -1,6 +1,6 @@
-// sources → parse + validate → desired state. Pure apart from reading the files:
-// everything the daemon, `render` and `validate` show comes from this one function,
-// so the CLI can never disagree with what the daemon would apply.
+// sources → parse + validate → desired state. Reading the files is one step (loadSources);
+// everything after it is pure (desiredFrom). The daemon, `render` and `validate` all go
+// through buildDesiredState, so the CLI can never disagree with what the daemon would apply.
 import os from 'node:os';
 import { loadNodeConfig, loadStaticConfig } from '../config/load.js';
 import { validateMerged } from '../config/validate/index.js';
@@ -14,7 +14,10 @@ export interface ConfigSources {
   nodeConfigPath: string;
   /** Overrides node-config's index (render for another node). */
   nodeIndexOverride?: number;
+  /** Namespace given to objects from static files (the API's namespace, `--namespace`). */
   namespace?: string;
+  /** The node name `run` resolved at start-up; the node config may not change it underneath. */
+  nodeName?: string;
 }
 
 export interface DesiredState {
@@ -34,6 +37,11 @@ export type PipelineResult =
   /** Nothing may be applied: a file is invalid, or the underlay failed validation. */
   | { ok: false; problems: ConfigProblem[]; failed: FailedResource[]; reason: string; node?: NodeSettings; staticConfig?: RouterConfig };
 
+/** What the files hold, read once: the node settings and the static objects. */
+export type LoadedSources =
+  | { ok: true; node: NodeSettings; staticConfig: RouterConfig; problems: ConfigProblem[] }
+  | { ok: false; problems: ConfigProblem[]; reason: string; node?: NodeSettings };
+
 /** Addresses of a host interface, used to derive the node index from `interfaceName`. */
 export function hostInterfaceAddresses(name: string): Array<{ address: string; prefixLen: number }> {
   const ifs = os.networkInterfaces()[name] ?? [];
@@ -43,45 +51,50 @@ export function hostInterfaceAddresses(name: string): Array<{ address: string; p
   }));
 }
 
-export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: RouterConfig }): PipelineResult {
+export function loadSources(src: ConfigSources): LoadedSources {
   const nodeRes = loadNodeConfig(src.nodeConfigPath, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
   const problems: ConfigProblem[] = [...nodeRes.problems];
   if (!nodeRes.settings || problems.some((p) => p.severity === 'error')) {
-    return { ok: false, problems, failed: [], reason: 'node configuration is invalid' };
+    return { ok: false, problems, reason: 'node configuration is invalid' };
   }
   const node: NodeSettings = { ...nodeRes.settings };
   if (src.nodeIndexOverride !== undefined) node.nodeIndex = src.nodeIndexOverride;
-
+  if (src.nodeName !== undefined && src.nodeName !== node.nodeName) {
+    problems.push({ severity: 'warning', message: `nodeName is now ${node.nodeName}; perouterd keeps ${src.nodeName} until it restarts` });
+    node.nodeName = src.nodeName;
+  }
   const stat = loadStaticConfig(src.configDir, node, src.namespace);
   problems.push(...stat.problems);
   if (stat.problems.some((p) => p.severity === 'error')) {
-    return { ok: false, problems, failed: [], reason: 'static configuration is invalid', node };
+    return { ok: false, problems, reason: 'static configuration is invalid', node };
   }
+  return { ok: true, node, staticConfig: stat.config, problems };
+}
+
+/** Pure: the desired state of `node` from its static objects with the API objects under them. */
+export function desiredFrom(
+  node: NodeSettings,
+  staticConfig: RouterConfig,
+  problems: ConfigProblem[],
+  apiConfig?: RouterConfig,
+): PipelineResult {
   // API objects go on top of the static base: validation takes static objects first, so on
   // a conflict the static side wins and the API object is reported (src/config/validate/).
-  const v = validateMerged(stat.config, extra?.apiConfig ?? emptyRouterConfig(), { nodeIndex: node.nodeIndex });
-  if (v.fatal) {
-    return { ok: false, problems, failed: [...v.failed, ...v.fatal.failed], reason: v.fatal.message, node, staticConfig: stat.config };
-  }
+  const v = validateMerged(staticConfig, apiConfig ?? emptyRouterConfig(), { nodeIndex: node.nodeIndex });
+  const fail = (reason: string, failed: FailedResource[]): PipelineResult => ({ ok: false, problems, failed, reason, node, staticConfig });
+  if (v.fatal) return fail(v.fatal.message, [...v.failed, ...v.fatal.failed]);
   let plan: RouterPlan;
   try {
     plan = planRouter(v.valid, node);
   } catch (e) {
-    return {
-      ok: false,
-      problems,
-      failed: v.failed,
-      reason: e instanceof Error ? e.message : String(e),
-      node,
-      staticConfig: stat.config,
-    };
+    return fail(e instanceof Error ? e.message : String(e), v.failed);
   }
   return {
     ok: true,
     desired: {
       node,
       config: v.valid,
-      staticConfig: stat.config,
+      staticConfig,
       plan,
       frrConfig: renderFrrConfig(plan),
       kernel: planKernel(plan),
@@ -89,4 +102,10 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
       problems,
     },
   };
+}
+
+export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: RouterConfig }): PipelineResult {
+  const s = loadSources(src);
+  if (!s.ok) return { ok: false, problems: s.problems, failed: [], reason: s.reason, ...(s.node ? { node: s.node } : {}) };
+  return desiredFrom(s.node, s.staticConfig, s.problems, extra?.apiConfig);
 }

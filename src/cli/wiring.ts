@@ -1,0 +1,130 @@
+// `perouterd run`: the adapters behind the daemon's ports, and their start and stop.
+import type { Logger } from 'pino';
+import { Daemon } from '../daemon/daemon.js';
+import { FileSources } from '../daemon/sources.js';
+import type { KernelPort, StatusSink } from '../daemon/ports.js';
+import { installSignalHandlers } from '../daemon/triggers.js';
+import { netnsExists } from '../dataplane/netlink/index.js';
+import { NetlinkDataplane, applyKernel, describeOp, kernelChanges, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
+import { FrrReloader, frrPaths } from '../frr/reloader.js';
+import { ZebraReadinessCheck } from '../frr/zebra-readiness.js';
+import type { ApiSource } from '../k8s/api-source.js';
+import { ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
+import { serviceManagerFromEnv } from '../service/sd-notify.js';
+import { attachServiceHooks } from '../service/hooks.js';
+import { DEFAULTS, configSources, resolveGroup, resolveNodeName, type SourceOptions } from './settings.js';
+
+export interface RunOptions extends SourceOptions {
+  netns: string;
+  frrPathspace?: string;
+  stateDir: string;
+  stateGroup?: string;
+  resyncSeconds: string;
+  watch: boolean;
+  kubeconfig?: string;
+  api: boolean;
+}
+
+/** The dataplane adapter seen through the daemon's KernelPort. */
+export function kernelPort(dp: Dataplane): KernelPort {
+  return {
+    ensureRouterNamespace: () => dp.ensureRouterNamespace(),
+    changes: async (plan) => {
+      const c = await kernelChanges(dp, plan);
+      const report = (r: ApplyReport) => ({
+        writes: r.writes,
+        ops: r.ops.map(describeOp),
+        errors: r.errors.map((e) => `${describeOp(e.op)}: ${e.error}`),
+      });
+      return {
+        additions: async () => report(await applyKernel(dp, c.additions, c.observed)),
+        removals: async () => report(await applyKernel(dp, c.removals, c.observed)),
+      };
+    },
+    close: () => dp.close(),
+  };
+}
+
+/** status.json: root-only state directory (0700, or 0750 with `gid`), file 0600 (0640). */
+export function statusFile(stateDir: string, gid?: number): StatusSink {
+  return {
+    write: async (json) => {
+      await ensurePrivateDir(stateDir, gid === undefined ? 0o700 : 0o750, gid);
+      await writeFileSafe(stateDir, 'status.json', json, { mode: gid === undefined ? 0o600 : 0o640, rootOnly: true, gid });
+    },
+  };
+}
+
+export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
+  // A fresh boot (no router namespace yet) starts from the static files only;
+  // a restart with the namespace in place keeps the networks the API defined.
+  const routerExisted = netnsExists(o.netns);
+  const nodeName = resolveNodeName(o.nodeConfig);
+  const src = configSources(o, { nodeName });
+  const pathspace = o.frrPathspace ?? o.netns;
+  const zebra = new ZebraReadinessCheck({ pathspace, log: (m, e) => log.debug(e ?? {}, m) });
+  const dp = new NetlinkDataplane(o.netns, { zebra });
+  const frr = new FrrReloader(frrPaths(pathspace), { log: (m, e) => log.debug(e ?? {}, m) });
+  const daemon = new Daemon(
+    {
+      routerNetns: o.netns,
+      quietMs: DEFAULTS.quietMs,
+      triggers: {
+        configDir: o.configDir,
+        nodeConfigPath: o.nodeConfig,
+        watchFiles: o.watch,
+        debounceMs: DEFAULTS.debounceMs,
+        resyncSeconds: Number(o.resyncSeconds),
+        frrPollMs: DEFAULTS.frrPollMs,
+      },
+    },
+    {
+      kernel: kernelPort(dp),
+      frr,
+      sources: new FileSources(src),
+      status: statusFile(o.stateDir, resolveGroup(o.stateGroup)),
+    },
+    log,
+  );
+  let api: ApiSource | undefined;
+  if (o.api) {
+    // The Kubernetes client is loaded only here: `render`, `validate`, `--version` and
+    // `run --no-api` never pay for it (README "Memory and start time").
+    const [{ ApiSource }, { resolveKubeconfigPath }] = await Promise.all([import('../k8s/api-source.js'), import('../k8s/kubeconfig.js')]);
+    api = new ApiSource({
+      kubeconfigPath: resolveKubeconfigPath(o.kubeconfig),
+      namespace: o.namespace,
+      nodeName,
+      stateDir: o.stateDir,
+      log: log.child({ component: 'k8s' }),
+    });
+    const persisted = routerExisted ? api.loadPersistedSnapshot() : undefined;
+    if (persisted) log.info('API unreachable so far: using the API objects persisted by the previous run');
+    daemon.attachApi(api, persisted);
+    api.onChange(() => daemon.trigger('api-change'));
+  }
+  const service = attachServiceHooks(
+    daemon,
+    serviceManagerFromEnv(process.env, (m) => log.warn(m)),
+    (m) => log.error(m),
+  );
+  installSignalHandlers(
+    process,
+    {
+      reload: () => daemon.trigger('sighup'),
+      stop: (signal) => {
+        log.info({ signal }, 'stopping; the dataplane stays in place');
+        service.stopping();
+        void daemon
+          .stop()
+          .then(() => api?.stop())
+          .then(() => service.close())
+          .then(() => process.exit(0));
+      },
+    },
+    log,
+  );
+  log.info({ configDir: o.configDir, nodeConfig: o.nodeConfig, nodeName }, 'perouterd starting');
+  await daemon.start();
+  api?.start();
+}

@@ -1,0 +1,51 @@
+// One typed result per reconcile. status.json and the Kubernetes node status are both
+// derived from it, so they cannot disagree, and "ready" is decided in exactly one place:
+// only an applied configuration with nothing failed is ready.
+import type { FailedResource } from '../config/model.js';
+import type { ApiStatusReport } from './ports.js';
+
+export type Outcome =
+  /** Everything configured runs; `failed` lists resources skipped (validation, FRR rejection). */
+  | { kind: 'applied'; failed: FailedResource[] }
+  /** Input cannot be applied (invalid, missing, still changing): nothing changed. */
+  | { kind: 'config-invalid'; reason: string; failed: FailedResource[] }
+  | { kind: 'waiting-for-frr' }
+  /** FRR's parser rejects the configuration that remains once API RawFRRConfigs are isolated. */
+  | { kind: 'frr-rejected'; error: string; failed: FailedResource[] }
+  /** The reload itself failed; additions were applied, stale objects were kept. */
+  | { kind: 'frr-failed'; error: string; failed: FailedResource[] }
+  /** Some kernel changes failed; retried with backoff. */
+  | { kind: 'kernel-failed'; errors: string[]; failed: FailedResource[] };
+
+export type DaemonState = 'starting' | 'ready' | 'degraded' | 'waiting-for-frr' | 'config-invalid';
+
+export function outcomeState(o: Outcome): { state: DaemonState; message: string } {
+  switch (o.kind) {
+    case 'applied':
+      return o.failed.length === 0
+        ? { state: 'ready', message: 'all configuration applied' }
+        : { state: 'degraded', message: `${o.failed.length} resource(s) failed; the rest is applied` };
+    case 'config-invalid':
+      return { state: 'config-invalid', message: `${o.reason}; running configuration left unchanged` };
+    case 'waiting-for-frr':
+      return { state: 'waiting-for-frr', message: 'FRR is not running in the router namespace yet' };
+    case 'frr-rejected':
+      return { state: 'degraded', message: `FRR rejects the configuration; nothing changed: ${o.error}` };
+    case 'frr-failed':
+      return { state: 'degraded', message: `FRR reload failed; stale kernel objects kept: ${o.error}` };
+    case 'kernel-failed':
+      return { state: 'degraded', message: `${o.errors.length} kernel change(s) failed` };
+  }
+}
+
+/** True when the outcome is not final and the loop should try again later. */
+export function needsRetry(o: Outcome): boolean {
+  return o.kind === 'waiting-for-frr' || o.kind === 'frr-rejected' || o.kind === 'frr-failed' || o.kind === 'kernel-failed';
+}
+
+/** The node status upstream writes: Ready when the configuration is applied (skipped resources listed). */
+export function apiStatus(o: Outcome): ApiStatusReport {
+  const { message } = outcomeState(o);
+  const failed = o.kind === 'waiting-for-frr' ? [] : o.failed;
+  return { ok: o.kind === 'applied', message, failed };
+}

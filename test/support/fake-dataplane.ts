@@ -1,0 +1,51 @@
+// A KernelPort for the daemon's unit test: diffs VNIs once per reconcile, records each phase
+// in a shared event log and fails the ops it is told to fail.
+import type { KernelPlan } from '../../src/plan/kernel-plan.js';
+import type { KernelChanges, KernelPort, KernelReport } from '../../src/daemon/ports.js';
+
+export class FakeDataplane implements KernelPort {
+  /** Per phase: errors the next reconcile of that phase reports (then cleared unless sticky). */
+  failNext: Partial<Record<'additions' | 'removals', string[]>> = {};
+  sticky = false;
+  namespaceCreated = false;
+  closed = false;
+  /** The last plan diffed. */
+  plan: KernelPlan | undefined;
+  private appliedVnis = new Set<number>();
+
+  constructor(private readonly events: string[]) {}
+
+  ensureRouterNamespace(): boolean {
+    const created = !this.namespaceCreated;
+    this.namespaceCreated = true;
+    return created;
+  }
+
+  async changes(plan: KernelPlan): Promise<KernelChanges> {
+    this.plan = plan;
+    const vnis = new Set(plan.links.flatMap((l) => (l.type.kind === 'vxlan' ? [l.type.vni] : [])));
+    const add = [...vnis].filter((v) => !this.appliedVnis.has(v));
+    const remove = [...this.appliedVnis].filter((v) => !vnis.has(v));
+    const run = async (phase: 'additions' | 'removals', list: number[]): Promise<KernelReport> => {
+      const ops = list.map((v) => `${phase === 'additions' ? 'create' : 'delete'} vni${v}`);
+      this.events.push(`kernel ${phase}${ops.length ? `: ${ops.join(', ')}` : ''}`);
+      const errors = this.failNext[phase] ?? [];
+      if (!this.sticky) delete this.failNext[phase];
+      for (const v of list) {
+        if (phase === 'additions') this.appliedVnis.add(v);
+        else this.appliedVnis.delete(v);
+      }
+      return { writes: ops.length, ops, errors };
+    };
+    return { additions: () => run('additions', add), removals: () => run('removals', remove) };
+  }
+
+  /** VNIs the fake kernel holds now. */
+  vnis(): number[] {
+    return [...this.appliedVnis].sort((a, b) => a - b);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
