@@ -237,19 +237,27 @@ function hostPeerAfLines(l: Lines, peer: string, internal: boolean): void {
   if (internal) l.add(2, `neighbor ${peer} next-hop-self force`);
 }
 
+/**
+ * Graceful restart, in every BGP instance: FRR keeps GR per instance, and a VRF
+ * instance without it flushes the VRF's EVPN routes when bgpd restarts (the
+ * data plane of every L3VNI then drops until the sessions are back).
+ */
+function gracefulRestartLines(l: Lines, u: UnderlayPlan): void {
+  if (!u.gracefulRestart) return;
+  l.add(1, 'bgp graceful-restart');
+  l.add(1, 'bgp graceful-restart preserve-fw-state');
+  // FRR's own defaults are not printed back (and rendering them made frr-reload
+  // reset sessions upstream, FRR issue 22953): render only real changes.
+  if (u.gracefulRestart.restartTime !== FRR_DEFAULTS.grRestartTime)
+    l.add(1, `bgp graceful-restart restart-time ${u.gracefulRestart.restartTime}`);
+  if (u.gracefulRestart.stalePathTime !== FRR_DEFAULTS.grStalePathTime)
+    l.add(1, `bgp graceful-restart stalepath-time ${u.gracefulRestart.stalePathTime}`);
+}
+
 function renderUnderlay(l: Lines, plan: RouterPlan, u: UnderlayPlan): void {
   l.add(0, `router bgp ${u.asn}`);
   baseBgpLines(l, u.routerId);
-  if (u.gracefulRestart) {
-    l.add(1, 'bgp graceful-restart');
-    l.add(1, 'bgp graceful-restart preserve-fw-state');
-    // FRR's own defaults are not printed back (and rendering them made frr-reload
-    // reset sessions upstream, FRR issue 22953): render only real changes.
-    if (u.gracefulRestart.restartTime !== FRR_DEFAULTS.grRestartTime)
-      l.add(1, `bgp graceful-restart restart-time ${u.gracefulRestart.restartTime}`);
-    if (u.gracefulRestart.stalePathTime !== FRR_DEFAULTS.grStalePathTime)
-      l.add(1, `bgp graceful-restart stalepath-time ${u.gracefulRestart.stalePathTime}`);
-  }
+  gracefulRestartLines(l, u);
   if (u.clusterId) l.add(1, `bgp cluster-id ${u.clusterId}`);
   if (u.neighbors.some((n) => n.form === 'listenRange') && u.listenLimit !== FRR_DEFAULTS.listenLimit) {
     l.add(1, `bgp listen limit ${u.listenLimit}`);
@@ -330,6 +338,7 @@ function renderVrfInstance(l: Lines, v: L3VniPlan, u: UnderlayPlan): void {
   // The underlay's router-id: without it FRR would pick a VRF address, which is
   // the same PE-side veth IP on every node (and so would the auto-derived RD be).
   baseBgpLines(l, u.routerId);
+  gracefulRestartLines(l, u);
   // Upstream emits a second, duplicate `router bgp … vrf` block for dual stack;
   // FRR merges them into this single block, which is what it prints back.
   for (const veth of [hs?.ipv4, hs?.ipv6]) {
