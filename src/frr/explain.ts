@@ -14,11 +14,15 @@ export interface BlockCounts {
   delete: number;
 }
 
+const CLOSERS = new Set(['exit', 'exit-vrf', 'exit-address-family', '!', 'end']);
+
 /** Changed lines per top-level block (`router bgp 64514 vrf red`, `vrf red`, `bfd`, or `global`). */
 export function countsPerBlock(diff: FrrDiff): Record<string, BlockCounts> {
   const out: Record<string, BlockCounts> = {};
   const indent = (l: string | undefined): number => (l === undefined ? -1 : l.length - l.trimStart().length);
-  const tally = (lines: string[], key: keyof BlockCounts): void => {
+  const tally = (all: string[], key: keyof BlockCounts): void => {
+    // FRR 10's frr-reload.py closes every context it prints (`exit`, ` exit`): not changes.
+    const lines = all.filter((l) => !CLOSERS.has(l.trim()));
     let block = 'global';
     lines.forEach((line, i) => {
       if (indent(line) === 0) block = line.replace(/^no /, '');

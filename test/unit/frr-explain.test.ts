@@ -26,6 +26,31 @@ describe('FRR change explanation', () => {
     expect(summarize({ toAdd: ['vrf red', ' vni 100'], toDelete: [] })).toBe('vrf red +1 -0');
   });
 
+  it('ignores the closing lines FRR 10 prints around every change', () => {
+    const diff = {
+      toAdd: [
+        'router bgp 64514',
+        ' bgp router-id 10.0.0.1',
+        'exit',
+        'bfd',
+        ' profile p1',
+        '  receive-interval 200',
+        ' exit',
+        'exit',
+        'bfd',
+        ' profile p2',
+        ' exit',
+        'exit',
+      ],
+      toDelete: ['router bgp 64514 vrf red', ' no bgp router-id 10.0.0.2', 'exit'],
+    };
+    expect(countsPerBlock(diff)).toEqual({
+      'router bgp 64514': { add: 1, delete: 0 },
+      bfd: { add: 2, delete: 0 },
+      'router bgp 64514 vrf red': { add: 0, delete: 1 },
+    });
+  });
+
   it('an empty diff explains nothing', () => {
     expect(countsPerBlock({ toAdd: [], toDelete: [] })).toEqual({});
   });
