@@ -139,8 +139,8 @@ program
   .description('create the router network namespace if it does not exist (run before FRR starts in it)')
   .option('--netns <name>', 'router network namespace', DEFAULTS.netns)
   .action((o: { netns: string }) => {
-    const created = new NetlinkDataplane(o.netns).ensureRouterNamespace();
-    process.stdout.write(created ? `created /run/netns/${o.netns}\n` : `/run/netns/${o.netns} exists\n`);
+    const outcome = new NetlinkDataplane(o.netns).ensureRouterNamespace();
+    process.stdout.write(outcome === 'existed' ? `/run/netns/${o.netns} exists\n` : `${outcome} /run/netns/${o.netns}\n`);
   });
 
 await program.parseAsync(process.argv);

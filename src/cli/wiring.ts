@@ -28,7 +28,7 @@ export interface RunOptions extends SourceOptions {
 /** The dataplane adapter seen through the daemon's KernelPort. */
 export function kernelPort(dp: Dataplane): KernelPort {
   return {
-    ensureRouterNamespace: () => dp.ensureRouterNamespace(),
+    ensureRouterNamespace: () => dp.ensureRouterNamespace() === 'created',
     changes: async (plan) => {
       const c = await kernelChanges(dp, plan);
       const report = (r: ApplyReport) => ({

@@ -2,10 +2,13 @@
 // applies DataplaneOps through rtnetlink. No decisions are made here; they are in
 // diff.ts (pure). Each op maps to one or two typed netlink calls.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
-import { diffKernel, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
+import { diffKernel, missingUnderlayNics, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
 import {
+  attachNamedNetns,
+  closeFd,
   createNamedNetns,
   netnsExists,
   NetlinkError,
@@ -13,6 +16,7 @@ import {
   openRtNetlink,
   readSysctl,
   netnsDir,
+  netnsInode,
   type LinkInfo,
   type RtNetlink,
 } from './netlink/index.js';
@@ -22,12 +26,21 @@ export interface ApplyReport {
   writes: number;
   ops: DataplaneOp[];
   errors: Array<{ op: DataplaneOp; error: string }>;
+  /** Configured underlay NICs in neither namespace (see missingUnderlayNics). */
+  missingNics?: string[];
 }
+
+export type RouterNamespaceOutcome = 'existed' | 'reattached' | 'created';
 
 /** What the daemon needs from the kernel, small enough to fake in tests. */
 export interface Dataplane {
   /** Creates the router namespace when missing; true when it was created now. */
-  ensureRouterNamespace(): boolean;
+  /**
+   * Makes /run/netns/<router> exist: `existed`, `reattached` (the file had been
+   * deleted but the namespace still lived: put back, nothing rebuilt) or
+   * `created` (a new, empty namespace).
+   */
+  ensureRouterNamespace(): RouterNamespaceOutcome;
   routerNamespaceExists(): boolean;
   observe(sysctlPaths: string[]): Promise<ObservedState>;
   /** `observed` is the state the ops were computed from (saves a re-dump). */
@@ -74,10 +87,14 @@ export interface NetlinkDataplaneOptions {
   /** Run the "host" side in a named namespace instead of perouterd's own (benchmarks, labs). */
   hostNetns?: string;
   zebra?: ZebraReadiness;
+  /** PID files of the FRR instance in the router namespace (default /var/run/frr/<netns>). */
+  frrPidDir?: string;
 }
 
 export class NetlinkDataplane implements Dataplane {
   private readonly sockets: Partial<Record<NetnsRole, RtNetlink>> = {};
+  /** Held for the process's life: identifies the router namespace and lets it be re-attached. */
+  private routerNsFd: number | undefined;
 
   constructor(
     private readonly routerNetns: string,
@@ -88,13 +105,58 @@ export class NetlinkDataplane implements Dataplane {
     return netnsExists(this.routerNetns);
   }
 
-  ensureRouterNamespace(): boolean {
-    if (netnsExists(this.routerNetns)) return false;
+  ensureRouterNamespace(): RouterNamespaceOutcome {
+    const file = `${netnsDir()}/${this.routerNetns}`;
+    if (netnsExists(this.routerNetns)) {
+      this.holdRouterNs(file);
+      return 'existed';
+    }
+    // Deleted behind our back while something still lives in it (our own fd,
+    // FRR): put it back rather than build an empty one beside it.
+    const holder = this.routerNsHolder();
+    if (holder) {
+      attachNamedNetns(this.routerNetns, holder);
+      this.holdRouterNs(file);
+      return 'reattached';
+    }
     createNamedNetns(this.routerNetns);
     // A new namespace invalidates any socket opened in a previous one.
     this.sockets.router?.close();
     delete this.sockets.router;
-    return true;
+    this.holdRouterNs(file);
+    return 'created';
+  }
+
+  /** Keeps an fd of the router namespace open (re-opened when the namespace behind the name changed). */
+  private holdRouterNs(file: string): void {
+    const held = this.routerNsFd === undefined ? undefined : netnsInode(`/proc/self/fd/${this.routerNsFd}`);
+    if (held !== undefined && held === netnsInode(file)) return;
+    if (this.routerNsFd !== undefined) closeFd(this.routerNsFd);
+    this.routerNsFd = fs.openSync(file, 'r');
+  }
+
+  /**
+   * A path to the router namespace when its file is gone but it still lives:
+   * the fd this process holds, else a process of the FRR instance (its PID
+   * files) whose namespace is not the host's.
+   */
+  private routerNsHolder(): string | undefined {
+    if (this.routerNsFd !== undefined) return `/proc/self/fd/${this.routerNsFd}`;
+    const host = netnsInode('/proc/self/ns/net');
+    const dir = this.opts.frrPidDir ?? `/var/run/frr/${this.routerNetns}`;
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(dir).filter((f) => f.endsWith('.pid'));
+    } catch {
+      return undefined;
+    }
+    for (const f of files) {
+      const pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
+      const ns = `/proc/${pid}/ns/net`;
+      const ino = pid > 0 ? netnsInode(ns) : undefined;
+      if (ino !== undefined && ino !== host) return ns;
+    }
+    return undefined;
   }
 
   /** An fd of the host namespace: the named one if configured, else perouterd's own. */
@@ -226,6 +288,8 @@ export interface KernelChanges {
   observed: ObservedState;
   additions: DataplaneOp[];
   removals: DataplaneOp[];
+  /** Configured underlay NICs in neither namespace (see missingUnderlayNics). */
+  missingNics: string[];
 }
 
 export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<KernelChanges> {
@@ -233,7 +297,7 @@ export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<Ke
   const additions: DataplaneOp[] = [];
   const removals: DataplaneOp[] = [];
   for (const o of diffKernel(plan, observed)) (isRemoval(o) ? removals : additions).push(o);
-  return { observed, additions, removals };
+  return { observed, additions, removals, missingNics: missingUnderlayNics(plan, observed) };
 }
 
 /**
@@ -248,7 +312,7 @@ export async function applyKernel(dp: Dataplane, ops: DataplaneOp[], observed: O
 /** Observe, diff, apply everything: one whole kernel reconcile (tests, benchmarks). */
 export async function reconcileKernel(dp: Dataplane, plan: KernelPlan): Promise<ApplyReport> {
   const c = await kernelChanges(dp, plan);
-  return applyKernel(dp, [...c.additions, ...c.removals], c.observed);
+  return { ...(await applyKernel(dp, [...c.additions, ...c.removals], c.observed)), missingNics: c.missingNics };
 }
 
 export type { LinkInfo };

@@ -134,6 +134,16 @@ function lowestFreeTable(used: Set<number>): number {
   for (let t = 1; ; t++) if (!used.has(t) && (t < 253 || t > 255)) return t;
 }
 
+/**
+ * Configured underlay NICs found in neither namespace (e.g. left in a router
+ * namespace that was deleted while FRR still held it): nothing carries the
+ * underlay then, and the status must say so rather than `ready`.
+ */
+export function missingUnderlayNics(plan: KernelPlan, observed: ObservedState): string[] {
+  const has = (role: NetnsRole, n: string): boolean => observed[role].links.some((l) => l.name === n);
+  return plan.underlayNics.filter((n) => !has('router', n) && !has('host', n));
+}
+
 /** 1. sysctls, written only when they differ. */
 function sysctlOps(plan: KernelPlan, observed: ObservedState): DataplaneOp[] {
   const ops: DataplaneOp[] = [];

@@ -2,7 +2,10 @@
 // kernel, in throw-away namespaces. The host kernel has no VRF, so this uses
 // L2VNIs without a routing domain (bridge, vxlan, veth, gateway address, MAC);
 // the lab covers VRFs.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetlinkDataplane, reconcileKernel } from '../../src/dataplane/dataplane.js';
 import { createNamedNetns, deleteNamedNetns } from '../../src/dataplane/netlink/index.js';
@@ -52,8 +55,8 @@ describe.skipIf(!root)('dataplane on the host kernel', () => {
     execFileSync('ip', ['-n', HOST, 'link', 'add', 'eth1', 'mtu', '9000', 'type', 'veth', 'peer', 'name', 'peer1']);
     execFileSync('ip', ['-n', HOST, 'addr', 'add', '192.168.11.3/24', 'dev', 'eth1']);
     dp = new NetlinkDataplane(ROUTER, { hostNetns: HOST });
-    expect(dp.ensureRouterNamespace()).toBe(true);
-    expect(dp.ensureRouterNamespace()).toBe(false);
+    expect(dp.ensureRouterNamespace()).toBe('created');
+    expect(dp.ensureRouterNamespace()).toBe('existed');
   });
   afterAll(() => {
     dp?.close();
@@ -124,5 +127,36 @@ describe.skipIf(!root)('dataplane on the host kernel', () => {
     expect(vx[0]?.linkinfo.info_data.local6).toBe('2001:db8:65::1');
     expect(execFileSync('ip', ['-n', ROUTER, '-br', '-6', 'addr', 'show', 'lo'], { encoding: 'utf8' })).toContain('2001:db8:65::1/128');
     expect((await reconcileKernel(dp, planKernel(p6))).writes).toBe(0);
+  });
+  it('a router namespace deleted behind its back is re-attached, not rebuilt', async () => {
+    const p = planKernel(plan([140]));
+    await reconcileKernel(dp, p);
+    const before = links(ROUTER).map((l) => `${l.ifname}:${l.ifindex}`);
+    execFileSync('ip', ['netns', 'delete', ROUTER]); // the objects live on: this process holds the namespace
+    expect(dp.ensureRouterNamespace()).toBe('reattached');
+    expect(links(ROUTER).map((l) => `${l.ifname}:${l.ifindex}`)).toEqual(before);
+    const again = await reconcileKernel(dp, p);
+    expect(again.writes).toBe(0);
+    expect(again.missingNics).toEqual([]);
+  });
+
+  it('a fresh process re-attaches it from a process living in it (FRR PID file)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-frr-'));
+    const holder = spawn('ip', ['netns', 'exec', ROUTER, 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dir, 'zebra.pid'), `${holder.pid}\n`);
+      const inode = statSync(`/run/netns/${ROUTER}`).ino;
+      // Until `ip netns exec` has switched, the holder is still in the test's namespace.
+      for (let i = 0; i < 200 && statSync(`/proc/${holder.pid}/ns/net`).ino !== inode; i++) execFileSync('sleep', ['0.01']);
+      dp.close();
+      execFileSync('ip', ['netns', 'delete', ROUTER]);
+      const fresh = new NetlinkDataplane(ROUTER, { hostNetns: HOST, frrPidDir: dir });
+      expect(fresh.ensureRouterNamespace()).toBe('reattached');
+      expect(statSync(`/run/netns/${ROUTER}`).ino).toBe(inode);
+      dp = fresh;
+    } finally {
+      holder.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

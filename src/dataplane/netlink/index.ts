@@ -5,5 +5,15 @@ export { NetlinkError, isNetlinkError } from './error.js';
 export { errnoName, errnoNumber, errnoMessage } from './errno.js';
 export type { AddrInfo, LinkChange, LinkInfo, NewLink, NewLinkSpec, RouteInfo, RouteSpec } from './types.js';
 export { openRtNetlink, type OpenRtNetlinkOptions, type RtNetlink } from './rtnetlink.js';
-export { closeFd, createNamedNetns, deleteNamedNetns, netnsDir, netnsExists, openNetnsFd, runInNetnsSync } from './netns.js';
+export {
+  attachNamedNetns,
+  closeFd,
+  createNamedNetns,
+  deleteNamedNetns,
+  netnsDir,
+  netnsExists,
+  netnsInode,
+  openNetnsFd,
+  runInNetnsSync,
+} from './netns.js';
 export { readSysctl, writeSysctl } from './sysctl.js';

@@ -184,3 +184,29 @@ export function deleteNamedNetns(name: string): void {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
+
+/**
+ * Puts a live namespace back at /run/netns/NAME (after someone deleted the
+ * file while processes still run in it), like `ip netns attach`: a bind mount
+ * of `nsPath` (an open fd's /proc/self/fd/N, or /proc/PID/ns/net).
+ */
+export function attachNamedNetns(name: string, nsPath: string): void {
+  const file = nsFile(name);
+  if (isNsfs(file)) return;
+  if (!isNsfs(nsPath)) throw new NetlinkError(`attach ${name}: ${nsPath} is not a network namespace`, 22);
+  const dir = netnsDir();
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  makeDirShared(dir);
+  fs.closeSync(fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0));
+  const m = libc.mount(nsPath, file, 'none', K.MS_BIND);
+  if (m.ret < 0) sysFail(`mount --bind ${nsPath} ${file}`, m.errno);
+}
+
+/** Inode of a namespace file (identity of the namespace), undefined when it cannot be read. */
+export function netnsInode(nsPath: string): number | undefined {
+  try {
+    return fs.statSync(nsPath).ino;
+  } catch {
+    return undefined;
+  }
+}
