@@ -43,3 +43,39 @@ export function summarize(diff: FrrDiff): string {
     .map(([b, c]) => `${b} +${c.add} -${c.delete}`)
     .join('; ');
 }
+
+const isExit = (l: string): boolean => /^(exit|exit-vrf|exit-address-family)$/.test(l.trim());
+
+/**
+ * The lines of an incremental vtysh change (each changed line written with its
+ * contexts entered before it and exited after it: `router bgp 1`, `address-family
+ * ipv4 unicast`, `network …`, `exit-address-family`, `exit`) as a diff whose
+ * changed lines sit under their indented contexts, like frr-reload.py prints it.
+ */
+export function diffFromVtyshLines(lines: string[]): FrrDiff {
+  const diff: FrrDiff = { toAdd: [], toDelete: [] };
+  const push = (path: string[]): void => {
+    const target = path.at(-1)!.startsWith('no ') ? diff.toDelete : diff.toAdd;
+    path.forEach((p, i) => target.push(' '.repeat(i) + p));
+  };
+  let run: string[] = [];
+  // A run of lines closed by k exits ends with k contexts and their changed line;
+  // the lines before those are top-level lines changed on their own.
+  const flush = (exits: number): void => {
+    const pathStart = Math.max(0, run.length - exits - 1);
+    for (const s of run.slice(0, pathStart)) push([s]);
+    if (run.length > pathStart) push(run.slice(pathStart));
+    run = [];
+  };
+  for (let i = 0; i < lines.length;) {
+    if (!isExit(lines[i]!)) {
+      run.push(lines[i++]!);
+      continue;
+    }
+    let k = 0;
+    while (i < lines.length && isExit(lines[i]!)) (k++, i++);
+    flush(k);
+  }
+  flush(0);
+  return diff;
+}

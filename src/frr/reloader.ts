@@ -13,6 +13,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { diffFromVtyshLines } from './explain.js';
 import { ensureFileSafe, ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
 
 export interface FrrPaths {
@@ -215,11 +216,7 @@ export class FrrReloader implements FrrControl {
     await fs.rm(file, { force: true });
     const after = await this.runningConfig();
     const off = after === undefined ? delta.touched : differingBlocks(parseFrrConfig(after), want, delta.touched);
-    const isExit = (l: string): boolean => /^(exit|exit-vrf|exit-address-family)$/.test(l);
-    const diff: FrrDiff = {
-      toDelete: delta.lines.filter((l) => l.startsWith('no ')),
-      toAdd: delta.lines.filter((l) => !l.startsWith('no ') && !isExit(l)),
-    };
+    const diff = diffFromVtyshLines(delta.lines);
     if (off.length === 0) {
       await this.commit(config);
       this.opts.log?.('frr delta applied', { lines: delta.lines.length, blocks: delta.touched.length, code: r.code });

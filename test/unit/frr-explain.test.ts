@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countsPerBlock, summarize } from '../../src/frr/explain.js';
+import { countsPerBlock, diffFromVtyshLines, summarize } from '../../src/frr/explain.js';
 
 describe('FRR change explanation', () => {
   it('counts changed lines per top-level block, context lines excluded', () => {
@@ -49,6 +49,38 @@ describe('FRR change explanation', () => {
       bfd: { add: 2, delete: 0 },
       'router bgp 64514 vrf red': { add: 0, delete: 1 },
     });
+  });
+
+  it('reads an incremental vtysh change back as lines under their contexts', () => {
+    const lines = [
+      'ip nht resolve-via-default',
+      'router bgp 64514 vrf blue',
+      'no neighbor 192.169.11.3 timers connect 5',
+      'exit',
+      'router bgp 64514 vrf red',
+      'address-family ipv4 unicast',
+      'network 10.0.0.1/32',
+      'exit-address-family',
+      'exit',
+      'vrf red',
+      'vni 100',
+      'exit-vrf',
+    ];
+    const d = diffFromVtyshLines(lines);
+    expect(d).toEqual({
+      toAdd: [
+        'ip nht resolve-via-default',
+        'router bgp 64514 vrf red',
+        ' address-family ipv4 unicast',
+        '  network 10.0.0.1/32',
+        'vrf red',
+        ' vni 100',
+      ],
+      toDelete: ['router bgp 64514 vrf blue', ' no neighbor 192.169.11.3 timers connect 5'],
+    });
+    expect(summarize(d)).toBe(
+      'ip nht resolve-via-default +1 -0; router bgp 64514 vrf red +1 -0; vrf red +1 -0; router bgp 64514 vrf blue +0 -1',
+    );
   });
 
   it('an empty diff explains nothing', () => {
