@@ -144,14 +144,19 @@ export class NetlinkDataplane implements Dataplane {
     if (this.routerNsFd !== undefined) return `/proc/self/fd/${this.routerNsFd}`;
     const host = netnsInode('/proc/self/ns/net');
     const dir = this.opts.frrPidDir ?? `/var/run/frr/${this.routerNetns}`;
-    let files: string[] = [];
+    let files: string[];
     try {
       files = fs.readdirSync(dir).filter((f) => f.endsWith('.pid'));
     } catch {
       return undefined;
     }
     for (const f of files) {
-      const pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
+      let pid = 0;
+      try {
+        pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
+      } catch {
+        continue; // a daemon that just exited
+      }
       const ns = `/proc/${pid}/ns/net`;
       const ino = pid > 0 ? netnsInode(ns) : undefined;
       if (ino !== undefined && ino !== host) return ns;
