@@ -151,7 +151,7 @@ export class NetlinkDataplane implements Dataplane {
       return undefined;
     }
     for (const f of files) {
-      let pid = 0;
+      let pid: number;
       try {
         pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
       } catch {
