@@ -73,7 +73,10 @@ export function diffFromVtyshLines(lines: string[]): FrrDiff {
       continue;
     }
     let k = 0;
-    while (i < lines.length && isExit(lines[i]!)) (k++, i++);
+    while (i < lines.length && isExit(lines[i]!)) {
+      k++;
+      i++;
+    }
     flush(k);
   }
   flush(0);
