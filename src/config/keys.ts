@@ -12,6 +12,10 @@ import { type Document, isAlias, isMap, isScalar, isSeq, Scalar } from 'yaml';
 import type { ConfigProblem } from './model.js';
 import { itemSchema, type JsonSchema, objectShape } from './schemas.js';
 import { keyText, type PathSeg, type YamlSource } from './yaml-source.js';
+import { safeText } from '../util/text.js';
+
+/** How much of a key a message echoes (escaped): a key is not a place for a secret, but a file may be anything. */
+const KEY_ECHO = 64;
 
 /** Levenshtein distance, case-insensitive. */
 export function editDistance(a: string, b: string): number {
@@ -99,7 +103,7 @@ export function normalizeKeys(src: YamlSource, rootSchema: JsonSchema): KeyNorma
           if (!seen.has(ci) && !node.items.some((p) => keyText(p.key) === ci)) {
             problems.push({
               severity: 'warning',
-              message: `${key}: matched to ${ci} ignoring case; write ${ci}`,
+              message: `${safeText(key, KEY_ECHO)}: matched to ${ci} ignoring case; write ${ci}`,
               location: src.locate(keyPath, { key: true }),
             });
             if (isScalar(pair.key)) pair.key.value = ci;
@@ -114,11 +118,12 @@ export function normalizeKeys(src: YamlSource, rootSchema: JsonSchema): KeyNorma
         }
         const suggestion = suggestKey(key, shape.properties.keys());
         const hint = LEGACY_HINTS[key];
+        const shown = safeText(key, KEY_ECHO);
         const message = hint
-          ? `${key}: unknown field, ignored (${hint})`
+          ? `${shown}: unknown field, ignored (${hint})`
           : suggestion
-            ? `${key}: unknown field, did you mean ${suggestion}?`
-            : `${key}: unknown field, ignored`;
+            ? `${shown}: unknown field, did you mean ${suggestion}?`
+            : `${shown}: unknown field, ignored`;
         problems.push({ severity: 'warning', message, location: src.locate(keyPath, { key: true }) });
         removals.push(keyPath);
         continue;
@@ -127,7 +132,7 @@ export function normalizeKeys(src: YamlSource, rootSchema: JsonSchema): KeyNorma
       if (first !== undefined || (key !== canonical && keyText(pair.key) !== canonical)) {
         problems.push({
           severity: 'error',
-          message: `${key}: given twice (also as ${first ?? canonical}); keys are matched ignoring case`,
+          message: `${safeText(key, KEY_ECHO)}: given twice (also as ${safeText(first ?? canonical, KEY_ECHO)}); keys are matched ignoring case`,
           location: src.locate(keyPath, { key: true }),
         });
         removals.push(keyPath);

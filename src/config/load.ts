@@ -8,8 +8,6 @@
 // fails the whole static read. Warnings (unknown keys, keys matched ignoring case, ignored
 // nodeSelectors, …) never block.
 
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type ConfigProblem,
   emptyRouterConfig,
@@ -26,7 +24,10 @@ import { applyRemovals, normalizeKeys } from './keys.js';
 import { checkStaticFile, isValidObjectName, unsupportedFeatureIssues } from './spec/index.js';
 import { schemaErrorsToProblems, sortProblems } from './schema-errors.js';
 import { type CompiledSchema, nodeConfigSchema, openpeSchema, runSchema } from './schemas.js';
-import { readYamlSource, type YamlSource } from './yaml-source.js';
+import { type DirRead, readConfigDirSync, type SourceFile } from './read.js';
+import { keyText, readYamlSource, yamlSourceOf, type YamlSource } from './yaml-source.js';
+import { isMap, isScalar } from 'yaml';
+import { suggestKey } from './keys.js';
 import { cidrContains, hostPart, type IPAddr, isGlobalUnicast, familyBits, tryParseCidr, tryParseIP } from '../net/ipnet.js';
 
 export const DEFAULT_NAMESPACE = 'openperouter-system';
@@ -47,9 +48,41 @@ function hasError(problems: readonly ConfigProblem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }
 
+/**
+ * A document that is not a configuration of this kind at all (no known top-level key, or
+ * not a mapping), or one that configures nothing because every top-level key is empty (a
+ * file caught half-way through a write: `bgppassthrough:` alone). Reported without echoing
+ * any of its content.
+ */
+function documentProblem(src: YamlSource, schema: CompiledSchema): ConfigProblem | undefined {
+  const contents = src.doc?.contents;
+  const known = Object.keys((schema.root.properties as Record<string, unknown> | undefined) ?? {});
+  const where = { file: src.file, line: 1, column: 1, field: '' };
+  const notConfig = (why: string): ConfigProblem => ({
+    severity: 'error',
+    message: `not a perouterd configuration file (${why}); its content is not shown`,
+    location: where,
+  });
+  if (!isMap(contents)) return notConfig('the top level is not a mapping of keys');
+  const keys = contents.items.map((p) => keyText(p.key));
+  const lower = new Set(known.map((k) => k.toLowerCase()));
+  const recognised = keys.filter((k) => lower.has(k.toLowerCase()) || suggestKey(k, known) !== undefined || k === '<<');
+  if (recognised.length === 0) return notConfig('none of its top-level keys is a known one');
+  const isNull = (v: unknown): boolean => v === null || v === undefined || (isScalar(v) && v.value === null);
+  if (contents.items.every((p) => isNull(p.value))) {
+    return {
+      severity: 'error',
+      message:
+        'every top-level key is empty, so the file configures nothing: a file caught half-way through a write? (to configure nothing, remove the file)',
+      location: src.locate([keyText(contents.items[0]?.key)], { key: true }),
+    };
+  }
+  return undefined;
+}
+
 /** Parse, normalise keys, apply defaults and validate one YAML file against a schema. */
 function parseAndValidate(
-  file: string,
+  file: string | SourceFile,
   schema: CompiledSchema,
   prepare?: (data: unknown, src: YamlSource, problems: ConfigProblem[]) => boolean,
 ): {
@@ -59,9 +92,11 @@ function parseAndValidate(
   schemaOk: boolean;
   problems: ConfigProblem[];
 } {
-  const src = readYamlSource(file);
+  const src = typeof file === 'string' ? readYamlSource(file) : yamlSourceOf(file);
   const problems = [...src.problems];
   if (!src.ok || !src.doc) return { src, problems, schemaOk: false };
+  const shape = documentProblem(src, schema);
+  if (shape) return { src, problems: [...problems, shape], schemaOk: false };
   const keys = normalizeKeys(src, schema.root);
   problems.push(...keys.problems);
   let data: unknown;
@@ -118,8 +153,21 @@ export function nodeIndexFromAddresses(
   return { index: Number(host), address: chosen.text };
 }
 
+/**
+ * Why a node name cannot be used, if it cannot: it names this node's objects
+ * (`static-<node>-…`), label values and files, so no `/`, no control characters (newline,
+ * NUL), and at most 253 characters (a Kubernetes object name).
+ */
+export function nodeNameError(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (name.length > 253) return 'is longer than 253 characters';
+  if (name.includes('/')) return 'must not contain "/"';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'must not contain control characters (newline, NUL, …)';
+  return undefined;
+}
+
 /** Reads node-config.yaml. A missing file is an error; `settings` is only set when there is no error. */
-export function loadNodeConfig(path: string, deps: NodeConfigDeps): { settings?: NodeSettings; problems: ConfigProblem[] } {
+export function loadNodeConfig(path: string | SourceFile, deps: NodeConfigDeps): { settings?: NodeSettings; problems: ConfigProblem[] } {
   const schema = nodeConfigSchema();
   const { src, data, problems } = parseAndValidate(path, schema, (raw, s, probs) => {
     if (isObj(raw) && (typeof raw.nodeIndex === 'number' || typeof raw.nodeIndex === 'string')) {
@@ -178,38 +226,16 @@ export function loadNodeConfig(path: string, deps: NodeConfigDeps): { settings?:
       return { problems: sortProblems(problems) };
     }
   }
+  const nameErr = nodeNameError(nodeName);
+  if (nameErr) {
+    const loc = cfg.nodeName === undefined ? src.locate([]) : src.locate(['nodeName']);
+    problems.push({ severity: 'error', message: `${cfg.nodeName === undefined ? 'the host name' : 'nodeName'} ${nameErr}`, location: loc });
+    return { problems: sortProblems(problems) };
+  }
   return { settings: { nodeName, nodeIndex, logLevel: cfg.logLevel ?? 'info' }, problems: sortProblems(problems) };
 }
 
 // ---------------------------------------------------------------- static files
-
-const STATIC_FILE_RE = /^openpe_.*\.yaml$/;
-
-/**
- * `openpe_*.yaml` files of `dir` (not `.yml`), full paths, in byte-wise lexicographic order
- * of their names (Go's filepath.Glob order). A missing directory gives `[]`; directories
- * that happen to match the pattern are skipped. Other fs errors are thrown.
- */
-export function discoverConfigFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return names
-    .filter((n) => STATIC_FILE_RE.test(n))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .map((n) => join(dir, n))
-    .filter((p) => {
-      try {
-        return statSync(p).isFile();
-      } catch {
-        return true; // dangling link: reading it reports the problem
-      }
-    });
-}
 
 /** `static-<node>-<suffix>`: how upstream names objects coming from static files. */
 export function staticName(nodeName: string, suffix: string): string {
@@ -220,51 +246,46 @@ function hostSelector(nodeName: string): LabelSelector {
   return { matchLabels: { [HOSTNAME_LABEL]: nodeName } };
 }
 
-/**
- * Loads one static file into resources. A file with any error contributes nothing
- * (an empty config) and the errors are in `problems`.
- */
-export function loadStaticFile(
-  file: string,
-  node: NodeSettings,
-  namespace = DEFAULT_NAMESPACE,
-): { config: RouterConfig; problems: ConfigProblem[] } {
-  const config = emptyRouterConfig();
-  const { src, data, problems, schemaOk } = parseAndValidate(file, openpeSchema(), (raw, s, probs) => {
-    // Upstream's bgppassthrough is a plain struct: it only counts when hostSession.asn > 0.
-    if (isObj(raw) && isObj(raw.bgppassthrough)) {
-      const hs = raw.bgppassthrough.hostSession;
-      const asn = isObj(hs) ? hs.asn : undefined;
-      if (asn === undefined || asn === null || asn === 0) {
-        probs.push({
-          severity: 'warning',
-          message: 'bgppassthrough: ignored because hostSession.asn is not set (it only counts when asn > 0)',
-          location: s.locate(['bgppassthrough'], { key: true }),
-        });
-        delete raw.bgppassthrough;
-      }
-    }
-    for (const issue of unsupportedFeatureIssues(raw)) {
-      probs.push({
-        severity: issue.severity,
-        message: issue.message,
-        location: s.locate(issue.path, issue.key ? { key: true } : undefined),
-      });
-    }
-    return true;
-  });
-  // Value checks need the schema's shape; unsupported features were flagged before it.
-  if (data === undefined || !schemaOk) return { config, problems: sortProblems(problems) };
-  const f = data as StaticConfigFile;
-  for (const issue of checkStaticFile(f)) {
-    problems.push({
-      severity: issue.severity,
-      message: issue.message,
-      location: src.locate(issue.path, issue.key ? { key: true } : undefined),
-    });
-  }
-  if (hasError(problems)) return { config, problems: sortProblems(problems) };
+/** Checks of one schema-valid file that need the data (values, names); they go into `problems`. */
+function fileRuleProblems(f: StaticConfigFile, src: YamlSource): ConfigProblem[] {
+  return checkStaticFile(f).map((issue) => ({
+    severity: issue.severity,
+    message: issue.message,
+    location: src.locate(issue.path, issue.key ? { key: true } : undefined),
+  }));
+}
 
+/** Before the schema: the passthrough upstream ignores, and features not built yet. */
+function prepareStaticFile(raw: unknown, s: YamlSource, probs: ConfigProblem[]): boolean {
+  // Upstream's bgppassthrough is a plain struct: it only counts when hostSession.asn > 0. A
+  // hostSession that is not a mapping at all (`hostSession: 0.5`) is left to the schema.
+  if (isObj(raw) && isObj(raw.bgppassthrough)) {
+    const hs = raw.bgppassthrough.hostSession;
+    const asn = isObj(hs) ? hs.asn : undefined;
+    if ((hs === undefined || hs === null || isObj(hs)) && (asn === undefined || asn === null || asn === 0)) {
+      probs.push({
+        severity: 'warning',
+        message: 'bgppassthrough: ignored because hostSession.asn is not set (it only counts when asn > 0)',
+        location: s.locate(['bgppassthrough'], { key: true }),
+      });
+      delete raw.bgppassthrough;
+    }
+  }
+  for (const issue of unsupportedFeatureIssues(raw)) {
+    probs.push({ severity: issue.severity, message: issue.message, location: s.locate(issue.path, issue.key ? { key: true } : undefined) });
+  }
+  return true;
+}
+
+/** The resources one valid file describes, named and selected as upstream does. */
+function fileResources(
+  f: StaticConfigFile,
+  src: YamlSource,
+  node: NodeSettings,
+  namespace: string,
+  problems: ConfigProblem[],
+): RouterConfig {
+  const config = emptyRouterConfig();
   const nodeName = node.nodeName;
   const sel = hostSelector(nodeName);
   const origin = (path: Array<string | number>): { source: 'static'; location: SourceLocation } => ({
@@ -288,20 +309,17 @@ export function loadStaticFile(
     }
     return full;
   };
-
+  const base = <K extends string>(kind: K, name: string, path: Array<string | number>) => ({ kind, name, namespace, origin: origin(path) });
   (f.underlays ?? []).forEach((u, i) => {
     config.underlays.push({
-      kind: 'Underlay',
-      name: staticName(nodeName, `underlay-${i}`),
-      namespace,
-      origin: origin(['underlays', i]),
+      ...base('Underlay', staticName(nodeName, `underlay-${i}`), ['underlays', i]),
       spec: { ...u, nodeSelector: sel },
     });
   });
   (f.l3vnis ?? []).forEach((item, i) => {
     const { name, ...rest } = item;
     const spec: L3VNISpec = { ...rest, nodeSelector: sel };
-    config.l3vnis.push({ kind: 'L3VNI', name: checkName('l3vni', name, ['l3vnis', i]), namespace, origin: origin(['l3vnis', i]), spec });
+    config.l3vnis.push({ ...base('L3VNI', checkName('l3vni', name, ['l3vnis', i]), ['l3vnis', i]), spec });
   });
   (f.l2vnis ?? []).forEach((item, i) => {
     const { name, ...rest } = item;
@@ -314,54 +332,59 @@ export function loadStaticFile(
         ...(rd.l3vpn ? { l3vpn: { name: staticName(nodeName, rd.l3vpn.name) } } : {}),
       };
     }
-    config.l2vnis.push({ kind: 'L2VNI', name: checkName('l2vni', name, ['l2vnis', i]), namespace, origin: origin(['l2vnis', i]), spec });
+    config.l2vnis.push({ ...base('L2VNI', checkName('l2vni', name, ['l2vnis', i]), ['l2vnis', i]), spec });
   });
   if (f.bgppassthrough) {
-    config.l3passthroughs.push({
-      kind: 'L3Passthrough',
-      name: staticName(nodeName, 'l3passthrough'),
-      namespace,
-      origin: origin(['bgppassthrough']),
-      spec: { ...f.bgppassthrough, nodeSelector: sel },
-    });
+    const spec = { ...f.bgppassthrough, nodeSelector: sel };
+    config.l3passthroughs.push({ ...base('L3Passthrough', staticName(nodeName, 'l3passthrough'), ['bgppassthrough']), spec });
   }
   (f.rawfrrconfigs ?? []).forEach((r, i) => {
-    config.rawFrrConfigs.push({
-      kind: 'RawFRRConfig',
-      name: staticName(nodeName, `rawfrrconfig-${i}`),
-      namespace,
-      origin: origin(['rawfrrconfigs', i]),
-      spec: { ...r, nodeSelector: sel },
-    });
+    const spec = { ...r, nodeSelector: sel };
+    config.rawFrrConfigs.push({ ...base('RawFRRConfig', staticName(nodeName, `rawfrrconfig-${i}`), ['rawfrrconfigs', i]), spec });
   });
+  return config;
+}
+
+/**
+ * Loads one static file (a path, or a file already read by src/config/read.ts) into
+ * resources. A file with any error contributes nothing (an empty config) and the errors are
+ * in `problems`.
+ */
+export function loadStaticFile(
+  file: string | SourceFile,
+  node: NodeSettings,
+  namespace = DEFAULT_NAMESPACE,
+): { config: RouterConfig; problems: ConfigProblem[] } {
+  const { src, data, problems, schemaOk } = parseAndValidate(file, openpeSchema(), prepareStaticFile);
+  // Value checks need the schema's shape; unsupported features were flagged before it.
+  if (data === undefined || !schemaOk) return { config: emptyRouterConfig(), problems: sortProblems(problems) };
+  const f = data as StaticConfigFile;
+  problems.push(...fileRuleProblems(f, src));
+  if (hasError(problems)) return { config: emptyRouterConfig(), problems: sortProblems(problems) };
+  const config = fileResources(f, src, node, namespace, problems);
   return { config, problems: sortProblems(problems) };
 }
 
 /**
- * Loads every `openpe_*.yaml` of `dir` (see discoverConfigFiles) and concatenates their
- * resources in file order; conflicts between files are left to validateRouterConfig.
+ * Loads every `openpe_*.yaml` of a directory (a path, read here with src/config/read.ts, or
+ * what readConfigDir read) and concatenates their resources in file order; conflicts
+ * between files are left to validation. A missing directory is an error.
  *
- * `files` lists what was read: empty means "no static configuration available" (missing
- * directory or no matching file), which is not an error here.
+ * `files` lists the files that were read.
  *
  * IMPORTANT: when `problems.some(p => p.severity === 'error')`, `config` is incomplete
  * (files with errors contribute nothing) and must not be applied.
  */
 export function loadStaticConfig(
-  dir: string,
+  dir: string | DirRead,
   node: NodeSettings,
   namespace = DEFAULT_NAMESPACE,
 ): { config: RouterConfig; problems: ConfigProblem[]; files: string[] } {
+  const read = typeof dir === 'string' ? readConfigDirSync(dir) : dir;
   const config = emptyRouterConfig();
-  const problems: ConfigProblem[] = [];
-  let files: string[];
-  try {
-    files = discoverConfigFiles(dir);
-  } catch (err) {
-    problems.push({ severity: 'error', message: `cannot list static configuration directory ${dir}: ${(err as Error).message}` });
-    return { config, problems, files: [] };
-  }
-  for (const file of files) {
+  const problems: ConfigProblem[] = [...read.problems];
+  const files = read.files.map((f) => f.path);
+  for (const file of read.files) {
     const r = loadStaticFile(file, node, namespace);
     problems.push(...r.problems);
     config.underlays.push(...r.config.underlays);

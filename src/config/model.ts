@@ -3,6 +3,8 @@
 // schemas/*.schema.json is the source of truth for validation; these types describe
 // what a document looks like after it passed the schema (defaults applied).
 
+import { escapeControl } from '../util/text.js';
+
 /** Where a value came from, so every later error can name file, line and field. */
 export interface SourceLocation {
   file: string;
@@ -231,9 +233,9 @@ export function formatLocation(loc: SourceLocation): string {
   return loc.field ? `${at}: ${loc.field}` : at;
 }
 
-/** One line per problem as the CLI and the daemon's log print it: severity first. */
+/** One line per problem as the CLI and the daemon's log print it: severity first; control characters escaped. */
 export function problemLine(p: ConfigProblem): string {
-  return `${p.severity}: ${p.location ? `${formatLocation(p.location)}: ` : ''}${p.message}`;
+  return escapeControl(`${p.severity}: ${p.location ? `${formatLocation(p.location)}: ` : ''}${p.message}`);
 }
 
 // ---------------------------------------------------------------- static file shapes (additions)
@@ -257,9 +259,9 @@ export interface StaticConfigFile {
 /** One line per problem: `file:line:col: field: severity: message` (parts left out when unknown). */
 export function formatProblem(p: ConfigProblem): string {
   const l = p.location;
-  if (!l) return `${p.severity}: ${p.message}`;
+  if (!l) return escapeControl(`${p.severity}: ${p.message}`);
   const where = l.field === '' ? `${l.file}:${l.line}:${l.column}` : formatLocation(l);
-  return `${where}: ${p.severity}: ${p.message}`;
+  return escapeControl(`${where}: ${p.severity}: ${p.message}`);
 }
 
 /** True when any problem is an error: the configuration must then not be applied. */

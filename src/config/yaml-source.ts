@@ -1,9 +1,23 @@
 // YAML parsing that keeps the syntax tree, so any data path (`l3vnis/0/hostSession/asn`)
 // can be mapped back to file:line:column for error messages.
 
-import { readFileSync } from 'node:fs';
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Pair } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  type Pair,
+  visit,
+  type YAMLError,
+} from 'yaml';
 import type { ConfigProblem, SourceLocation } from './model.js';
+import { readConfigFileSync, type SourceFile } from './read.js';
+import { safeText } from '../util/text.js';
 
 export type PathSeg = string | number;
 
@@ -23,8 +37,9 @@ export interface YamlSource {
 export function fieldPath(path: readonly PathSeg[]): string {
   let out = '';
   for (const seg of path) {
+    const text = typeof seg === 'number' ? '' : safeText(seg, 64); // a key is file content: escaped, cut
     if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? seg : `.${seg}`;
+    else out += out === '' ? text : `.${text}`;
   }
   return out;
 }
@@ -50,22 +65,58 @@ function findPair(map: unknown, seg: string): Pair | undefined {
   return map.items.find((p) => keyText(p.key) === seg);
 }
 
-export function readYamlSource(file: string): YamlSource {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const message =
-      code === 'ENOENT'
-        ? 'file not found'
-        : code === 'EISDIR'
-          ? 'is a directory, not a file'
-          : `cannot read file: ${(err as Error).message}`;
-    const location: SourceLocation = { file, line: 1, column: 1, field: '' };
-    return { file, problems: [{ severity: 'error', message, location }], ok: false, locate: () => location };
+/** Parses a file as read by src/config/read.ts (its read problems first). */
+export function yamlSourceOf(f: SourceFile): YamlSource {
+  if (f.text === undefined) {
+    const location: SourceLocation = { file: f.path, line: 1, column: 1, field: '' };
+    const problems = f.problems.length > 0 ? f.problems : [{ severity: 'error' as const, message: 'cannot read file', location }];
+    return { file: f.path, problems, ok: false, locate: () => location };
   }
-  return parseYamlSource(text, file);
+  const src = parseYamlSource(f.text, f.path);
+  if (f.problems.length === 0) return src;
+  return { ...src, problems: [...f.problems, ...src.problems], ok: src.ok && !f.problems.some((p) => p.severity === 'error') };
+}
+
+/** Reads (bounded, see read.ts) and parses one file. */
+export function readYamlSource(file: string): YamlSource {
+  return yamlSourceOf(readConfigFileSync(file));
+}
+
+/**
+ * What a YAML error says, from its code only: the parser's own text can quote the file
+ * (a secret on the line), and nothing of a file's content is ever echoed.
+ */
+function yamlErrorText(e: YAMLError): string {
+  const known: Record<string, string> = {
+    DUPLICATE_KEY: 'map keys must be unique (the same key twice)',
+    BAD_INDENT: 'bad indentation',
+    TAB_AS_INDENT: 'a tab used as indentation',
+    MULTILINE_IMPLICIT_KEY: 'a key must be on a single line',
+    BLOCK_AS_IMPLICIT_KEY: 'nested mapping not allowed here (a missing line break or space?)',
+    MISSING_CHAR: 'an unclosed quote or bracket',
+    UNEXPECTED_TOKEN: 'unexpected character',
+    BAD_ALIAS: 'an alias to an anchor that is not defined before it',
+  };
+  return known[e.code] ?? String(e.code).toLowerCase().replace(/_/g, ' ');
+}
+
+/** `0100`, `-012`: YAML 1.1 readers (upstream's) read a leading zero as octal, YAML 1.2 as decimal. */
+const LEADING_ZERO_RE = /^[-+]?0[0-9]+$/;
+
+function leadingZeroProblems(doc: Document.Parsed | undefined, at: (offset: number) => SourceLocation): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (!doc) return out;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.type !== 'PLAIN' || typeof node.value !== 'number' || !LEADING_ZERO_RE.test(String(node.source))) return;
+      out.push({
+        severity: 'error',
+        message: `${String(node.source)}: an integer with a leading zero is ambiguous (upstream reads it as octal, ${parseInt(String(node.source), 8)}); write it without the zero, or quote it if text is meant`,
+        location: at(node.range?.[0] ?? 0),
+      });
+    },
+  });
+  return out;
 }
 
 export function parseYamlSource(text: string, file: string): YamlSource {
@@ -80,10 +131,15 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const list = Array.isArray(docs) ? docs : [];
   const doc = list[0];
   for (const d of list) {
-    for (const e of d.errors) problems.push({ severity: 'error', message: `YAML syntax error: ${e.message}`, location: at(e.pos[0]) });
-    for (const w of d.warnings) problems.push({ severity: 'warning', message: `YAML: ${w.message}`, location: at(w.pos[0]) });
+    for (const e of d.errors)
+      problems.push({ severity: 'error', message: `YAML syntax error: ${yamlErrorText(e)}`, location: at(e.pos[0]) });
+    for (const w of d.warnings) problems.push({ severity: 'warning', message: `YAML: ${yamlErrorText(w)}`, location: at(w.pos[0]) });
   }
-  const second = list[1];
+  problems.push(...leadingZeroProblems(doc, at));
+  // A trailing `---` starts an empty document: valid YAML, nothing in it.
+  const isEmptyDoc = (d: Document.Parsed): boolean =>
+    d.errors.length === 0 && (d.contents === null || (isScalar(d.contents) && d.contents.value === null));
+  const second = list.slice(1).find((d) => !isEmptyDoc(d));
   if (second) {
     problems.push({
       severity: 'error',

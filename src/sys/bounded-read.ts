@@ -4,7 +4,7 @@
 // checked with fstat on the open descriptor, so what is checked is what is read. Errors name the
 // file and the problem, never its content.
 
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync, type Stats } from 'node:fs';
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -38,20 +38,65 @@ function kindOf(mode: number): string {
   }
 }
 
+export interface BoundedReadOptions {
+  /** Sees the descriptor's fstat before any byte is read (e.g. to check who may write the file). */
+  onStat?: (st: Stats) => void;
+}
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+function checkStat(file: string, st: Stats, maxBytes: number, opts: BoundedReadOptions): void {
+  if (!st.isFile()) throw new BoundedReadError(file, 'not-regular', `${file}: not a regular file (${kindOf(st.mode)})`);
+  opts.onStat?.(st);
+  if (st.size > maxBytes) throw new BoundedReadError(file, 'too-large', `${file}: larger than ${maxBytes} bytes (${st.size})`);
+}
+
+function openError(file: string, e: unknown): BoundedReadError {
+  const code = (e as NodeJS.ErrnoException).code ?? 'error';
+  if (code === 'ENOENT') return new BoundedReadError(file, 'missing', `${file}: does not exist`);
+  return new BoundedReadError(file, 'unreadable', `${file}: cannot open (${code})`);
+}
+
+/** The same as readFileBounded, blocking: for one-shot commands (the CLI), never the daemon. */
+export function readFileBoundedSync(file: string, maxBytes = DEFAULT_MAX_BYTES, opts: BoundedReadOptions = {}): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, OPEN_FLAGS);
+  } catch (e) {
+    throw openError(file, e);
+  }
+  try {
+    checkStat(file, fstatSync(fd), maxBytes, opts);
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024);
+      const got = readSync(fd, buf, 0, buf.length, null);
+      if (got <= 0) break;
+      chunks.push(buf.subarray(0, got));
+      n += got;
+      if (n > maxBytes) throw new BoundedReadError(file, 'too-large', `${file}: larger than ${maxBytes} bytes (grew while read)`);
+    }
+    return Buffer.concat(chunks);
+  } catch (e) {
+    if (e instanceof BoundedReadError) throw e;
+    throw new BoundedReadError(file, 'unreadable', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The content of `file`, a regular file of at most `maxBytes` bytes; a BoundedReadError otherwise. */
-export async function readFileBounded(file: string, maxBytes = DEFAULT_MAX_BYTES): Promise<Buffer> {
+export async function readFileBounded(file: string, maxBytes = DEFAULT_MAX_BYTES, opts: BoundedReadOptions = {}): Promise<Buffer> {
   let fh: fsp.FileHandle;
   try {
-    fh = await fsp.open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fh = await fsp.open(file, OPEN_FLAGS);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') throw new BoundedReadError(file, 'missing', `${file}: does not exist`);
-    throw new BoundedReadError(file, 'unreadable', `${file}: cannot open (${code})`);
+    throw openError(file, e);
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new BoundedReadError(file, 'not-regular', `${file}: not a regular file (${kindOf(st.mode)})`);
-    if (st.size > maxBytes) throw new BoundedReadError(file, 'too-large', `${file}: larger than ${maxBytes} bytes (${st.size})`);
+    checkStat(file, st, maxBytes, opts);
     // Read at most maxBytes + 1: a file that grows while being read is still caught.
     let buf = Buffer.alloc(Math.min(maxBytes + 1, st.size + 1));
     let n = 0;

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { editDistance, suggestKey } from '../../src/config/keys.js';
 import {
-  discoverConfigFiles,
   loadNodeConfig,
   loadStaticConfig,
   loadStaticFile,
@@ -12,6 +11,7 @@ import {
   staticName,
 } from '../../src/config/load.js';
 import { formatProblem, hasErrors } from '../../src/config/model.js';
+import { readConfigDirSync } from '../../src/config/read.js';
 import { fieldPath, parseYamlSource, pointerToPath } from '../../src/config/yaml-source.js';
 import { FIXTURES, loadText, NODE, tempDir, underlayYaml } from '../fixtures/config/harness.js';
 
@@ -372,7 +372,7 @@ describe('node config', () => {
 // ---------------------------------------------------------------- discovery, naming, merging
 
 describe('static files', () => {
-  it('discovers openpe_*.yaml in byte-wise lexicographic order, not .yml', () => {
+  it('discovers openpe_*.yaml in byte-wise lexicographic order; .yml and directories are reported', () => {
     const dir = tempDir({
       'openpe_b.yaml': '',
       'openpe_a.yaml': '',
@@ -387,7 +387,8 @@ describe('static files', () => {
     });
     mkdirSync(join(dir, 'openpe_dir.yaml'));
     symlinkSync(join(dir, 'openpe_a.yaml'), join(dir, 'openpe_link.yaml'));
-    expect(discoverConfigFiles(dir).map((f) => f.slice(dir.length + 1))).toEqual([
+    const r = readConfigDirSync(dir);
+    expect(r.files.map((f) => f.path.slice(dir.length + 1))).toEqual([
       'openpe_.yaml',
       'openpe_10.yaml',
       'openpe_2.yaml',
@@ -396,28 +397,31 @@ describe('static files', () => {
       'openpe_b.yaml',
       'openpe_link.yaml',
     ]);
+    expect(r.problems.map((p) => [p.severity, p.location?.file.slice(dir.length + 1), p.message])).toEqual([
+      ['warning', 'openpe_c.yml', 'ignored: only files named openpe_*.yaml (lower case .yaml) are read; rename it to read it'],
+      ['error', 'openpe_dir.yaml', 'is a directory, not a regular file'],
+    ]);
   });
 
-  it('a missing directory or one without matches means no static configuration', () => {
-    expect(discoverConfigFiles('/nonexistent/configs')).toEqual([]);
+  it('a missing directory is an error; one without matches means no static configuration', () => {
     const r = loadStaticConfig('/nonexistent/configs', NODE);
-    expect(r).toEqual({
-      config: { underlays: [], l3vnis: [], l2vnis: [], l3passthroughs: [], rawFrrConfigs: [] },
-      problems: [],
-      files: [],
-    });
-    expect(loadStaticConfig(tempDir({ 'x.yaml': 'a: 1' }), NODE).files).toEqual([]);
+    expect(r.files).toEqual([]);
+    expect(hasErrors(r.problems)).toBe(true);
+    expect(r.problems[0]?.message).toMatch(/^configuration directory \/nonexistent\/configs does not exist: nothing is changed/);
+    const empty = loadStaticConfig(tempDir({ 'x.yaml': 'a: 1' }), NODE);
+    expect(empty.files).toEqual([]);
+    expect(empty.problems).toEqual([]);
   });
 
   it('a configuration path that is not a directory is an error', () => {
     const r = loadStaticConfig(`${FIXTURES}basic/node-config.yaml`, NODE);
-    expect(r.problems[0]?.message).toMatch(/cannot list static configuration directory/);
+    expect(r.problems[0]?.message).toMatch(/is not a directory/);
     expect(hasErrors(r.problems)).toBe(true);
   });
 
   it('names static objects like upstream and concatenates files in order', () => {
     const r = loadStaticConfig(`${FIXTURES}multi`, NODE, 'ns1');
-    expect(r.files.map((f) => f.slice(`${FIXTURES}multi/`.length))).toEqual([
+    expect(r.files.map((f: string) => f.slice(`${FIXTURES}multi/`.length))).toEqual([
       'openpe_10-underlay.yaml',
       'openpe_20-overlays.yaml',
       'openpe_30-raw.yaml',
@@ -435,6 +439,7 @@ describe('static files', () => {
       'static-node1-rawfrrconfig-0',
     ]);
     expect(r.problems.map((p) => p.message)).toEqual([
+      'ignored: only files named openpe_*.yaml (lower case .yaml) are read; rename it to read it',
       expect.stringMatching(/^RawFRRConfig name static-node1-rawfrrconfig-0 is also used at .*openpe_20-overlays.yaml:30/),
     ]);
     for (const x of [...c.underlays, ...c.l3vnis, ...c.l2vnis, ...c.l3passthroughs, ...c.rawFrrConfigs]) {

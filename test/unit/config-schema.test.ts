@@ -29,7 +29,12 @@ function withUnderlay(rest: string): string {
 
 const rejected: Rejected[] = [
   // ------------------------------------------------------------ top level
-  { name: 'top level must be a mapping', yaml: '- a #<\n- b\n', field: '(top level)', message: /must be a mapping/ },
+  {
+    name: 'top level must be a mapping',
+    yaml: '- a #<\n- b\n',
+    field: '',
+    message: /^not a perouterd configuration file \(the top level is not a mapping/,
+  },
   { name: 'underlays must be a list', yaml: 'underlays: 5 #<\n', field: 'underlays', message: /must be a list/ },
   {
     name: 'l3vpns not supported',

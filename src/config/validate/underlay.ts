@@ -94,7 +94,9 @@ export function validateUnderlays(underlays: readonly UnderlayResource[], opts: 
   const u = underlays[0];
   if (!u) return [];
   if (underlays.length > 1) {
-    const names = underlays.map((x) => x.name).join(', ');
+    const where = (x: UnderlayResource): string =>
+      x.origin.source === 'static' ? `${x.name} at ${x.origin.location.file}:${x.origin.location.line}` : x.name;
+    const names = underlays.map(where).join(', ');
     return [failure(u, 'ValidationFailed', `can't have more than one underlay per node (found ${underlays.length}: ${names})`)];
   }
   const s = u.spec;

@@ -1,0 +1,231 @@
+// Reading the configuration files from disk, bounded and without trusting what is there:
+// regular files only (a link is followed, but to a regular file only: a FIFO, a device or a
+// directory named `openpe_*.yaml` is reported), at most MAX_CONFIG_BYTES each, opened
+// non-blocking (a FIFO never stalls the daemon), and a file or directory that a user other
+// than root can write is reported, since that user could reconfigure a root daemon (what
+// sshd's StrictModes checks). A missing directory is an error, never an empty configuration.
+//
+// `readSources` is the daemon's (async: the event loop keeps running); `readSourcesSync`
+// serves the one-shot CLI commands. Both share every decision below; only the I/O differs.
+
+import { readdirSync, type Stats, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { BoundedReadError, readFileBounded, readFileBoundedSync } from '../sys/bounded-read.js';
+import { join } from 'node:path';
+import type { ConfigProblem } from './model.js';
+
+/** Largest configuration file read (a located error beyond). */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** One file as read: its text, or the problems that kept it from being read. */
+export interface SourceFile {
+  path: string;
+  text?: string;
+  problems: ConfigProblem[];
+}
+
+/** Everything the configuration is made of, read once: parsing works on this, never on the disk. */
+export interface SourceSnapshot {
+  configDir: string;
+  nodeConfig: SourceFile;
+  /** The `openpe_*.yaml` files (regular files, read or not), in Go's filepath.Glob order. */
+  files: SourceFile[];
+  /** Problems of the directory itself and of its entries (missing directory, `.yml`, FIFOs, permissions). */
+  problems: ConfigProblem[];
+}
+
+const STATIC_FILE_RE = /^openpe_.*\.yaml$/;
+const NEAR_MISS_RE = /^openpe_.*\.ya?ml$/i;
+
+function at(file: string): ConfigProblem['location'] {
+  return { file, line: 1, column: 1, field: '' };
+}
+
+function errorAt(file: string, message: string): ConfigProblem {
+  return { severity: 'error', message, location: at(file) };
+}
+
+/** Who besides root (and the user running perouterd) can write what `st` describes, if anyone. */
+export function writableByOthers(st: Pick<Stats, 'mode' | 'uid' | 'gid'>, me = process.getuid?.() ?? 0): string | undefined {
+  if (st.mode & 0o002) return 'every user';
+  if (st.mode & 0o020 && st.gid !== 0) return `group ${st.gid}`;
+  if (st.uid !== 0 && st.uid !== me) return `user ${st.uid} (its owner)`;
+  return undefined;
+}
+
+function permissionProblem(path: string, st: Stats, what: string): ConfigProblem | undefined {
+  const who = writableByOthers(st);
+  if (!who) return undefined;
+  return {
+    severity: 'warning',
+    message: `${what} is writable by ${who}, who can thereby reconfigure this node's networks; make it writable by root only`,
+    location: at(path),
+  };
+}
+
+/**
+ * Text of a configuration file: UTF-8 (a BOM is dropped), or UTF-16 with its BOM. CR-only
+ * line breaks become LF (a lone CR is a line break in YAML too).
+ */
+export function decodeText(buf: Buffer): string | undefined {
+  let text: string;
+  try {
+    if (buf[0] === 0xff && buf[1] === 0xfe) text = new TextDecoder('utf-16le', { fatal: true }).decode(buf.subarray(2));
+    else if (buf[0] === 0xfe && buf[1] === 0xff) text = new TextDecoder('utf-16be', { fatal: true }).decode(buf.subarray(2));
+    else text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf);
+  } catch {
+    return undefined;
+  }
+  // A file with CR-only line breaks (old Mac style) is valid YAML the parser would read as one line.
+  return text.includes('\n') ? text : text.replace(/\r/g, '\n');
+}
+
+/** The file's text, or why not: what the bounded read found, as located problems. */
+function judge(path: string, what: string, read: (onStat: (st: Stats) => void) => Buffer): SourceFile {
+  const problems: ConfigProblem[] = [];
+  const onStat = (st: Stats): void => {
+    const perm = permissionProblem(path, st, what);
+    if (perm) problems.push(perm);
+  };
+  let buf: Buffer;
+  try {
+    buf = read(onStat);
+  } catch (e) {
+    problems.push(errorAt(path, readError(path, e)));
+    return { path, problems };
+  }
+  const text = decodeText(buf);
+  if (text === undefined) problems.push(errorAt(path, 'is not text (neither UTF-8 nor UTF-16 with a byte-order mark)'));
+  return text === undefined ? { path, problems } : { path, text, problems };
+}
+
+function readError(path: string, e: unknown): string {
+  if (!(e instanceof BoundedReadError)) return 'cannot read file';
+  if (e.problem === 'missing') return 'file not found';
+  if (e.problem === 'too-large') return `is larger than ${MAX_CONFIG_BYTES} bytes, more than a configuration file may have`;
+  const rest = e.message.startsWith(`${path}: `) ? e.message.slice(path.length + 2) : e.message;
+  return e.problem === 'not-regular' ? `is ${rest.replace(/^not a regular file \((.*)\)$/, '$1')}, not a regular file` : rest;
+}
+
+/** One file read with the bounds and checks above (for callers given a single path). */
+export function readConfigFileSync(path: string, what = 'this configuration file'): SourceFile {
+  return judge(path, what, (onStat) => readFileBoundedSync(path, MAX_CONFIG_BYTES, { onStat }));
+}
+
+async function readConfigFile(path: string, what: string): Promise<SourceFile> {
+  let buf: Buffer | undefined;
+  let failure: unknown;
+  let seen: Stats | undefined;
+  try {
+    buf = await readFileBounded(path, MAX_CONFIG_BYTES, { onStat: (st) => (seen = st) });
+  } catch (e) {
+    failure = e;
+  }
+  return judge(path, what, (onStat) => {
+    if (seen) onStat(seen);
+    if (buf === undefined) throw failure;
+    return buf;
+  });
+}
+
+/** Byte-wise order of names (Go's filepath.Glob order). */
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** The directory's entries split into files to read and names to report. */
+function classify(dir: string, names: readonly string[]): { read: string[]; problems: ConfigProblem[] } {
+  const read: string[] = [];
+  const problems: ConfigProblem[] = [];
+  for (const name of [...names].sort(byBytes)) {
+    if (STATIC_FILE_RE.test(name)) read.push(join(dir, name));
+    else if (NEAR_MISS_RE.test(name)) {
+      problems.push({
+        severity: 'warning',
+        message: 'ignored: only files named openpe_*.yaml (lower case .yaml) are read; rename it to read it',
+        location: at(join(dir, name)),
+      });
+    }
+  }
+  return { read, problems };
+}
+
+function dirProblem(dir: string, err: unknown): ConfigProblem {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code ?? 'error'})`;
+  return {
+    severity: 'error',
+    message: `configuration directory ${dir} ${why}: nothing is changed (an empty directory, not a missing one, means no static configuration)`,
+  };
+}
+
+function dirStatProblems(dir: string, st: Stats): ConfigProblem[] {
+  if (!st.isDirectory()) return [dirProblem(dir, Object.assign(new Error(), { code: 'ENOTDIR' }))];
+  const perm = permissionProblem(dir, st, 'the configuration directory');
+  return perm ? [perm] : [];
+}
+
+/** The static files of a directory as read (files that are not regular are only in `problems`). */
+export interface DirRead {
+  files: SourceFile[];
+  problems: ConfigProblem[];
+}
+
+function collect(files: SourceFile[], problems: ConfigProblem[]): DirRead {
+  const out: DirRead = { files: [], problems };
+  for (const f of files) {
+    if (f.text === undefined && f.problems.some((p) => p.severity === 'error' && /not a regular file/.test(p.message))) {
+      out.problems.push(...f.problems);
+    } else out.files.push(f);
+  }
+  return out;
+}
+
+/** Every `openpe_*.yaml` of `dir`, without blocking the event loop. */
+export async function readConfigDir(dir: string): Promise<DirRead> {
+  const problems: ConfigProblem[] = [];
+  let names: string[];
+  try {
+    problems.push(...dirStatProblems(dir, await stat(dir)));
+    if (problems.some((p) => p.severity === 'error')) return { files: [], problems };
+    names = await readdir(dir);
+  } catch (err) {
+    return { files: [], problems: [dirProblem(dir, err)] };
+  }
+  const c = classify(dir, names);
+  const files: SourceFile[] = [];
+  for (const path of c.read) files.push(await readConfigFile(path, 'this configuration file'));
+  return collect(files, [...problems, ...c.problems]);
+}
+
+/** The same as readConfigDir, blocking: for the one-shot CLI commands and tests. */
+export function readConfigDirSync(dir: string): DirRead {
+  const problems: ConfigProblem[] = [];
+  let names: string[];
+  try {
+    problems.push(...dirStatProblems(dir, statSync(dir)));
+    if (problems.some((p) => p.severity === 'error')) return { files: [], problems };
+    names = readdirSync(dir);
+  } catch (err) {
+    return { files: [], problems: [dirProblem(dir, err)] };
+  }
+  const c = classify(dir, names);
+  return collect(
+    c.read.map((path) => readConfigFileSync(path)),
+    [...problems, ...c.problems],
+  );
+}
+
+/** Reads the node configuration and every static file, without blocking the event loop. */
+export async function readSources(configDir: string, nodeConfigPath: string): Promise<SourceSnapshot> {
+  const nodeConfig = await readConfigFile(nodeConfigPath, 'the node configuration');
+  const dir = await readConfigDir(configDir);
+  return { configDir, nodeConfig, files: dir.files, problems: dir.problems };
+}
+
+/** The same as readSources, blocking: for the one-shot CLI commands and tests. */
+export function readSourcesSync(configDir: string, nodeConfigPath: string): SourceSnapshot {
+  const nodeConfig = readConfigFileSync(nodeConfigPath, 'the node configuration');
+  const dir = readConfigDirSync(configDir);
+  return { configDir, nodeConfig, files: dir.files, problems: dir.problems };
+}
