@@ -11,7 +11,7 @@
 // repairs it: --test, --reload, read back, retried (the path upstream's reloader
 // container takes for every change).
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diffFromVtyshLines } from './explain.js';
 import { ensureFileSafe, ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
@@ -29,13 +29,26 @@ export interface FrrPaths {
   python: string;
 }
 
+/**
+ * Where distributions keep FRR's helper scripts: Debian and Ubuntu in
+ * /usr/lib/frr, the Fedora / RHEL family in /usr/libexec/frr. The first one that
+ * holds frr-reload.py wins; PEROUTERD_FRR_LIBDIR names another.
+ */
+export const FRR_LIBDIRS = ['/usr/lib/frr', '/usr/libexec/frr'];
+
+export function findFrrLibdir(env: NodeJS.ProcessEnv = process.env, exists: (p: string) => boolean = (p) => fsSync.existsSync(p)): string {
+  const configured = env.PEROUTERD_FRR_LIBDIR;
+  if (configured) return configured;
+  return FRR_LIBDIRS.find((d) => exists(`${d}/frr-reload.py`)) ?? FRR_LIBDIRS[0]!;
+}
+
 export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): FrrPaths {
   return {
     pathspace,
     confDir: `/etc/frr/${pathspace}`,
     workDir: `/run/perouterd/frr-${pathspace}`,
     runDir: `/var/run/frr/${pathspace}`,
-    reloadScript: '/usr/lib/frr/frr-reload.py',
+    reloadScript: `${findFrrLibdir()}/frr-reload.py`,
     vtysh: '/usr/bin/vtysh',
     python: '/usr/bin/python3',
     ...overrides,
