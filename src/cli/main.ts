@@ -13,6 +13,7 @@ import { createLogger, journalPrefix } from '../service/journal-log.js';
 import { acquireInstanceLock, InstanceLockedError } from '../service/instance-lock.js';
 import { DEFAULTS, configSources, type SourceOptions } from './settings.js';
 import { runDaemon, type RunOptions } from './wiring.js';
+import { registerTeardown } from './teardown.js';
 
 const program = new Command();
 program.name('perouterd').description('Host-level PE router daemon: BGP EVPN / VXLAN to the fabric, overlays to the host').version('0.1.0');
@@ -142,5 +143,7 @@ program
     const outcome = new NetlinkDataplane(o.netns).ensureRouterNamespace();
     process.stdout.write(outcome === 'existed' ? `/run/netns/${o.netns} exists\n` : `${outcome} /run/netns/${o.netns}\n`);
   });
+
+registerTeardown(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,83 @@
+// `perouterd teardown`: takes a node's router down on purpose. Removing the
+// package never does (the networks stay up); this is the command for an operator
+// who wants the node back to its bare state: the underlay NIC back in the host
+// with its addresses, the host-side overlay links removed, the router namespace
+// deleted. The FRR instance must be stopped first (it is systemd's to stop), and
+// so must the daemon, which would otherwise build everything again.
+import type { Command } from 'commander';
+import { diffKernel } from '../dataplane/diff.js';
+import { describeOp, NetlinkDataplane } from '../dataplane/dataplane.js';
+import { deleteNamedNetns, netnsExists } from '../dataplane/netlink/index.js';
+import { FrrReloader, frrPaths } from '../frr/reloader.js';
+import type { KernelPlan } from '../plan/kernel-plan.js';
+import { UNDERLAY_LINK_GROUP, VXLAN_OVERHEAD } from '../plan/router-plan.js';
+
+/** Nothing desired: the kernel diff against it is exactly what teardown removes. */
+export const EMPTY_KERNEL_PLAN: KernelPlan = {
+  underlayNics: [],
+  underlayGroup: UNDERLAY_LINK_GROUP,
+  loopbackAddresses: [],
+  links: [],
+  sysctls: [],
+  vxlanOverhead: VXLAN_OVERHEAD,
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface TeardownOptions {
+  netns: string;
+  frrPathspace?: string;
+  /** Tests: a named namespace stands in for the host. */
+  hostNetns?: string;
+}
+
+/** Returns the exit code; every step is reported through `out`. */
+export async function teardownNode(o: TeardownOptions, out: (line: string) => void): Promise<number> {
+  if (!netnsExists(o.netns)) {
+    out(`/run/netns/${o.netns} does not exist: nothing to tear down`);
+    return 0;
+  }
+  const ps = o.frrPathspace ?? o.netns;
+  const running = Object.entries(await new FrrReloader(frrPaths(ps)).daemonPids()).filter(([, pid]) => alive(pid));
+  if (running.length) {
+    out(`error: FRR still runs in path space ${ps} (${running.map(([d, p]) => `${d} ${p}`).join(', ')})`);
+    out(`stop the daemon and FRR first: systemctl disable --now perouterd.service perouterd-netns.service frr@${ps}.service`);
+    return 1;
+  }
+  const dp = new NetlinkDataplane(o.netns, o.hostNetns ? { hostNetns: o.hostNetns } : {});
+  try {
+    const ops = diffKernel(EMPTY_KERNEL_PLAN, await dp.observe([]));
+    const report = await dp.apply(ops);
+    for (const op of ops) out(describeOp(op));
+    for (const e of report.errors) out(`error: ${describeOp(e.op)}: ${e.error}`);
+    if (report.errors.length) {
+      out(`the router namespace ${o.netns} is kept: fix the errors above and run teardown again`);
+      return 1;
+    }
+  } finally {
+    dp.close();
+  }
+  deleteNamedNetns(o.netns);
+  out(`deleted /run/netns/${o.netns}`);
+  return 0;
+}
+
+export function registerTeardown(program: Command): void {
+  program
+    .command('teardown')
+    .description(
+      'tear the node down: underlay NIC back to the host with its addresses, host-side overlay links removed, router namespace deleted (stop perouterd and its FRR instance first)',
+    )
+    .option('--netns <name>', 'router network namespace', 'perouter')
+    .option('--frr-pathspace <name>', 'FRR path space of the instance in the router namespace; defaults to the namespace name')
+    .action(async (o: { netns: string; frrPathspace?: string }) => {
+      process.exitCode = await teardownNode(o, (l) => process.stdout.write(`${l}\n`));
+    });
+}
