@@ -10,7 +10,8 @@ import { describeOp, NetlinkDataplane } from '../dataplane/dataplane.js';
 import { deleteNamedNetns, netnsExists } from '../dataplane/netlink/index.js';
 import { FrrReloader, frrPaths } from '../frr/reloader.js';
 import type { KernelPlan } from '../plan/kernel-plan.js';
-import { UNDERLAY_LINK_GROUP, VXLAN_OVERHEAD } from '../plan/router-plan.js';
+import { UNDERLAY_LINK_GROUP } from '../net/names.js';
+import { VXLAN_OVERHEAD } from '../plan/router-plan.js';
 
 /** Nothing desired: the kernel diff against it is exactly what teardown removes. */
 export const EMPTY_KERNEL_PLAN: KernelPlan = {
