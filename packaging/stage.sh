@@ -84,6 +84,8 @@ find "$nm" -type f \( -name '*.html' -o -name '*.ico' -o -name '*.png' -o -name 
 find "$nm" -name '*.node' ! -path "*/$triplet/*" -delete
 find "$nm" -mindepth 3 -type d -path '*/prebuilds/*' -prune ! -name "$prebuild" -exec rm -rf {} +
 find "$nm" -depth -type d -empty -delete
+# Strip every native file here, once, so both packages carry the same bytes.
+find "$nm" -type f \( -name '*.node' -o -name '*.bare' \) -exec strip --strip-unneeded --remove-section=.comment {} +
 
 # 4. Units, FRR's daemons file for the router namespace, docs.
 for f in systemd/*; do
