@@ -14,9 +14,13 @@ import { acquireInstanceLock, InstanceLockedError } from '../service/instance-lo
 import { DEFAULTS, configSources, type SourceOptions } from './settings.js';
 import { runDaemon, type RunOptions } from './wiring.js';
 import { registerTeardown } from './teardown.js';
+import { packageVersion } from './version.js';
 
 const program = new Command();
-program.name('perouterd').description('Host-level PE router daemon: BGP EVPN / VXLAN to the fabric, overlays to the host').version('0.1.0');
+program
+  .name('perouterd')
+  .description('Host-level PE router daemon: BGP EVPN / VXLAN to the fabric, overlays to the host')
+  .version(packageVersion());
 
 /** One `run` per router namespace; exit status 3 when another one holds it (the unit does not restart on 3). */
 function lockRouterNamespace(stateDir: string, netns: string, log: Logger): boolean {
