@@ -25,7 +25,7 @@ if [ ! -s "$tgz" ]; then
   mkdir -p "$cache"
   (cd "$cache" && npm pack --silent "$runtime_pkg@$NODE_RUNTIME_VERSION" >/dev/null)
 fi
-got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+got=$(node -e 'process.stdout.write("sha512-" + require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tgz")
 [ "$got" = "$runtime_int" ] || { echo "stage: $tgz does not match the pinned integrity" >&2; exit 1; }
 tar -xzf "$tgz" -C "$stage" package/bin/node package/LICENSE
 mv "$stage/package/bin/node" "$app/node/bin/node"

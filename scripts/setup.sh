@@ -10,6 +10,9 @@ apt-get update
 # with systemd-nspawn -b).
 apt-get install -y --no-install-recommends frr frr-pythontools user-mode-linux kmod iproute2 iputils-ping util-linux procps python3 \
   debootstrap systemd-container
+# The packages (npm run package, packaging/README.md) and their checks: debhelper and
+# lintian for the .deb, rpm (rpmbuild) and rpmlint for the .rpm, binutils to strip.
+apt-get install -y --no-install-recommends debhelper devscripts lintian rpm rpmlint binutils
 # The lab's second root (Debian 13: FRR 10.x), built once and reused (docs/kernel-lab.md).
 bash scripts/lab-root.sh
 npm ci --no-audit --no-fund
