@@ -4,6 +4,7 @@
 // with its addresses, the host-side overlay links removed, the router namespace
 // deleted. The FRR instance must be stopped first (it is systemd's to stop), and
 // so must the daemon, which would otherwise build everything again.
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { diffKernel } from '../dataplane/diff.js';
 import { describeOp, NetlinkDataplane } from '../dataplane/dataplane.js';
@@ -11,6 +12,7 @@ import { deleteNamedNetns, netnsExists } from '../dataplane/netlink/index.js';
 import { FrrReloader, frrPaths } from '../frr/reloader.js';
 import type { KernelPlan } from '../plan/kernel-plan.js';
 import { UNDERLAY_LINK_GROUP } from '../net/names.js';
+import { acquireInstanceLock, InstanceLockedError } from '../service/instance-lock.js';
 import { VXLAN_OVERHEAD } from '../plan/router-plan.js';
 
 /** Nothing desired: the kernel diff against it is exactly what teardown removes. */
@@ -35,6 +37,8 @@ function alive(pid: number): boolean {
 export interface TeardownOptions {
   netns: string;
   frrPathspace?: string;
+  /** Where a running `perouterd run` holds its instance lock. */
+  stateDir: string;
   /** Tests: a named namespace stands in for the host. */
   hostNetns?: string;
 }
@@ -45,6 +49,23 @@ export async function teardownNode(o: TeardownOptions, out: (line: string) => vo
     out(`/run/netns/${o.netns} does not exist: nothing to tear down`);
     return 0;
   }
+  // Held while tearing down: no daemon can start and rebuild the router meanwhile.
+  let lock: number;
+  try {
+    lock = acquireInstanceLock(o.stateDir, o.netns);
+  } catch (e) {
+    out(`error: ${(e as Error).message}`);
+    if (e instanceof InstanceLockedError) out('stop it first: systemctl disable --now perouterd.service');
+    return 1;
+  }
+  try {
+    return await tearDownLocked(o, out);
+  } finally {
+    fs.closeSync(lock);
+  }
+}
+
+async function tearDownLocked(o: TeardownOptions, out: (line: string) => void): Promise<number> {
   const ps = o.frrPathspace ?? o.netns;
   const running = Object.entries(await new FrrReloader(frrPaths(ps)).daemonPids()).filter(([, pid]) => alive(pid));
   if (running.length) {
@@ -78,7 +99,8 @@ export function registerTeardown(program: Command): void {
     )
     .option('--netns <name>', 'router network namespace', 'perouter')
     .option('--frr-pathspace <name>', 'FRR path space of the instance in the router namespace; defaults to the namespace name')
-    .action(async (o: { netns: string; frrPathspace?: string }) => {
+    .option('--state-dir <dir>', 'state directory of the daemon (its instance lock)', '/run/perouterd')
+    .action(async (o: TeardownOptions) => {
       process.exitCode = await teardownNode(o, (l) => process.stdout.write(`${l}\n`));
     });
 }

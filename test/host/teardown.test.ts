@@ -8,11 +8,13 @@ import { teardownNode } from '../../src/cli/teardown.js';
 import { NetlinkDataplane, reconcileKernel } from '../../src/dataplane/dataplane.js';
 import { createNamedNetns, deleteNamedNetns, netnsExists } from '../../src/dataplane/netlink/index.js';
 import { planKernel } from '../../src/plan/kernel-plan.js';
+import { acquireInstanceLock } from '../../src/service/instance-lock.js';
 import type { RouterPlan } from '../../src/plan/router-plan.js';
 
 const root = process.getuid?.() === 0;
 const ROUTER = `pd-td-r-${process.pid}`;
 const HOST = `pd-td-h-${process.pid}`;
+const STATE = fs.mkdtempSync('/tmp/pd-td-state-');
 
 const plan: RouterPlan = {
   nodeName: 'n',
@@ -42,6 +44,7 @@ const names = (ns: string): string[] =>
 describe.skipIf(!root)('perouterd teardown', () => {
   afterAll(() => {
     for (const ns of [ROUTER, HOST]) if (netnsExists(ns)) deleteNamedNetns(ns);
+    fs.rmSync(STATE, { recursive: true, force: true });
   });
 
   it('refuses while FRR runs, then gives the NIC back with its address and deletes the namespace', async () => {
@@ -61,15 +64,24 @@ describe.skipIf(!root)('perouterd teardown', () => {
     fs.writeFileSync(`/var/run/frr/${ps}/zebra.pid`, `${process.pid}\n`);
     const lines: string[] = [];
     try {
-      expect(await teardownNode({ netns: ROUTER, frrPathspace: ps, hostNetns: HOST }, (l) => lines.push(l))).toBe(1);
+      expect(await teardownNode({ netns: ROUTER, frrPathspace: ps, hostNetns: HOST, stateDir: STATE }, (l) => lines.push(l))).toBe(1);
     } finally {
       fs.rmSync(`/var/run/frr/${ps}`, { recursive: true, force: true });
     }
     expect(lines.join('\n')).toMatch(/FRR still runs .*zebra/);
     expect(netnsExists(ROUTER)).toBe(true);
 
+    // A running daemon (its instance lock held): refused too.
+    const held = acquireInstanceLock(STATE, ROUTER);
+    try {
+      expect(await teardownNode({ netns: ROUTER, frrPathspace: 'none', hostNetns: HOST, stateDir: STATE }, (l) => lines.push(l))).toBe(1);
+    } finally {
+      fs.closeSync(held);
+    }
+    expect(lines.join('\n')).toMatch(/already runs for router namespace/);
+
     lines.length = 0;
-    expect(await teardownNode({ netns: ROUTER, frrPathspace: ps, hostNetns: HOST }, (l) => lines.push(l))).toBe(0);
+    expect(await teardownNode({ netns: ROUTER, frrPathspace: ps, hostNetns: HOST, stateDir: STATE }, (l) => lines.push(l))).toBe(0);
     expect(lines.join('\n')).toContain('move-nic-out eth1');
     expect(netnsExists(ROUTER)).toBe(false);
     expect(names(HOST)).toContain('eth1');
@@ -78,6 +90,6 @@ describe.skipIf(!root)('perouterd teardown', () => {
     expect(execFileSync('ip', ['-n', HOST, '-br', 'addr'], { encoding: 'utf8' })).toMatch(/eth1(@\S+)? .*192\.168\.11\.3\/24/);
 
     // Nothing left: a second teardown says so and succeeds.
-    expect(await teardownNode({ netns: ROUTER, hostNetns: HOST }, () => {})).toBe(0);
+    expect(await teardownNode({ netns: ROUTER, hostNetns: HOST, stateDir: STATE }, () => {})).toBe(0);
   });
 });
