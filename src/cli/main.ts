@@ -134,6 +134,10 @@ sourceOptions(program.command('validate'))
     for (const p of problems) out(problemLine(p), p.severity === 'error' ? err : journalPrefix(4));
     for (const f of failed) out(FAILED_LINE.validate(f), err);
     if (!r.ok) out(`error: ${r.reason}`, err);
+    // Say what was read, so a typo in a path never passes as "nothing configured".
+    out(
+      `read ${r.sourceFiles.length} file(s) from ${o.configDir ?? DEFAULTS.configDir} and the node config ${o.nodeConfig ?? DEFAULTS.nodeConfig}`,
+    );
     const bad = !r.ok || failed.length > 0;
     out(bad ? 'configuration has errors' : 'configuration is valid', bad ? err : '');
     process.exitCode = bad ? 1 : 0;

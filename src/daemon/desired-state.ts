@@ -38,9 +38,10 @@ export type PipelineResult =
   | { ok: false; problems: ConfigProblem[]; failed: FailedResource[]; reason: string; node?: NodeSettings; staticConfig?: RouterConfig };
 
 /** What the files hold, read once: the node settings and the static objects. */
-export type LoadedSources =
+export type LoadedSources = (
   | { ok: true; node: NodeSettings; staticConfig: RouterConfig; problems: ConfigProblem[] }
-  | { ok: false; problems: ConfigProblem[]; reason: string; node?: NodeSettings };
+  | { ok: false; problems: ConfigProblem[]; reason: string; node?: NodeSettings }
+) & { /** The openpe_*.yaml files read (none when the node config failed first). */ files: string[] };
 
 /** Addresses of a host interface, used to derive the node index from `interfaceName`. */
 export function hostInterfaceAddresses(name: string): Array<{ address: string; prefixLen: number }> {
@@ -55,7 +56,7 @@ export function loadSources(src: ConfigSources): LoadedSources {
   const nodeRes = loadNodeConfig(src.nodeConfigPath, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
   const problems: ConfigProblem[] = [...nodeRes.problems];
   if (!nodeRes.settings || problems.some((p) => p.severity === 'error')) {
-    return { ok: false, problems, reason: 'node configuration is invalid' };
+    return { ok: false, problems, reason: 'node configuration is invalid', files: [] };
   }
   const node: NodeSettings = { ...nodeRes.settings };
   if (src.nodeIndexOverride !== undefined) node.nodeIndex = src.nodeIndexOverride;
@@ -66,9 +67,9 @@ export function loadSources(src: ConfigSources): LoadedSources {
   const stat = loadStaticConfig(src.configDir, node, src.namespace);
   problems.push(...stat.problems);
   if (stat.problems.some((p) => p.severity === 'error')) {
-    return { ok: false, problems, reason: 'static configuration is invalid', node };
+    return { ok: false, problems, reason: 'static configuration is invalid', node, files: stat.files };
   }
-  return { ok: true, node, staticConfig: stat.config, problems };
+  return { ok: true, node, staticConfig: stat.config, problems, files: stat.files };
 }
 
 /** Pure: the desired state of `node` from its static objects with the API objects under them. */
@@ -104,8 +105,9 @@ export function desiredFrom(
   };
 }
 
-export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: RouterConfig }): PipelineResult {
+export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: RouterConfig }): PipelineResult & { sourceFiles: string[] } {
   const s = loadSources(src);
-  if (!s.ok) return { ok: false, problems: s.problems, failed: [], reason: s.reason, ...(s.node ? { node: s.node } : {}) };
-  return desiredFrom(s.node, s.staticConfig, s.problems, extra?.apiConfig);
+  if (!s.ok)
+    return { ok: false, problems: s.problems, failed: [], reason: s.reason, ...(s.node ? { node: s.node } : {}), sourceFiles: s.files };
+  return { ...desiredFrom(s.node, s.staticConfig, s.problems, extra?.apiConfig), sourceFiles: s.files };
 }

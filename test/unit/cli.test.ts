@@ -98,7 +98,7 @@ describe('perouterd validate', () => {
     // Every problem line is located; nothing else is printed but the verdict.
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.at(-1)).toBe('configuration has errors');
-    for (const l of lines.slice(0, -1)) expect(l).toMatch(/^(error|warning): (\/[^:]+:\d+:\d+: |static configuration is invalid$)/);
+    for (const l of lines.slice(0, -1).filter((l) => !l.startsWith('read '))) expect(l).toMatch(/^(error|warning): (\/[^:]+:\d+:\d+: |static configuration is invalid$)/);
     expect(probs.length).toBe(3);
   });
 
@@ -146,7 +146,7 @@ describe('perouterd validate', () => {
 
   it('exits 0 on a valid configuration', () => {
     const r = runCli(['validate', ...METALLB]);
-    expect(r.stdout).toBe('configuration is valid\n');
+    expect(r.stdout).toMatch(/^read 1 file\(s\) from .* and the node config .*\nconfiguration is valid\n$/);
     expect(r.status).toBe(0);
   });
 
@@ -264,6 +264,16 @@ describe('known src bugs (expected behaviour, currently failing)', () => {
     const r = runCli(['validate', '--config-dir', dir, '--node-config', NODE_CONFIG]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`${join(dir, 'openpe_00_underlay.yaml')}:\\d+:\\d+: .*10\\.0\\.0\\.0/32`));
+  });
+
+  it('validate says how many files it read and from where; a missing directory exits 1', () => {
+    const dir = configDir({ 'openpe_00.yaml': UNDERLAY });
+    const ok = runCli(['validate', '--config-dir', dir, '--node-config', NODE_CONFIG]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`read 1 file(s) from ${dir}`);
+    const typo = runCli(['validate', '--config-dir', `${dir}-typo`, '--node-config', NODE_CONFIG]);
+    expect(typo.status).toBe(1);
+    expect(typo.stdout).toContain(`read 0 file(s) from ${dir}-typo`);
   });
 
   it('a VRF named like a link perouterd creates (vni100) is rejected', () => {
