@@ -98,7 +98,8 @@ describe('perouterd validate', () => {
     // Every problem line is located; nothing else is printed but the verdict.
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.at(-1)).toBe('configuration has errors');
-    for (const l of lines.slice(0, -1).filter((l) => !l.startsWith('read '))) expect(l).toMatch(/^(error|warning): (\/[^:]+:\d+:\d+: |static configuration is invalid$)/);
+    for (const l of lines.slice(0, -1).filter((l) => !l.startsWith('read ')))
+      expect(l).toMatch(/^(error|warning): (\/[^:]+:\d+:\d+: |static configuration is invalid$)/);
     expect(probs.length).toBe(3);
   });
 
