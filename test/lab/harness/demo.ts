@@ -3,12 +3,19 @@
 // and puts everything else (kernel boot, FRR, perouterd's JSON logs, check
 // details) in one raw log file named at the end.
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseStoryLine } from './story.js';
 import { bootLab, frrLineFromEnv, LAB_MARK, labRootFor, type FrrLine, type LabRun } from './uml.js';
 
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+/** The checkout (holding package.json), whether this runs from test/ (vitest) or from build/ (npm run demo). */
+function repoRoot(): string {
+  for (let d = dirname(fileURLToPath(import.meta.url)); ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (d === dirname(d)) throw new Error('package.json not found above test/lab/harness');
+  }
+}
+const REPO = repoRoot();
 export const DEMO_SCENARIO = join(REPO, 'build/test/lab/scenarios/l3vni-two-nodes.js');
 
 export interface DemoOptions {
