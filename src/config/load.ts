@@ -14,226 +14,23 @@ import {
   type L2VNISpec,
   type L3VNISpec,
   type LabelSelector,
-  type NodeConfigFile,
   type NodeSettings,
   type RouterConfig,
   type SourceLocation,
   type StaticConfigFile,
 } from './model.js';
-import { applyRemovals, normalizeKeys } from './keys.js';
 import { checkStaticFile, isValidObjectName, unsupportedFeatureIssues } from './spec/index.js';
-import { schemaErrorsToProblems, sortProblems } from './schema-errors.js';
-import { type CompiledSchema, nodeConfigSchema, openpeSchema, runSchema } from './schemas.js';
+import { sortProblems } from './schema-errors.js';
+import { openpeSchema } from './schemas.js';
 import { type DirRead, readConfigDirSync, type SourceFile } from './read.js';
-import { keyText, readYamlSource, yamlSourceOf, type YamlSource } from './yaml-source.js';
-import { isMap, isScalar } from 'yaml';
-import { suggestKey } from './keys.js';
-import { cidrContains, hostPart, type IPAddr, isGlobalUnicast, familyBits, tryParseCidr, tryParseIP } from '../net/ipnet.js';
+import { type YamlSource } from './yaml-source.js';
+import { hasError, isObj, parseAndValidate } from './parse-document.js';
+
+export { loadNodeConfig, nodeIndexFromAddresses, nodeNameError, type NodeConfigDeps } from './node-config.js';
 
 export const DEFAULT_NAMESPACE = 'openperouter-system';
 /** Label key used as the forced node selector of static objects. */
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
-
-export interface NodeConfigDeps {
-  hostname(): string;
-  /** Addresses on a host interface, in kernel order. May throw when the interface does not exist. */
-  interfaceAddresses(name: string): Array<{ address: string; prefixLen: number }>;
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function hasError(problems: readonly ConfigProblem[]): boolean {
-  return problems.some((p) => p.severity === 'error');
-}
-
-/**
- * A document that is not a configuration of this kind at all (no known top-level key, or
- * not a mapping), or one that configures nothing because every top-level key is empty (a
- * file caught half-way through a write: `bgppassthrough:` alone). Reported without echoing
- * any of its content.
- */
-function documentProblem(src: YamlSource, schema: CompiledSchema): ConfigProblem | undefined {
-  const contents = src.doc?.contents;
-  const known = Object.keys((schema.root.properties as Record<string, unknown> | undefined) ?? {});
-  const where = { file: src.file, line: 1, column: 1, field: '' };
-  const notConfig = (why: string): ConfigProblem => ({
-    severity: 'error',
-    message: `not a perouterd configuration file (${why}); its content is not shown`,
-    location: where,
-  });
-  if (!isMap(contents)) return notConfig('the top level is not a mapping of keys');
-  const keys = contents.items.map((p) => keyText(p.key));
-  const lower = new Set(known.map((k) => k.toLowerCase()));
-  const recognised = keys.filter((k) => lower.has(k.toLowerCase()) || suggestKey(k, known) !== undefined || k === '<<');
-  if (recognised.length === 0) return notConfig('none of its top-level keys is a known one');
-  const isNull = (v: unknown): boolean => v === null || v === undefined || (isScalar(v) && v.value === null);
-  if (contents.items.every((p) => isNull(p.value))) {
-    return {
-      severity: 'error',
-      message:
-        'every top-level key is empty, so the file configures nothing: a file caught half-way through a write? (to configure nothing, remove the file)',
-      location: src.locate([keyText(contents.items[0]?.key)], { key: true }),
-    };
-  }
-  return undefined;
-}
-
-/** Parse, normalise keys, apply defaults and validate one YAML file against a schema. */
-function parseAndValidate(
-  file: string | SourceFile,
-  schema: CompiledSchema,
-  prepare?: (data: unknown, src: YamlSource, problems: ConfigProblem[]) => boolean,
-): {
-  src: YamlSource;
-  data?: unknown;
-  /** True when `data` passed the schema (so it has the schema's shape). */
-  schemaOk: boolean;
-  problems: ConfigProblem[];
-} {
-  const src = typeof file === 'string' ? readYamlSource(file) : yamlSourceOf(file);
-  const problems = [...src.problems];
-  if (!src.ok || !src.doc) return { src, problems, schemaOk: false };
-  const shape = documentProblem(src, schema);
-  if (shape) return { src, problems: [...problems, shape], schemaOk: false };
-  const keys = normalizeKeys(src, schema.root);
-  problems.push(...keys.problems);
-  let data: unknown;
-  try {
-    data = src.doc.toJS({ maxAliasCount: 1000 });
-  } catch (err) {
-    problems.push({ severity: 'error', message: `YAML: ${(err as Error).message}`, location: src.locate([]) });
-    return { src, problems, schemaOk: false };
-  }
-  applyRemovals(data, keys.removals);
-  if (prepare && !prepare(data, src, problems)) return { src, problems, schemaOk: false };
-  const errors = runSchema(schema, data);
-  const schemaProblems = schemaErrorsToProblems(errors, src);
-  if (errors.length > 0 && !hasError(schemaProblems)) {
-    schemaProblems.push({
-      severity: 'error',
-      message: `schema validation failed: ${errors.map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`).join('; ')}`,
-      location: src.locate([]),
-    });
-  }
-  problems.push(...schemaProblems);
-  return { src, data, problems, schemaOk: errors.length === 0 };
-}
-
-// ---------------------------------------------------------------- node config
-
-/**
- * Node index from the addresses of an interface: the host part (address AND NOT mask) of
- * the first address inside `cidr` when given, else of the first IPv4 address, else of the
- * first global-unicast IPv6 address.
- */
-export function nodeIndexFromAddresses(
-  addresses: ReadonlyArray<{ address: string; prefixLen: number }>,
-  cidr?: string,
-): { index: number; address: string } | { error: string } {
-  const parsed: Array<{ ip: IPAddr; prefixLen: number; text: string }> = [];
-  for (const a of addresses) {
-    const ip = tryParseIP(a.address);
-    if (!ip || !Number.isInteger(a.prefixLen) || a.prefixLen < 0 || a.prefixLen > familyBits(ip.family)) continue;
-    parsed.push({ ip, prefixLen: a.prefixLen, text: `${a.address}/${a.prefixLen}` });
-  }
-  let chosen: (typeof parsed)[number] | undefined;
-  if (cidr !== undefined) {
-    const filter = tryParseCidr(cidr);
-    if (!filter) return { error: `invalid cidr "${cidr}"` };
-    chosen = parsed.find((p) => cidrContains(filter, p.ip));
-    if (!chosen) return { error: `no address inside ${cidr}` };
-  } else {
-    chosen = parsed.find((p) => p.ip.family === 4) ?? parsed.find((p) => p.ip.family === 6 && isGlobalUnicast(p.ip));
-    if (!chosen) return { error: 'no IPv4 or global-unicast IPv6 address' };
-  }
-  const host = hostPart(chosen.ip, chosen.prefixLen);
-  if (host > BigInt(Number.MAX_SAFE_INTEGER)) return { error: `host part of ${chosen.text} is too large for a node index` };
-  return { index: Number(host), address: chosen.text };
-}
-
-/**
- * Why a node name cannot be used, if it cannot: it names this node's objects
- * (`static-<node>-…`), label values and files, so no `/`, no control characters (newline,
- * NUL), and at most 253 characters (a Kubernetes object name).
- */
-export function nodeNameError(name: string): string | undefined {
-  if (name === '') return 'is empty';
-  if (name.length > 253) return 'is longer than 253 characters';
-  if (name.includes('/')) return 'must not contain "/"';
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'must not contain control characters (newline, NUL, …)';
-  return undefined;
-}
-
-/** Reads node-config.yaml. A missing file is an error; `settings` is only set when there is no error. */
-export function loadNodeConfig(path: string | SourceFile, deps: NodeConfigDeps): { settings?: NodeSettings; problems: ConfigProblem[] } {
-  const schema = nodeConfigSchema();
-  const { src, data, problems } = parseAndValidate(path, schema, (raw, s, probs) => {
-    if (isObj(raw) && (typeof raw.nodeIndex === 'number' || typeof raw.nodeIndex === 'string')) {
-      probs.push({
-        severity: 'error',
-        message: 'nodeIndex must be a mapping, e.g. "nodeIndex: {index: 3}" or "nodeIndex: {interfaceName: eth1}"',
-        location: s.locate(['nodeIndex']),
-      });
-      return false;
-    }
-    return true;
-  });
-  if (data === undefined || hasError(problems)) return { problems: sortProblems(problems) };
-  const cfg = data as NodeConfigFile;
-
-  let nodeIndex = 0;
-  const ni = cfg.nodeIndex ?? {};
-  if (ni.interfaceName !== undefined) {
-    const where = src.locate(['nodeIndex', 'interfaceName']);
-    let addrs: Array<{ address: string; prefixLen: number }>;
-    try {
-      addrs = deps.interfaceAddresses(ni.interfaceName);
-    } catch (err) {
-      problems.push({
-        severity: 'error',
-        message: `cannot read the addresses of ${ni.interfaceName}: ${(err as Error).message}`,
-        location: where,
-      });
-      return { problems: sortProblems(problems) };
-    }
-    const r = nodeIndexFromAddresses(addrs, ni.cidr);
-    if ('error' in r) {
-      const loc = ni.cidr !== undefined && r.error.startsWith('invalid cidr') ? src.locate(['nodeIndex', 'cidr']) : where;
-      problems.push({
-        severity: 'error',
-        message: `cannot derive the node index from interface ${ni.interfaceName}: ${r.error}`,
-        location: loc,
-      });
-      return { problems: sortProblems(problems) };
-    }
-    nodeIndex = r.index;
-  } else if (ni.index !== undefined) {
-    nodeIndex = ni.index;
-  }
-
-  let nodeName = cfg.nodeName;
-  if (nodeName === undefined) {
-    try {
-      nodeName = deps.hostname();
-    } catch (err) {
-      problems.push({
-        severity: 'error',
-        message: `nodeName is not set and the host name is unavailable: ${(err as Error).message}`,
-        location: src.locate([]),
-      });
-      return { problems: sortProblems(problems) };
-    }
-  }
-  const nameErr = nodeNameError(nodeName);
-  if (nameErr) {
-    const loc = cfg.nodeName === undefined ? src.locate([]) : src.locate(['nodeName']);
-    problems.push({ severity: 'error', message: `${cfg.nodeName === undefined ? 'the host name' : 'nodeName'} ${nameErr}`, location: loc });
-    return { problems: sortProblems(problems) };
-  }
-  return { settings: { nodeName, nodeIndex, logLevel: cfg.logLevel ?? 'info' }, problems: sortProblems(problems) };
-}
 
 // ---------------------------------------------------------------- static files
 
