@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { Daemon } from '../daemon/daemon.js';
 import { FileSources } from '../daemon/sources.js';
-import type { KernelPort, StatusSink } from '../daemon/ports.js';
+import type { DaemonObserver, KernelPort, StatusSink } from '../daemon/ports.js';
 import { installSignalHandlers } from '../daemon/triggers.js';
 import { netnsExists } from '../dataplane/netlink/index.js';
 import { NetlinkDataplane, applyKernel, describeOp, kernelChanges, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
@@ -65,6 +65,8 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
   const zebra = new ZebraReadinessCheck({ pathspace, log: (m, e) => log.debug(e ?? {}, m) });
   const dp = new NetlinkDataplane(o.netns, { zebra });
   const frr = new FrrReloader(frrPaths(pathspace), { log: (m, e) => log.debug(e ?? {}, m) });
+  // Told about every reconcile and source change (src/observe: status socket, metrics, health).
+  const observers: DaemonObserver[] = [];
   const daemon = new Daemon(
     {
       routerNetns: o.netns,
@@ -83,6 +85,7 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
       frr,
       sources: new FileSources(src),
       status: statusFile(o.stateDir, resolveGroup(o.stateGroup)),
+      observers,
     },
     log,
   );

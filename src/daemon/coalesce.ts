@@ -10,7 +10,8 @@ export class SerialRunner {
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly work: (reason: string) => Promise<void>,
+    /** `reason` is `reasons` joined; `reasons` lists each request coalesced into this run. */
+    private readonly work: (reason: string, reasons: string[]) => Promise<void>,
     /** A run that throws is reported here; the runner keeps serving requests. */
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {}
@@ -36,12 +37,12 @@ export class SerialRunner {
   }
 
   private async loop(first: string): Promise<void> {
-    let reason = first;
+    let reasons = [first];
     try {
       for (;;) {
-        await this.work(reason).catch(this.onError);
+        await this.work(reasons.join(', '), reasons).catch(this.onError);
         if (this.pendingReasons.length === 0 || this.stopped) break;
-        reason = this.pendingReasons.join(', ');
+        reasons = this.pendingReasons;
         this.pendingReasons = [];
       }
     } finally {

@@ -17,8 +17,9 @@ import type { DesiredState } from './desired-state.js';
 import { checkIsolatingRawFrr } from './frr-isolation.js';
 import { countsPerBlock, summarize, type FrrChangeReason } from '../frr/explain.js';
 import { apiStatus, needsRetry, outcomeState, type DaemonState, type Outcome } from './outcome.js';
-import type { ApiPort, FrrPort, KernelPort, KernelReport, SourcesPort, StatusSink } from './ports.js';
+import type { ApiPort, DaemonObserver, FrrPort, KernelPort, KernelReport, SourceState, SourcesPort, StatusSink } from './ports.js';
 import { redactSecrets } from '../util/redact.js';
+import { reconcileRecord, startProgress, type ReconcileProgress } from './reconcile-record.js';
 import { startTriggers, type TriggerOptions } from './triggers.js';
 
 export interface LoopOptions {
@@ -33,6 +34,8 @@ export interface DaemonPorts {
   frr: FrrPort;
   sources: SourcesPort;
   status: StatusSink;
+  /** Told about every reconcile and source change (status socket, metrics, health). */
+  observers?: DaemonObserver[];
 }
 
 export interface DaemonStatus {
@@ -68,6 +71,8 @@ export class Daemon {
   private apiFallback: RouterConfig | undefined;
   private statusListeners: (() => void)[] = [];
   private busySince: number | undefined;
+  private current: ReconcileProgress | undefined;
+  private source: SourceState = { kind: 'static-only' };
   readonly status: DaemonStatus = {
     state: 'starting',
     message: 'starting',
@@ -84,7 +89,7 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.runner = new SerialRunner(
-      (reason) => this.reconcileOnce(reason),
+      (reason, reasons) => this.reconcileOnce(reason, reasons),
       (e) => {
         this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'reconcile failed unexpectedly');
         this.scheduleRetry('unexpected error');
@@ -175,13 +180,24 @@ export class Daemon {
     return { ok: false, reason: 'configuration files kept changing' };
   }
 
-  private async reconcileOnce(reason: string): Promise<void> {
+  private async reconcileOnce(reason: string, reasons: string[]): Promise<void> {
     this.busySince = Date.now();
+    this.current = startProgress(reasons, this.busySince);
     try {
       await this.reconcileSteps(reason);
     } finally {
       this.busySince = undefined;
+      this.current = undefined;
     }
+  }
+
+  /** Static only, merged with the API, or API lost (the last API objects kept) since when. */
+  private noteSource(apiConfig: RouterConfig | undefined): void {
+    const connected = this.api !== undefined && this.api.snapshot() !== undefined && this.api.connected !== false;
+    const kind: SourceState['kind'] = connected ? 'merged' : apiConfig !== undefined ? 'api-lost' : 'static-only';
+    if (kind === this.source.kind) return;
+    this.source = kind === 'static-only' ? { kind } : { kind, since: new Date().toISOString() };
+    for (const o of this.ports.observers ?? []) o.sourceChanged(this.source);
   }
 
   private async reconcileSteps(reason: string): Promise<void> {
@@ -194,6 +210,7 @@ export class Daemon {
       return this.finish({ kind: 'config-invalid', reason: files.reason, failed: [] }, log);
     }
     const apiConfig = this.api?.snapshot() ?? this.apiFallback;
+    this.noteSource(apiConfig);
     const built = this.ports.sources.build(apiConfig);
     this.mirrorStatic(built);
     const problems = built.ok ? built.desired.problems : built.problems;
@@ -222,6 +239,7 @@ export class Daemon {
   private async apply(built: DesiredState, apiConfig: RouterConfig | undefined, log: Logger): Promise<Outcome> {
     if (this.ports.kernel.ensureRouterNamespace()) log.info({ netns: this.opts.routerNetns }, 'created router namespace');
     let desired = built;
+    if (this.current) this.current.desired = built;
     let failed = built.failed;
     const frrChanged = this.forceFrr || this.lastAppliedFrr !== desired.frrConfig;
     if (frrChanged) {
@@ -232,6 +250,7 @@ export class Daemon {
         return { kind: 'frr-rejected', error: c.error, failed: [...failed, ...c.rejected] };
       }
       desired = c.desired;
+      if (this.current) this.current.desired = desired;
       failed = [...desired.failed, ...c.rejected];
       for (const r of c.rejected) log.error({ kind: r.kind, name: r.name }, r.message);
     }
@@ -262,8 +281,17 @@ export class Daemon {
   private async reloadFrr(desired: DesiredState, log: Logger): Promise<string | undefined> {
     const why: FrrChangeReason = this.forceFrr ? 'frr-restart' : this.lastAppliedFrr === undefined ? 'start' : 'config-change';
     this.forceFrr = false;
+    const t0 = Date.now();
     const r = await this.ports.frr.apply(desired.frrConfig);
     this.status.frr.lastOutcome = r.outcome;
+    if (this.current)
+      this.current.frr = {
+        result: r.outcome,
+        linesAdded: r.outcome === 'applied' ? r.diff.toAdd.length : 0,
+        linesRemoved: r.outcome === 'applied' ? r.diff.toDelete.length : 0,
+        durationMs: Date.now() - t0,
+        ...(r.outcome === 'failed' ? { error: r.error } : {}),
+      };
     if (r.outcome === 'failed') {
       this.status.frr.lastError = r.error;
       // A push after an FRR restart must be retried even if the text did not change.
@@ -287,6 +315,7 @@ export class Daemon {
     this.status.kernel.writesLast = writes;
     this.status.kernel.writesTotal += writes;
     this.status.kernel.lastErrors = reports.flatMap((r) => r.errors);
+    if (this.current) Object.assign(this.current, { writes, ops, errors: this.status.kernel.lastErrors });
     if (ops.length > 0) log.info({ ops, writes }, 'kernel changes applied');
     else log.debug('kernel already as desired: no netlink write');
     for (const e of this.status.kernel.lastErrors) log.error(e);
@@ -312,5 +341,19 @@ export class Daemon {
       this.log.warn({ err: (e as Error).message }, 'cannot write status file');
     }
     for (const l of this.statusListeners) l();
+    this.tellObservers(o, state, message);
+  }
+
+  private tellObservers(o: Outcome, state: DaemonState, message: string): void {
+    const c = this.current;
+    if (!c) return;
+    const record = reconcileRecord(c, o, { state, message, failed: this.status.failedResources });
+    for (const obs of this.ports.observers ?? []) {
+      try {
+        obs.reconciled(record, c.desired);
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'reconcile observer failed');
+      }
+    }
   }
 }

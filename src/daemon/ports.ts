@@ -3,7 +3,8 @@
 // no adapter, so its unit test drives the loop with fakes (test/support/fake-*.ts).
 import type { FailedResource, RouterConfig } from '../config/model.js';
 import type { KernelPlan } from '../plan/kernel-plan.js';
-import type { PipelineResult } from './desired-state.js';
+import type { DesiredState, PipelineResult } from './desired-state.js';
+import type { DaemonState, Outcome } from './outcome.js';
 
 /** One phase of a kernel reconcile (observe, diff, apply the ops of that phase). */
 export interface KernelReport {
@@ -62,6 +63,8 @@ export interface ApiPort {
   reportStatus(s: ApiStatusReport): Promise<void>;
   /** Connection state for status.json (must carry no secret). */
   state(): unknown;
+  /** The API answers now (absent: treated as connected while a snapshot exists). */
+  readonly connected?: boolean;
 }
 
 /** The files: read for stability, then turned into the desired state. */
@@ -78,4 +81,50 @@ export interface SourcesPort {
 /** Where status.json goes (root-only file in the state directory). */
 export interface StatusSink {
   write(json: string): Promise<void>;
+}
+
+/** What the FRR step of one reconcile did. `not-needed`: frr.conf unchanged, FRR not asked. */
+export interface FrrReloadRecord {
+  result: 'applied' | 'unchanged' | 'failed' | 'not-needed';
+  /** Lines sent to FRR (added, and removed with `no …`); 0 unless applied. */
+  linesAdded: number;
+  linesRemoved: number;
+  /** Time spent in the reload (0 when not needed). */
+  durationMs: number;
+  error?: string;
+}
+
+/** One reconcile as observers see it (status, metrics, health): facts only, no secrets. */
+export interface ReconcileRecord {
+  /** ISO time the reconcile started. */
+  startedAt: string;
+  /** What asked for it (`start`, `sighup`, `file-change`, `resync`, `frr-restart`, `api-change`, `retry: …`), coalesced. */
+  triggers: string[];
+  /** The typed outcome's kind and the daemon state it maps to (src/daemon/outcome.ts). */
+  outcome: Outcome['kind'];
+  state: DaemonState;
+  message: string;
+  durationMs: number;
+  /** Kernel-changing netlink requests made, and what they were (one line per op, first word = op kind). */
+  netlinkWrites: number;
+  kernelOps: string[];
+  kernelErrors: string[];
+  frr: FrrReloadRecord;
+  /** Resources skipped, with the reason. */
+  failed: FailedResource[];
+}
+
+/** Where the desired state comes from (README "The API stage"). */
+export type SourceState =
+  | { kind: 'static-only' }
+  /** Static files merged with the API objects; `since`: when the API first answered. */
+  | { kind: 'merged'; since: string }
+  /** The API is gone: the last API objects stay applied (or the persisted ones) since `since`. */
+  | { kind: 'api-lost'; since: string };
+
+/** Told after each reconcile and when the source state changes. Must not throw and must be quick. */
+export interface DaemonObserver {
+  /** `desired`: the desired state this reconcile worked from; undefined when none could be built. */
+  reconciled(record: ReconcileRecord, desired: DesiredState | undefined): void;
+  sourceChanged(state: SourceState): void;
 }

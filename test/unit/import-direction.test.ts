@@ -19,6 +19,7 @@ const LAYER: Record<string, number> = {
   service: 3,
   k8s: 4,
   daemon: 4,
+  observe: 4,
   cli: 5,
 };
 
