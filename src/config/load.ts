@@ -19,7 +19,7 @@ import {
   type SourceLocation,
   type StaticConfigFile,
 } from './model.js';
-import { checkStaticFile, isValidObjectName, unsupportedFeatureIssues } from './spec/index.js';
+import { checkStaticFile, isValidObjectName, unsupportedFeatureIssues, upgradeLegacyFile } from './spec/index.js';
 import { sortProblems } from './schema-errors.js';
 import { openpeSchema } from './schemas.js';
 import { type DirRead, readConfigDirSync, type SourceFile } from './read.js';
@@ -52,7 +52,7 @@ function fileRuleProblems(f: StaticConfigFile, src: YamlSource): ConfigProblem[]
   }));
 }
 
-/** Before the schema: the passthrough upstream ignores, and features not built yet. */
+/** Before the schema: the passthrough upstream ignores, perouterd 0.1's spellings, and features not built yet. */
 function prepareStaticFile(raw: unknown, s: YamlSource, probs: ConfigProblem[]): boolean {
   // Upstream's bgppassthrough is a plain struct: it only counts when hostSession.asn > 0. A
   // hostSession that is not a mapping at all (`hostSession: 0.5`) is left to the schema.
@@ -68,7 +68,7 @@ function prepareStaticFile(raw: unknown, s: YamlSource, probs: ConfigProblem[]):
       delete raw.bgppassthrough;
     }
   }
-  for (const issue of unsupportedFeatureIssues(raw)) {
+  for (const issue of [...upgradeLegacyFile(raw), ...unsupportedFeatureIssues(raw)]) {
     probs.push({ severity: issue.severity, message: issue.message, location: s.locate(issue.path, issue.key ? { key: true } : undefined) });
   }
   return true;

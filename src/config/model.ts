@@ -43,9 +43,14 @@ export interface NodeConfigFile {
 
 export type AddressFamilyType = 'ipv4unicast' | 'ipv6unicast' | 'evpn' | 'ipv4vpn' | 'ipv6vpn';
 
+/** An optional feature of a neighbor's address family (upstream's object form). */
+export interface AddressFamilyProperty {
+  type: 'routeReflectorClient';
+}
+
 export interface NeighborAddressFamily {
   type: AddressFamilyType;
-  properties?: Array<'routeReflectorClient'>;
+  properties?: AddressFamilyProperty[];
 }
 
 export interface BFDSettings {

@@ -10,6 +10,7 @@ import {
   type ResourceKind,
   type RouterConfig,
 } from '../config/model.js';
+import { upgradeLegacyUnderlay } from '../config/spec/index.js';
 import { sortByName } from '../config/validate/index.js';
 import { truncate } from '../util/text.js';
 import { API_KINDS, type ApiKind, type ApiKindInfo } from './kinds.js';
@@ -72,9 +73,20 @@ export function reportUnsupported(objects: Readonly<Record<string, readonly Kube
   return out.sort(byKindThenMessage);
 }
 
+/**
+ * The spec in upstream's spelling: an Underlay stored under perouterd 0.1's CRD may still hold
+ * bare-string address-family properties (a copy is rewritten; the informer's object is not).
+ */
+function upgradedSpec(kind: ApiKind, spec: unknown): unknown {
+  if (kind !== 'Underlay' || spec === undefined || spec === null) return spec;
+  const copy = structuredClone(spec);
+  upgradeLegacyUnderlay(copy);
+  return copy;
+}
+
 /** A selected object of kind `k` as a resource, or why it cannot be used. */
 function convertOne(k: ApiKindInfo, o: KubeObject): { resource: Resource<ResourceKind, unknown> } | { error: string } {
-  const d = withSpecDefaults(k.kind, o.spec);
+  const d = withSpecDefaults(k.kind, upgradedSpec(k.kind, o.spec));
   if (d.error !== undefined) return { error: d.error };
   const ruleErrors = specRuleErrors(k.kind, d.spec);
   if (ruleErrors.length > 0) return { error: ruleErrors.join('; ') };

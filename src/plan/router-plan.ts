@@ -158,7 +158,7 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
       for (const af of n.addressFamilies) {
         // ipv4vpn / ipv6vpn belong to L3VPN (SRv6), which perouterd rejects: nothing to activate.
         if (af.type === 'ipv4unicast' || af.type === 'ipv6unicast' || af.type === 'evpn') families.add(af.type);
-        if (af.properties?.includes('routeReflectorClient')) rrClient.add(af.type);
+        if (af.properties?.some((p) => p.type === 'routeReflectorClient')) rrClient.add(af.type);
       }
     } else {
       // Upstream's default families (defaultNLPsForNeighbor in its internal/conversion/frr_conversion.go).

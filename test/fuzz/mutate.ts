@@ -810,7 +810,10 @@ function genNeighbor(rng: Rng, i: number): Record<string, unknown> {
   if (rng.chance(0.3)) {
     const fams = rng.shuffle(['ipv4unicast', 'ipv6unicast', 'evpn']).slice(0, rng.int(1, 3));
     n.addressFamilies = fams.map((t) =>
-      t === 'evpn' && rng.chance(0.2) ? { type: t, properties: ['routeReflectorClient'] } : { type: t },
+      // Upstream's object form mostly, perouterd 0.1's bare string sometimes (both are read).
+      t === 'evpn' && rng.chance(0.2)
+        ? { type: t, properties: [rng.chance(0.8) ? { type: 'routeReflectorClient' } : 'routeReflectorClient'] }
+        : { type: t },
     );
   }
   return n;

@@ -451,18 +451,50 @@ const rejected: Rejected[] = [
   {
     name: 'routeReflectorClient requires type Internal',
     yaml: withNeighbor(
+      '      - asn: 1 #<\n        address: 1.1.1.1\n        addressFamilies: [{type: evpn, properties: [{type: routeReflectorClient}]}]',
+    ),
+    field: 'underlays[0].neighbors[0]',
+    message: /routeReflectorClient requires type Internal/,
+  },
+  {
+    name: 'routeReflectorClient requires type Internal (bare string of perouterd 0.1)',
+    yaml: withNeighbor(
       '      - asn: 1 #<\n        address: 1.1.1.1\n        addressFamilies: [{type: evpn, properties: [routeReflectorClient]}]',
     ),
     field: 'underlays[0].neighbors[0]',
-    message: /routeReflectorClient requires type: Internal/,
+    message: /routeReflectorClient requires type Internal/,
   },
   {
     name: 'address family properties enum',
     yaml: withNeighbor(
+      '      - type: Internal\n        address: 1.1.1.1\n        addressFamilies:\n          - type: evpn\n            properties: [{type: rrClient}] #<',
+    ),
+    field: 'underlays[0].neighbors[0].addressFamilies[0].properties[0].type',
+    message: /must be one of: routeReflectorClient/,
+  },
+  {
+    name: 'address family properties enum (bare string)',
+    yaml: withNeighbor(
       '      - type: Internal\n        address: 1.1.1.1\n        addressFamilies:\n          - type: evpn\n            properties: [rrClient] #<',
     ),
-    field: 'underlays[0].neighbors[0].addressFamilies[0].properties[0]',
+    field: 'underlays[0].neighbors[0].addressFamilies[0].properties[0].type',
     message: /must be one of: routeReflectorClient/,
+  },
+  {
+    name: 'address family property without type',
+    yaml: withNeighbor(
+      '      - type: Internal\n        address: 1.1.1.1\n        addressFamilies:\n          - type: evpn\n            properties: [{}] #<',
+    ),
+    field: 'underlays[0].neighbors[0].addressFamilies[0].properties[0].type',
+    message: /is required/,
+  },
+  {
+    name: 'address family property twice',
+    yaml: withNeighbor(
+      '      - type: Internal\n        address: 1.1.1.1\n        addressFamilies:\n          - type: evpn\n            properties: [{type: routeReflectorClient}, routeReflectorClient] #<',
+    ),
+    field: 'underlays[0].neighbors[0].addressFamilies[0].properties[1].type',
+    message: /duplicate property routeReflectorClient/,
   },
   // ------------------------------------------------------------ host session / L3VNI
   {
@@ -764,7 +796,7 @@ describe('static file schema: accepted', () => {
     {
       name: 'routeReflectorClient on Internal',
       yaml: withNeighbor(
-        '      - type: Internal\n        address: 1.1.1.1\n        addressFamilies: [{type: evpn, properties: [routeReflectorClient]}]',
+        '      - type: Internal\n        address: 1.1.1.1\n        addressFamilies: [{type: evpn, properties: [{type: routeReflectorClient}]}]',
       ),
     },
     {
@@ -798,6 +830,30 @@ describe('static file schema: accepted', () => {
   it.each(accepted)('$name', ({ yaml }) => {
     const r = loadText(yaml);
     expect(r.errors).toEqual([]);
+  });
+
+  it("reads perouterd 0.1's bare-string property in upstream's object form, with a warning", () => {
+    const r = loadText(
+      withNeighbor(
+        '      - type: Internal\n        address: 1.1.1.1\n        addressFamilies:\n          - type: evpn\n            properties: [routeReflectorClient] #<',
+      ),
+    );
+    expect(r.errors).toEqual([]);
+    const w = r.problems.filter((p) => p.severity === 'warning');
+    expect(w).toHaveLength(1);
+    expect(w[0]?.message).toMatch(/perouterd 0.1's spelling; write "- type: routeReflectorClient"/);
+    expect(w[0]?.location?.line).toBe(r.marker);
+    expect(w[0]?.location?.field).toBe('underlays[0].neighbors[0].addressFamilies[0].properties[0]');
+    expect(r.config.underlays[0]?.spec.neighbors[0]?.addressFamilies).toEqual([
+      { type: 'evpn', properties: [{ type: 'routeReflectorClient' }] },
+    ]);
+  });
+
+  it('a bare string that is not a known property is not echoed', () => {
+    const r = loadText(
+      withNeighbor('      - type: Internal\n        address: 1.1.1.1\n        addressFamilies: [{type: evpn, properties: [s3cr3t]}]'),
+    );
+    expect(r.problems.map((p) => p.message).join('\n')).not.toContain('s3cr3t');
   });
 
   it('applies upstream defaults', () => {

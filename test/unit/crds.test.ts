@@ -168,12 +168,21 @@ describe('generated CRDs', () => {
       'must have exactly one of asn, type',
       'must have exactly one of address, interface, listenRange',
       'ipv4vpn and ipv6vpn address families are not supported on interface (unnumbered) neighbors',
-      'routeReflectorClient requires type: Internal',
+      'routeReflectorClient requires type Internal',
       'holdTimeSeconds and keepaliveTimeSeconds must be set together',
     ]);
     expect((neighbor.properties as Obj).addressFamilies).toMatchObject({
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
+    });
+    // Upstream's form: properties are objects in a list-map keyed by type (issue 13 item 1).
+    const afProps = ((((neighbor.properties as Obj).addressFamilies as Obj).items as Obj).properties as Obj).properties as Obj;
+    expect(afProps).toMatchObject({
+      type: 'array',
+      maxItems: 8,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+      items: { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: ['routeReflectorClient'] } } },
     });
     const isisFeatures = (up.isis?.properties as Obj).features as Obj;
     expect(isisFeatures).toMatchObject({ 'x-kubernetes-list-type': 'set', maxItems: 32 });

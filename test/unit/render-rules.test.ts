@@ -182,7 +182,7 @@ describe('graceful restart, route reflector, listen limit', () => {
               {
                 type: 'Internal',
                 address: '192.168.11.3',
-                addressFamilies: [{ type: 'ipv4unicast' }, { type: 'evpn', properties: ['routeReflectorClient'] }],
+                addressFamilies: [{ type: 'ipv4unicast' }, { type: 'evpn', properties: [{ type: 'routeReflectorClient' }] }],
               },
             ],
           }),

@@ -47,6 +47,7 @@ const LIST_TYPES: Record<string, Record<string, { type: 'map' | 'atomic'; keys?:
     properties: { type: 'map', keys: ['type'] },
     addressFamilies: { type: 'map', keys: ['type'] },
   },
+  NeighborAddressFamily: { properties: { type: 'map', keys: ['type'] } },
   ISIS: { interfaces: { type: 'map', keys: ['name'] } },
   Underlay: { neighbors: { type: 'atomic' } },
   RouterNodeConfigurationStatusStatus: {

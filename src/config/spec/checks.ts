@@ -56,6 +56,18 @@ function neighborIssues(n: Neighbor, path: PathSeg[]): RuleIssue[] {
     if (seenAF.has(f.type))
       out.push({ severity: 'error', path: [...path, 'addressFamilies', i, 'type'], message: `duplicate address family ${f.type}` });
     seenAF.add(f.type);
+    // A list-map keyed by type in the CRD (as upstream's): each property once.
+    const seenProp = new Set<string>();
+    (f.properties ?? []).forEach((p, k) => {
+      if (seenProp.has(p.type)) {
+        out.push({
+          severity: 'error',
+          path: [...path, 'addressFamilies', i, 'properties', k, 'type'],
+          message: `duplicate property ${p.type}`,
+        });
+      }
+      seenProp.add(p.type);
+    });
   });
   if (n.passwordSecret !== undefined) {
     out.push({

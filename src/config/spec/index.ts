@@ -3,3 +3,4 @@ export { checkStaticFile, specErrors, specIssues, type SpecKind } from './checks
 export type { RuleIssue } from './issue.js';
 export { NOT_SUPPORTED, unsupportedFeatureIssues, unsupportedIssues } from './unsupported.js';
 export { cidrError, cidrListError, interfaceNameError, isValidObjectName, routeTargetError } from './values.js';
+export { upgradeLegacyFile, upgradeLegacyUnderlay } from './legacy.js';
