@@ -14,6 +14,7 @@ import {
   netnsExists,
   openNetnsFd,
   openRtNetlink,
+  setRequestListener,
   readSysctl,
   runInNetnsSync,
   writeSysctl,
@@ -174,6 +175,20 @@ describe.skipIf(!isRoot)('rtnetlink against the host kernel', () => {
     expect(await rt.getLink('nope0')).toBeUndefined();
     expect(await rt.getLink(999999)).toBeUndefined();
     expect((await rt.getLink(vx.index))?.name).toBe('vx10');
+  });
+
+  it('tells the request listener (metrics) of every request: its kind, and the errno name when it failed', async () => {
+    const seen: string[] = [];
+    setRequestListener((kind, errno) => seen.push(errno === undefined ? kind : `${kind} ${errno}`));
+    try {
+      await rt.dumpLinks();
+      await rejection(rt.createLink({ name: 'br10', spec: { kind: 'bridge' } }));
+      expect(await rt.getLink('nope0')).toBeUndefined(); // ENODEV: success for the caller, an error for the count
+    } finally {
+      setRequestListener(undefined);
+    }
+    await rt.dumpLinks();
+    expect(seen).toEqual(['RTM_GETLINK', 'RTM_NEWLINK EEXIST', 'RTM_GETLINK ENODEV']);
   });
 
   it('sets link attributes: mtu, up/down, name, group, mac, addrgenmode, master', async () => {

@@ -17,3 +17,4 @@ export {
   runInNetnsSync,
 } from './netns.js';
 export { readSysctl, writeSysctl } from './sysctl.js';
+export { setRequestListener, type RequestListener } from './socket.js';

@@ -63,6 +63,18 @@ interface Request {
   reject: (e: Error) => void;
 }
 
+/** Told when each request ends: its kind (`RTM_NEWLINK`) and, when it failed, the errno name. */
+export type RequestListener = (kind: string, errno?: string) => void;
+let requestListener: RequestListener | undefined;
+
+/**
+ * One listener for every socket of the process (the metrics count requests and errors by
+ * kind here instead of at each call site). It must be cheap and never throw.
+ */
+export function setRequestListener(l: RequestListener | undefined): void {
+  requestListener = l;
+}
+
 function setInt(fd: number, level: number, name: number, value: number): ReturnType<typeof libc.setsockopt> {
   const b = Buffer.alloc(4);
   b.writeInt32LE(value, 0);
@@ -162,7 +174,7 @@ export class NetlinkSocket {
     if (this.closed) return Promise.reject(new NetlinkError(op, ECANCELED));
     const get = isGet(type);
     const dump = get && (flags & K.NLM_F_DUMP) === K.NLM_F_DUMP;
-    return new Promise<NlMsg[]>((resolve, reject) => {
+    const p = new Promise<NlMsg[]>((resolve, reject) => {
       this.queue.push({
         seq: 0,
         op,
@@ -180,6 +192,16 @@ export class NetlinkSocket {
       });
       this.pump();
     });
+    const listener = requestListener;
+    if (listener !== undefined) {
+      const kind = op.split(' ', 1)[0] ?? op;
+      // A side branch: the caller still sees p's own rejection.
+      p.then(
+        () => listener(kind),
+        (e: unknown) => listener(kind, e instanceof NetlinkError ? e.code : 'unknown'),
+      );
+    }
+    return p;
   }
 
   /** Reject everything pending; the fd is closed once no pool call uses it. */
