@@ -61,6 +61,8 @@ export interface ApiSourceState {
   synced: boolean;
   /** Snapshot generation: +1 each time the snapshot changes. */
   generation: number;
+  /** Informers (watches) stopped by an error and restarted since start. */
+  watchRestarts: number;
   lastError?: string;
 }
 
@@ -194,6 +196,7 @@ export class ApiSource {
       connected: this.conn.connected,
       synced: this.snap.synced,
       generation: this.snap.generation,
+      watchRestarts: this.informers.watchRestarts,
     };
     if (this.conn.clients) s.server = this.conn.clients.server;
     const err = this.conn.lastError ?? this.kubeconfig.error;

@@ -49,6 +49,9 @@ interface SlotSpec {
 }
 
 export class Informers {
+  /** Informers stopped by an error since start (each is restarted: by backoff, or by the next successful probe). */
+  watchRestarts = 0;
+
   constructor(private readonly o: InformerOptions) {}
 
   /** Creates every informer of `c` and starts them. */
@@ -169,6 +172,7 @@ export class Informers {
   private onError(s: Slot, e: unknown): void {
     if (this.o.timers.stopped || s.clients.dead || !s.running) return; // stopped on purpose
     s.running = false;
+    this.watchRestarts++;
     const err = describeError(e);
     if (isConnectionError(httpStatus(e))) {
       this.o.log.debug({ informer: s.name, err }, 'informer lost the API');
