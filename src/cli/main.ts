@@ -4,11 +4,12 @@
 // pool is widened before anything uses it; fs and dns must never starve behind it.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { formatLocation, problemLine, type FailedResource } from '../config/model.js';
 import { buildDesiredState, type DesiredState, type PipelineResult } from '../daemon/desired-state.js';
 import { NetlinkDataplane } from '../dataplane/dataplane.js';
+import { parseListen } from '../observe/listen.js';
 import { createLogger, journalPrefix } from '../service/journal-log.js';
 import { acquireInstanceLock, InstanceLockedError } from '../service/instance-lock.js';
 import { DEFAULTS, configSources, type SourceOptions } from './settings.js';
@@ -34,6 +35,16 @@ function lockRouterNamespace(stateDir: string, netns: string, log: Logger): bool
   }
 }
 
+/** `--http-listen`: checked while parsing, so a typo is a usage error before anything starts. */
+function httpListenArg(value: string): string {
+  try {
+    parseListen(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return value;
+}
+
 const sourceOptions = (c: Command): Command =>
   c
     .option('--config-dir <dir>', 'directory of openpe_*.yaml files', DEFAULTS.configDir)
@@ -53,6 +64,15 @@ sourceOptions(program.command('run'))
     'kubeconfig for the API stage (default: $KUBECONFIG, else /var/lib/hostbridge/kubeconfig, written by the hostbridge pod)',
   )
   .option('--no-api', 'static files only: never contact the Kubernetes API')
+  .addOption(
+    new Option(
+      '--http-listen <addr:port>',
+      'serve /metrics, /healthz and /readyz there ("off": not at all); loopback unless told otherwise',
+    )
+      .default(DEFAULTS.httpListen)
+      .argParser(httpListenArg),
+  )
+  .option('--no-http', 'no /metrics, /healthz or /readyz endpoint (as --http-listen off)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
   .action(async (o: RunOptions & { logLevel: string }) => {
     const log = createLogger(o.logLevel, { netns: o.netns });

@@ -16,6 +16,12 @@ export const DEFAULTS = {
   quietMs: 1000,
   debounceMs: 500,
   frrPollMs: 2000,
+  /**
+   * /metrics, /healthz, /readyz. Port 9080 and the paths are upstream's (its reloader answers
+   * /healthz and /readyz on :9080 in the router pod), so probes and runbooks keep them;
+   * loopback, because nothing of perouterd is for the network unless the operator says so.
+   */
+  httpListen: '127.0.0.1:9080',
 } as const;
 
 /** Options every command that reads the configuration takes. */

@@ -12,6 +12,7 @@ import type { ApiSource } from '../k8s/api-source.js';
 import { ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
 import { serviceManagerFromEnv } from '../service/sd-notify.js';
 import { attachServiceHooks } from '../service/hooks.js';
+import { startHttpEndpoint } from './http-wiring.js';
 import { DEFAULTS, configSources, resolveGroup, resolveNodeName, type SourceOptions } from './settings.js';
 
 export interface RunOptions extends SourceOptions {
@@ -23,6 +24,9 @@ export interface RunOptions extends SourceOptions {
   watch: boolean;
   kubeconfig?: string;
   api: boolean;
+  /** `addr:port` of /metrics, /healthz, /readyz, or `off`; `http: false` is --no-http. */
+  httpListen: string;
+  http: boolean;
 }
 
 /** The dataplane adapter seen through the daemon's KernelPort. */
@@ -106,6 +110,8 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
     daemon.attachApi(api, persisted);
     api.onChange(() => daemon.trigger('api-change'));
   }
+  // Before the first reconcile, so /readyz answers 503 until the configuration is applied.
+  if (o.http) await startHttpEndpoint(o.httpListen, { daemon, frr, api, log });
   const service = attachServiceHooks(
     daemon,
     serviceManagerFromEnv(process.env, (m) => log.warn(m)),
