@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: fast pure/host-kernel tests, the boot test (systemd-nspawn), and the kernel lab (User-Mode Linux),
-// which boots a whole kernel per scenario and is therefore run one file at a time.
+// Four projects: fast pure/host-kernel tests; the boot test (systemd-nspawn); the
+// kernel lab (User-Mode Linux), which boots a whole kernel per scenario and is
+// therefore run one file at a time; and the packages, built twice
+// (reproducibility) and checked, no lab needed.
 export default defineConfig({
   test: {
     projects: [
@@ -29,6 +31,14 @@ export default defineConfig({
           testTimeout: 900_000,
           hookTimeout: 900_000,
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 3_600_000,
         },
       },
     ],
