@@ -2,7 +2,7 @@
 // namespace, controlled from the scenario process, which lives in another namespace).
 //
 //   node build/test/k8s/apiserver-standin/main.js --listen 10.100.2.1:6443 --control /tmp/x/ctl.sock \
-//        [--node node1 --node node2] [--user node1=/tmp/x/node1.kubeconfig ...] [--cert-dir /tmp/x]
+//        [--node node1 --node node2] [--user node1=/tmp/x/node1.kubeconfig ...]
 //
 // * The stand-in itself listens on 127.0.0.1 (ephemeral port) of this process's namespace. A
 //   TLS-terminating proxy listens on --listen with its own serving certificate (SAN = the listen
@@ -22,27 +22,26 @@
 //                                       fails (502) while the API is stopped, as for any client
 // Prints one line `READY {json}` on stdout when everything listens.
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { stringify as stringifyYaml } from 'yaml';
 import { startApiServerStandIn } from './index.js';
+import { selfSignedCert } from './tls.js';
 import { generateCrds } from '../../../tools/crds/crds.js';
 
 interface Args {
   listen: string;
   control: string;
-  certDir: string;
   nodes: string[];
   users: Array<{ name: string; path: string }>;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { listen: '', control: '', certDir: '', nodes: [], users: [] };
+  const a: Args = { listen: '', control: '', nodes: [], users: [] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -54,9 +53,6 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--control':
         a.control = v;
-        break;
-      case '--cert-dir':
-        a.certDir = v;
         break;
       case '--node':
         a.nodes.push(v);
@@ -71,42 +67,8 @@ function parseArgs(argv: string[]): Args {
         throw new Error(`unknown option ${k}`);
     }
   }
-  if (!a.listen || !a.control)
-    throw new Error('usage: main.js --listen HOST:PORT --control SOCKET [--node N]... [--user NAME=PATH]... [--cert-dir D]');
-  a.certDir ||= join(dirname(a.control), 'standin-cert');
+  if (!a.listen || !a.control) throw new Error('usage: main.js --listen HOST:PORT --control SOCKET [--node N]... [--user NAME=PATH]...');
   return a;
-}
-
-/** A self-signed serving certificate for the public address (same recipe as tls.ts, other SAN). */
-function servingCert(dir: string, host: string): { certPem: string; keyPem: string } {
-  mkdirSync(dir, { recursive: true });
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  const san = isIP(host) ? `IP:${host}` : `DNS:${host}`;
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=apiserver-standin-lab',
-      '-addext',
-      `subjectAltName=${san}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') };
 }
 
 function kubeconfig(server: string, caPem: string, token: string, user: string): string {
@@ -134,7 +96,7 @@ async function main(): Promise<void> {
   const upstreamPort = Number(new URL(api.url).port);
   const admin = api.addUser('lab-admin', 'all');
   const adminToken = admin.token;
-  const cert = servingCert(args.certDir, host);
+  const cert = selfSignedCert('apiserver-standin-lab', [isIP(host) ? `IP:${host}` : `DNS:${host}`]);
   const server = `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
   const clients = new Map<string, string>();
   for (const u of args.users) {

@@ -1,5 +1,5 @@
-// A throw-away self-signed serving certificate (EC P-256, CA:TRUE, SAN 127.0.0.1 and localhost),
-// made with the openssl CLI: node:crypto cannot write X.509 certificates.
+// A throw-away self-signed serving certificate (EC P-256, CA:TRUE; SAN 127.0.0.1 and localhost
+// unless told otherwise), made with the openssl CLI: node:crypto cannot write X.509 certificates.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,8 @@ export interface ServingCert {
   keyPem: string;
 }
 
-export function selfSignedCert(commonName = 'perouterd-apiserver-standin'): ServingCert {
+/** `sans` in openssl's form: `IP:10.0.0.1`, `DNS:api.lab`. */
+export function selfSignedCert(commonName = 'perouterd-apiserver-standin', sans = ['IP:127.0.0.1', 'DNS:localhost']): ServingCert {
   const dir = mkdtempSync(join(tmpdir(), 'apiserver-standin-tls-'));
   try {
     const key = join(dir, 'key.pem');
@@ -35,7 +36,7 @@ export function selfSignedCert(commonName = 'perouterd-apiserver-standin'): Serv
         '-subj',
         `/CN=${commonName}`,
         '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        `subjectAltName=${sans.join(',')}`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

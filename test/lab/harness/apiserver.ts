@@ -166,8 +166,6 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInProcess
     opts.listen,
     '--control',
     join(opts.dir, 'control.sock'),
-    '--cert-dir',
-    join(opts.dir, 'cert'),
     ...opts.nodes.flatMap((n) => ['--node', n]),
     ...Object.entries(opts.users).flatMap(([u, p]) => ['--user', `${u}=${p}`]),
   ];
