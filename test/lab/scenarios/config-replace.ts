@@ -13,11 +13,12 @@ import { join } from 'node:path';
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
 import { ping, waitFor } from '../harness/fabric.js';
 import { startFrr } from '../harness/frr.js';
-import { readStatus, writeConfig, bringUpNodes, type PerouterdProcess } from '../harness/perouterd.js';
+import { readStatus, bringUpNodes, type PerouterdProcess } from '../harness/perouterd.js';
 import { ContinuousPing, diagnoser, finishNodes, linkIndexes, waitEstablished, withDiag, appliedL3vnis } from '../harness/evpn.js';
-import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
-import { RED_YAML, underlayYaml } from '../fixtures/yaml.js';
+import { RED_YAML } from '../fixtures/yaml.js';
+import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -39,22 +40,8 @@ async function main(): Promise<void> {
         .ip('node1', `addr add ${svc(1).red}/32 dev lo`)
         .ip('node2', `addr add ${svc(2).red}/32 dev lo`)
         .apply();
-      await startFrr('tor', {
-        daemons: ['zebra', 'bgpd'],
-        config: torConfig({
-          peers: [
-            { addr: '192.168.11.3', asn: 64514 },
-            { addr: '192.168.12.3', asn: 64514 },
-          ],
-        }),
-      });
-      for (const [n, tor] of [
-        [n1, '192.168.11.2'],
-        [n2, '192.168.12.2'],
-      ] as const) {
-        files[n.name] = { 'openpe_00_underlay.yaml': underlayYaml(tor), 'openpe_10_red.yaml': RED_YAML };
-        for (const [f, y] of Object.entries(files[n.name]!)) writeConfig(n, f, y);
-      }
+      await startTor();
+      Object.assign(files, writeNodeFiles([n1, n2], { 'openpe_10_red.yaml': RED_YAML }));
       await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']);
       for (const n of [1, 2] as const)
         await startFrr(`node${n}`, {

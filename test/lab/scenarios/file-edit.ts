@@ -22,7 +22,6 @@ import {
   readStatus,
   removeConfig,
   waitForReconcile,
-  writeConfig,
   type PerouterdNode,
   type PerouterdProcess,
   bringUpNodes,
@@ -45,9 +44,10 @@ import {
   withDiag,
   type ContinuousPingResult,
 } from '../harness/evpn.js';
-import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
-import { BLUE, l3vnisYaml, RED_YAML, underlayYaml } from '../fixtures/yaml.js';
+import { BLUE, l3vnisYaml, RED_YAML } from '../fixtures/yaml.js';
+import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
 
 const BLUE_YAML = `# tenant blue\n${l3vnisYaml(BLUE)}`;
 const BLUE_FILE = 'openpe_20_blue.yaml';
@@ -126,26 +126,12 @@ async function main(): Promise<void> {
         .ip('node1', `addr add ${svc(1).red}/32 dev lo`, `addr add ${svc(1).blue}/32 dev lo`)
         .ip('node2', `addr add ${svc(2).red}/32 dev lo`, `addr add ${svc(2).blue}/32 dev lo`)
         .apply();
-      await startFrr('tor', {
-        daemons: ['zebra', 'bgpd'],
-        config: torConfig({
-          peers: [
-            { addr: '192.168.11.3', asn: 64514 },
-            { addr: '192.168.12.3', asn: 64514 },
-          ],
-        }),
-      });
+      await startTor();
     },
     { critical: true },
   );
 
-  for (const [n, tor] of [
-    [n1, '192.168.11.2'],
-    [n2, '192.168.12.2'],
-  ] as const) {
-    writeConfig(n, 'openpe_00_underlay.yaml', underlayYaml(tor));
-    writeConfig(n, 'openpe_10_red.yaml', RED_YAML);
-  }
+  writeNodeFiles([n1, n2], { 'openpe_10_red.yaml': RED_YAML });
 
   await check(
     'perouterd runs with L3VNI red; red’s sessions come up and node1 pings node2 over red',

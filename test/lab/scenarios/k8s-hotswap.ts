@@ -26,7 +26,6 @@ import {
   readStatus,
   startPerouterd,
   waitForReconcile,
-  writeConfig,
   type PerouterdNode,
   type PerouterdProcess,
   type PerouterdStatus,
@@ -42,10 +41,11 @@ import {
   waitEstablished,
   withDiag,
 } from '../harness/evpn.js';
-import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
-import { RED_YAML, underlayYaml } from '../fixtures/yaml.js';
+import { RED_YAML } from '../fixtures/yaml.js';
 import { startStandIn, type Obj, type StandInProcess } from '../harness/apiserver.js';
+import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
 
 const API_ADDR = '10.100.2.1';
 const API_LISTEN = `${API_ADDR}:6443`;
@@ -262,15 +262,7 @@ async function main(): Promise<void> {
         .ip('node1', `addr add ${svc(1).red}/32 dev lo`, `addr add ${svc(1).blue}/32 dev lo`)
         .ip('node2', `addr add ${svc(2).red}/32 dev lo`, `addr add ${svc(2).blue}/32 dev lo`)
         .apply();
-      await startFrr('tor', {
-        daemons: ['zebra', 'bgpd'],
-        config: torConfig({
-          peers: [
-            { addr: '192.168.11.3', asn: 64514 },
-            { addr: '192.168.12.3', asn: 64514 },
-          ],
-        }),
-      });
+      await startTor();
     },
     { critical: true },
   );
@@ -294,13 +286,7 @@ async function main(): Promise<void> {
     { critical: true },
   );
 
-  for (const [n, tor] of [
-    [n1, '192.168.11.2'],
-    [n2, '192.168.12.2'],
-  ] as const) {
-    writeConfig(n, 'openpe_00_underlay.yaml', underlayYaml(tor));
-    writeConfig(n, 'openpe_10_red.yaml', RED_YAML);
-  }
+  writeNodeFiles([n1, n2], { 'openpe_10_red.yaml': RED_YAML });
 
   // ------------------------------------------------------------------ phase A: static-only boot
   const tBoot = Date.now();

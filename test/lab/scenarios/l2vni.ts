@@ -20,7 +20,7 @@
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { ipJson, ping, sh, waitFor } from '../harness/fabric.js';
 import { startFrr, vtyshJson } from '../harness/frr.js';
-import { readStatus, waitForReconcile, writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
+import { readStatus, waitForReconcile, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -38,9 +38,10 @@ import {
   zebraMissingAddrs,
   type EvpnRoute,
 } from '../harness/evpn.js';
-import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, twoNodeTopology } from '../fixtures/two-nodes.js';
-import { RED_YAML, underlayYaml } from '../fixtures/yaml.js';
+import { RED_YAML } from '../fixtures/yaml.js';
+import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
 
 const L2_YAML = `l2vnis:
   - name: red-l2
@@ -116,27 +117,12 @@ async function main(): Promise<void> {
         if (name.startsWith('vm')) t.ip(name, 'route add default via 192.170.1.1');
       }
       await t.apply();
-      await startFrr('tor', {
-        daemons: ['zebra', 'bgpd'],
-        config: torConfig({
-          peers: [
-            { addr: '192.168.11.3', asn: 64514 },
-            { addr: '192.168.12.3', asn: 64514 },
-          ],
-        }),
-      });
+      await startTor();
     },
     { critical: true },
   );
 
-  for (const [n, tor] of [
-    [n1, '192.168.11.2'],
-    [n2, '192.168.12.2'],
-  ] as const) {
-    writeConfig(n, 'openpe_00_underlay.yaml', underlayYaml(tor));
-    writeConfig(n, 'openpe_10_red.yaml', RED_YAML);
-    writeConfig(n, 'openpe_30_l2.yaml', L2_YAML);
-  }
+  writeNodeFiles([n1, n2], { 'openpe_10_red.yaml': RED_YAML, 'openpe_30_l2.yaml': L2_YAML });
 
   await check(
     'perouterd builds the L2VNI objects: VNI 110 bridged into VRF red with the gateway, VNI 300 without VRF, Managed host bridges',

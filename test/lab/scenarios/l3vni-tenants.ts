@@ -17,7 +17,7 @@
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
 import { ipBatch, ping, sh, waitFor } from '../harness/fabric.js';
 import { startFrr, vtyshJson } from '../harness/frr.js';
-import { writeConfig, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
+import { type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
   Budget,
@@ -36,9 +36,10 @@ import {
   waitEstablished,
   withDiag,
 } from '../harness/evpn.js';
-import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
-import { BLUE, l3vnisYaml, RED, underlayYaml } from '../fixtures/yaml.js';
+import { BLUE, l3vnisYaml, RED } from '../fixtures/yaml.js';
+import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
 
 const TENANTS_YAML = l3vnisYaml({ ...RED, ipv6: 'fd00:169:10::/64' }, BLUE);
 
@@ -71,26 +72,12 @@ async function main(): Promise<void> {
         t.ip(`node${n}`, `addr add ${s.red}/32 dev lo`, `addr add ${s.blue}/32 dev lo`, `addr add ${s.red6}/128 dev lo`);
       }
       await t.apply();
-      await startFrr('tor', {
-        daemons: ['zebra', 'bgpd'],
-        config: torConfig({
-          peers: [
-            { addr: '192.168.11.3', asn: 64514 },
-            { addr: '192.168.12.3', asn: 64514 },
-          ],
-        }),
-      });
+      await startTor();
     },
     { critical: true },
   );
 
-  for (const [n, tor] of [
-    [n1, '192.168.11.2'],
-    [n2, '192.168.12.2'],
-  ] as const) {
-    writeConfig(n, 'openpe_00_underlay.yaml', underlayYaml(tor));
-    writeConfig(n, 'openpe_10_tenants.yaml', TENANTS_YAML);
-  }
+  writeNodeFiles([n1, n2], { 'openpe_10_tenants.yaml': TENANTS_YAML });
 
   await check(
     'perouterd builds VRFs red and blue; host-e-100 is dual-stack, host-e-200 IPv4',
