@@ -111,7 +111,8 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
     api.onChange(() => daemon.trigger('api-change'));
   }
   // Before the first reconcile, so /readyz answers 503 until the configuration is applied.
-  if (o.http) await startHttpEndpoint(o.httpListen, { daemon, frr, api, log });
+  const endpoint = o.http ? await startHttpEndpoint(o.httpListen, { daemon, frr, api, log }) : undefined;
+  if (endpoint) observers.push(endpoint.metrics);
   const service = attachServiceHooks(
     daemon,
     serviceManagerFromEnv(process.env, (m) => log.warn(m)),
