@@ -1,10 +1,11 @@
 // CEL for the stand-in: the rules of the generated CRDs are checked by a maintained CEL
 // implementation (@bufbuild/cel, which runs the CEL conformance tests), not by code this
-// project wrote. What is Kubernetes-specific stays here: JSON values are given to CEL the way
+// project wrote. What is Kubernetes-specific stays here (and in cel-net.ts, its IP/CIDR library): JSON values are given to CEL the way
 // kube-apiserver gives them (integers as int, property names escaped: __dash__, __dot__,
 // __slash__, __underscores__), and a rule that mentions oldSelf is a transition rule.
 
 import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { K8S_NET_FUNCS } from './cel-net.js';
 
 export class CelError extends Error {}
 
@@ -15,7 +16,9 @@ export interface Ast {
   oldSelf: boolean;
 }
 
-const env = celEnv();
+// CEL's standard functions plus Kubernetes' IP and CIDR libraries (cel-net.ts), which CRD rules
+// such as upstream's isIP(self) and cidr(self).containsIP(...) need.
+const env = celEnv({ funcs: K8S_NET_FUNCS });
 
 /** CEL's reserved words: Kubernetes writes a property so named as __<word>__. */
 const RESERVED = new Set(
@@ -28,12 +31,25 @@ export function escapeField(name: string): string {
   return name.replace(/__/g, '__underscores__').replace(/\./g, '__dot__').replace(/-/g, '__dash__').replace(/\//g, '__slash__');
 }
 
-/** The functions the parsed expression calls (operators included: `_==_`, `_&&_`, …). */
-function calls(node: unknown, out: Set<string>): Set<string> {
+/** The name of an identifier expression, if `e` is one. */
+function identName(e: unknown): string | undefined {
+  const kind = (e as { exprKind?: { case?: string; value?: { name?: unknown } } } | undefined)?.exprKind;
+  return kind?.case === 'identExpr' && typeof kind.value?.name === 'string' ? kind.value.name : undefined;
+}
+
+/**
+ * The functions the parsed expression calls (operators included: `_==_`, `_&&_`, …), each as
+ * the alternatives it may resolve to: `ip.isCanonical(s)` is the method isCanonical on `ip`
+ * or the qualified function `ip.isCanonical`.
+ */
+function calls(node: unknown, out: string[][]): string[][] {
   if (Array.isArray(node)) for (const n of node) calls(n, out);
   else if (typeof node === 'object' && node !== null) {
     const n = node as Record<string, unknown>;
-    if (n.$typeName === 'cel.expr.Expr.Call' && typeof n.function === 'string') out.add(n.function);
+    if (n.$typeName === 'cel.expr.Expr.Call' && typeof n.function === 'string') {
+      const qualifier = identName(n.target);
+      out.push(qualifier === undefined ? [n.function] : [n.function, `${qualifier}.${n.function}`]);
+    }
     for (const v of Object.values(n)) if (typeof v === 'object') calls(v, out);
   }
   return out;
@@ -55,9 +71,11 @@ export function compileCel(src: string): Ast {
   } catch (e) {
     throw new CelError(`compilation failed: ${(e as Error).message}`);
   }
-  // Kubernetes' own libraries (isCIDR, ip, url, quantity, …) are not CEL's: refuse, never guess.
-  for (const fn of calls(parsed.expr, new Set())) {
-    if (!fn.startsWith('_') && !fn.startsWith('@') && env.funcs.find(fn) === undefined) throw new CelError(`unsupported function ${fn}`);
+  // Kubernetes' other libraries (url, quantity, lists, regex, …) are not here: refuse, never guess.
+  for (const names of calls(parsed.expr, [])) {
+    const fn = names[0] as string;
+    if (fn.startsWith('_') || fn.startsWith('@')) continue;
+    if (names.every((name) => env.funcs.find(name) === undefined)) throw new CelError(`unsupported function ${fn}`);
   }
   const program = plan(env, parsed) as unknown as (ctx: Record<string, unknown>) => unknown;
   return { source: src, program, oldSelf: mentions(parsed.expr, 'oldSelf') };
