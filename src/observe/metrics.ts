@@ -47,6 +47,17 @@ export interface FrrLiveFacts {
   evpnVnis: ReadonlyArray<{ type: string }>;
 }
 
+/** FRR's state as the FRR collector (frr-state.ts) reads it, in the metrics' terms: `ipv4-unicast`, `l2vpn-evpn`. */
+export function frrLiveFacts(s: {
+  bgp: ReadonlyArray<{ vrf: string; afi: string; safi: string; state: string }>;
+  vnis: ReadonlyArray<{ type: string }>;
+}): FrrLiveFacts {
+  return {
+    bgpSessions: s.bgp.map((n) => ({ vrf: n.vrf, addressFamily: `${n.afi}-${n.safi}`, state: n.state })),
+    evpnVnis: s.vnis.map((v) => ({ type: v.type })),
+  };
+}
+
 export interface MetricsSources {
   /** The API source's state; undefined with `--no-api`. */
   api?: () => ApiFacts | undefined;

@@ -1,6 +1,6 @@
 // The metrics' names, labels and text format, read the way Prometheus reads them: a scrape.
 import { describe, expect, it } from 'vitest';
-import { PerouterdMetrics, triggerLabel, type FrrLiveFacts, type ReconcileFacts } from '../../src/observe/metrics.js';
+import { PerouterdMetrics, frrLiveFacts, triggerLabel, type FrrLiveFacts, type ReconcileFacts } from '../../src/observe/metrics.js';
 
 const record = (o: Partial<ReconcileFacts> = {}): ReconcileFacts => ({
   triggers: ['start'],
@@ -37,6 +37,11 @@ describe('metrics', () => {
     expect(s).toContain('perouterd_last_successful_reconcile_timestamp_seconds 1700000000');
     expect(s).toContain('perouterd_frr_reloads_total{result="applied"} 2');
     expect(s).toContain('perouterd_frr_reload_duration_seconds_sum 0.6');
+  });
+
+  it("names address families from the FRR collector's afi and safi", () => {
+    const s = frrLiveFacts({ bgp: [{ vrf: 'red', afi: 'l2vpn', safi: 'evpn', state: 'Established' }], vnis: [{ type: 'L3' }] });
+    expect(s).toEqual({ bgpSessions: [{ vrf: 'red', addressFamily: 'l2vpn-evpn', state: 'Established' }], evpnVnis: [{ type: 'L3' }] });
   });
 
   it('labels triggers from a fixed set', () => {
