@@ -43,6 +43,8 @@ function compileAll(): Compiled {
     allowUnionTypes: true,
   });
   ajv.addKeyword({ keyword: MESSAGE_KEYWORD, schemaType: 'string' });
+  // CEL rules for the CRDs only (tools/crds): the same conditions are checked in src/config/spec.
+  ajv.addKeyword({ keyword: 'x-kubernetes-validations', schemaType: 'array' });
   const openpeRoot = loadSchema('openpe-config.schema.json');
   const nodeRoot = loadSchema('node-config.schema.json');
   cache = {

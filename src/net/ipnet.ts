@@ -225,7 +225,16 @@ export function isGlobalUnicast(ip: IPAddr): boolean {
   return true;
 }
 
-/** Whether an IPv6 prefix lies in (or covers part of) fe80::/10. */
+/** ::ffff:a.b.c.d, an IPv4 address written as IPv6 (Kubernetes' isIP/isCIDR refuse it). */
+export function isIPv4Mapped(ip: IPAddr): boolean {
+  return ip.family === 6 && ip.value >> 32n === 0xffffn;
+}
+
+/**
+ * Whether an IPv6 range is a link-local one: its address (as written, host bits included) lies
+ * in fe80::/10. Upstream's CRD rule (cidr(x).ip().isLinkLocalUnicast()) means exactly this, so
+ * a wider range that merely covers fe80::/10 (::/0) is not one.
+ */
 export function isIPv6LinkLocalPrefix(c: Cidr): boolean {
-  return c.family === 6 && overlaps(c, { family: 6, addr: 0xfe80n << 112n, network: 0xfe80n << 112n, prefixLen: 10 });
+  return c.family === 6 && c.addr >> 118n === 0x3fan;
 }

@@ -219,9 +219,12 @@ const rejected: Rejected[] = [
   },
   {
     name: 'srv6 requires isis',
-    yaml: underlayYaml('    srv6: #<\n      locator: {basePrefix: "fd00:0:32::/48", format: usid-f3216}\n'),
-    field: 'underlays[0].srv6',
-    message: /srv6 requires isis/,
+    yaml: underlayYaml('    srv6:\n      locator: {basePrefix: "fd00:0:32::/48", format: usid-f3216}\n').replace(
+      '- asn: 64514',
+      '- asn: 64514 #<',
+    ),
+    field: 'underlays[0]',
+    message: /SRv6 can only be configured if isis is set/,
   },
   {
     name: 'srv6 not supported',
@@ -637,9 +640,9 @@ const rejected: Rejected[] = [
   { name: 'L2VNI vni required', yaml: withUnderlay('l2vnis:\n  - name: l2 #<\n'), field: 'l2vnis[0].vni', message: /is required/ },
   {
     name: 'gatewayIPs requires routingDomain',
-    yaml: withUnderlay('l2vnis:\n  - name: l2\n    vni: 110\n    gatewayIPs: [192.170.1.1/24] #<\n'),
-    field: 'l2vnis[0].gatewayIPs',
-    message: /gatewayIPs requires routingDomain/,
+    yaml: withUnderlay('l2vnis:\n  - name: l2 #<\n    vni: 110\n    gatewayIPs: [192.170.1.1/24]\n'),
+    field: 'l2vnis[0]',
+    message: /gatewayIPs cannot be set without routingDomain/,
   },
   {
     name: 'gatewayIPs at most 2',

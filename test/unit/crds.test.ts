@@ -156,9 +156,16 @@ describe('generated CRDs', () => {
     const up = underlay.properties as Record<string, Obj>;
     expect(up.routerIDCIDR).toMatchObject({ default: '10.0.0.0/24' });
     expect((up.gracefulRestart?.properties as Obj).restartTimeSeconds).toMatchObject({ default: 120, minimum: 1, maximum: 4095 });
-    expect(underlay['x-kubernetes-validations']).toEqual([
-      { rule: '!has(self.srv6) || has(self.isis)', message: 'srv6 requires isis to be set as well' },
+    // Generated rules first, then the CEL written in the schema (upstream's rules on addresses).
+    expect((underlay['x-kubernetes-validations'] as Obj[]).map((r) => r.message)).toEqual([
+      'SRv6 can only be configured if isis is set',
+      'SRv6 requires at least one IPv6 CIDR in tunnelEndpoint.cidrs',
+      'routeReflector.clusterID must be outside the routerIDCIDR range',
     ]);
+    expect((underlay['x-kubernetes-validations'] as Obj[])[0]).toEqual({
+      rule: '!has(self.srv6) || has(self.isis)',
+      message: 'SRv6 can only be configured if isis is set',
+    });
     const cni = ((up.interfaces?.items as Obj).properties as Obj).cniDevice as Obj;
     expect((cni.properties as Obj).rawConfig).toEqual({ 'x-kubernetes-preserve-unknown-fields': true });
     expect((cni.properties as Obj).interfaceName).toMatchObject({ default: 'net1' });
@@ -170,6 +177,8 @@ describe('generated CRDs', () => {
       'ipv4vpn and ipv6vpn address families are not supported on interface (unnumbered) neighbors',
       'routeReflectorClient requires type Internal',
       'holdTimeSeconds and keepaliveTimeSeconds must be set together',
+      'keepaliveTimeSeconds must be lower than or equal to holdTimeSeconds',
+      'ipv4vpn and ipv6vpn address families require an IPv6 neighbor address',
     ]);
     expect((neighbor.properties as Obj).addressFamilies).toMatchObject({
       'x-kubernetes-list-type': 'map',

@@ -114,7 +114,10 @@ describe('ipnet', () => {
     expect(isGlobalUnicast(parseIP('2001:db8::1'))).toBe(true);
     expect(isGlobalUnicast(parseIP('ff02::1'))).toBe(false);
     expect(isIPv6LinkLocalPrefix(parseCidr('fe80::/64'))).toBe(true);
-    expect(isIPv6LinkLocalPrefix(parseCidr('::/0'))).toBe(true);
+    expect(isIPv6LinkLocalPrefix(parseCidr('febf::1/128'))).toBe(true);
+    expect(isIPv6LinkLocalPrefix(parseCidr('fe80::/9'))).toBe(true); // the address decides, as upstream's rule
+    expect(isIPv6LinkLocalPrefix(parseCidr('::/0'))).toBe(false); // covers fe80::/10, is not link-local
+    expect(isIPv6LinkLocalPrefix(parseCidr('fec0::/10'))).toBe(false);
     expect(isIPv6LinkLocalPrefix(parseCidr('2001:db8::/64'))).toBe(false);
   });
 });

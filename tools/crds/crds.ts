@@ -22,6 +22,8 @@
 // Not checked against a real kube-apiserver (none can run here): CEL cost estimation. The rule on
 // Underlay.spec.interfaces iterates a list without maxItems; should a real server reject the CRD
 // as too costly, give `interfaces` a maxItems in the schema.
+// `x-kubernetes-validations` written in the schema (CEL rules JSON Schema cannot state, e.g. on
+// IP addresses) are copied as they are, after the generated ones.
 // Additions that exist only in the API (not in the static files): list-type annotations
 // (LIST_TYPES), the immutability transition rules upstream has (API_ONLY_RULES) and the
 // RouterNodeConfigurationStatus schema (STATUS_KIND_DEFS).
@@ -574,7 +576,9 @@ export function toStructural(input: Schema, ctx: Ctx): Schema {
       }
     }
   }
-  if (rules.length > 0) out['x-kubernetes-validations'] = rules;
+  // Rules written as CEL in the schema (x-kubernetes-validations, copied above) come after the generated ones.
+  const written = (out['x-kubernetes-validations'] as CelRule[] | undefined) ?? [];
+  if (rules.length + written.length > 0) out['x-kubernetes-validations'] = [...rules, ...written];
   return ordered(out);
 }
 

@@ -7,7 +7,7 @@ import { type Cidr, cidrContains, isIPv6LinkLocalPrefix, tryParseCidr, tryParseI
 import type { PathSeg } from '../yaml-source.js';
 import type { RuleIssue } from './issue.js';
 import { unsupportedIssues } from './unsupported.js';
-import { cidrError, cidrListError, routeTargetError } from './values.js';
+import { cidrError, cidrListError, kubeCidrError, kubeIPError, routeTargetError } from './values.js';
 
 function hostSessionIssues(hs: HostSession, path: PathSeg[], distinctASN: boolean): RuleIssue[] {
   const out: RuleIssue[] = [];
@@ -28,13 +28,13 @@ function hostSessionIssues(hs: HostSession, path: PathSeg[], distinctASN: boolea
 
 function neighborIssues(n: Neighbor, path: PathSeg[]): RuleIssue[] {
   const out: RuleIssue[] = [];
-  const addr = n.address !== undefined ? tryParseIP(n.address) : undefined;
-  if (n.address !== undefined && !addr) {
-    out.push({ severity: 'error', path: [...path, 'address'], message: `"${n.address}" is not a valid IPv4 or IPv6 address` });
-  }
+  const addrError = n.address !== undefined ? kubeIPError(n.address) : undefined;
+  const addr = n.address !== undefined && !addrError ? tryParseIP(n.address) : undefined;
+  if (addrError) out.push({ severity: 'error', path: [...path, 'address'], message: addrError });
   if (n.listenRange !== undefined) {
+    const rangeError = kubeCidrError(n.listenRange);
     const c = tryParseCidr(n.listenRange);
-    if (!c) out.push({ severity: 'error', path: [...path, 'listenRange'], message: `"${n.listenRange}" is not a valid CIDR` });
+    if (rangeError || !c) out.push({ severity: 'error', path: [...path, 'listenRange'], message: rangeError ?? 'not a valid CIDR' });
     else if (isIPv6LinkLocalPrefix(c)) {
       out.push({ severity: 'error', path: [...path, 'listenRange'], message: 'listenRange must not be an IPv6 link-local range' });
     }

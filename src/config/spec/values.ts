@@ -1,7 +1,7 @@
 // Value checks JSON Schema cannot express (upstream: CEL rules and the isIP/isCIDR helpers),
 // shared by the per-kind spec checks and the validation steps.
 
-import { type Family, tryParseCidr, tryParseIP } from '../../net/ipnet.js';
+import { type Family, isIPv4Mapped, tryParseCidr, tryParseIP } from '../../net/ipnet.js';
 
 const INTERFACE_NAME_RE = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
 const IPV4_LIKE_RE = /^\d+\.\d+\.\d+\.\d+$/;
@@ -46,6 +46,22 @@ export function isValidObjectName(name: string): boolean {
 }
 
 /** A CIDR of the given family (or any family), or an error message. */
+/** Why an address is not one Kubernetes' isIP() accepts (upstream's CEL rule on it), if it is not. */
+export function kubeIPError(value: string): string | undefined {
+  const ip = tryParseIP(value);
+  if (!ip) return `"${value}" is not a valid IPv4 or IPv6 address`;
+  if (isIPv4Mapped(ip)) return `"${value}" is an IPv4-mapped IPv6 address: write the IPv4 address`;
+  return undefined;
+}
+
+/** Why a CIDR is not one Kubernetes' isCIDR() accepts (upstream's CEL rule on it), if it is not. */
+export function kubeCidrError(value: string): string | undefined {
+  const c = tryParseCidr(value);
+  if (!c) return `"${value}" is not a valid CIDR`;
+  if (isIPv4Mapped({ family: c.family, value: c.addr })) return `"${value}" is an IPv4-mapped IPv6 range: write it as IPv4`;
+  return undefined;
+}
+
 export function cidrError(value: string, want?: Family): string | undefined {
   const c = tryParseCidr(value);
   if (!c) return `"${value}" is not a valid CIDR`;
@@ -58,7 +74,8 @@ export function cidrListError(values: readonly string[], what: string): { index?
   const seen = new Map<Family, string>();
   for (const [i, v] of values.entries()) {
     const c = tryParseCidr(v);
-    if (!c) return { index: i, message: `"${v}" is not a valid CIDR` };
+    const bad = kubeCidrError(v);
+    if (!c || bad) return { index: i, message: bad ?? `"${v}" is not a valid CIDR` };
     const prev = seen.get(c.family);
     if (prev !== undefined) {
       return { index: i, message: `${what}: at most one IPv4 and one IPv6 CIDR (${prev} and ${v} are both IPv${c.family})` };
