@@ -122,7 +122,7 @@ export class PerouterdMetrics {
     });
     this.resources = new Gauge({
       name: 'perouterd_resources',
-      help: 'Configured resources by kind and state (applied, skipped), as of the last reconcile that built a desired state.',
+      help: 'Configured resources by kind and state (applied, skipped), as of the last reconcile that applied the configuration.',
       labelNames: ['kind', 'state'],
       registers,
     });
