@@ -5,24 +5,7 @@ import { readFileSync } from 'node:fs';
 import { loadNodeConfig } from '../config/load.js';
 import { hostInterfaceAddresses, type ConfigSources } from '../daemon/desired-state.js';
 
-export const DEFAULTS = {
-  nodeConfig: '/var/lib/openperouter/node-config.yaml',
-  configDir: '/var/lib/openperouter/configs',
-  netns: 'perouter',
-  stateDir: '/run/perouterd',
-  namespace: 'openperouter-system',
-  resyncSeconds: 30,
-  /** Files must read the same twice this far apart before a change is applied. */
-  quietMs: 1000,
-  debounceMs: 500,
-  frrPollMs: 2000,
-  /**
-   * /metrics, /healthz, /readyz. Port 9080 and the paths are upstream's (its reloader answers
-   * /healthz and /readyz on :9080 in the router pod), so probes and runbooks keep them;
-   * loopback, because nothing of perouterd is for the network unless the operator says so.
-   */
-  httpListen: '127.0.0.1:9080',
-} as const;
+export { DEFAULTS } from './defaults.js';
 
 /** Options every command that reads the configuration takes. */
 export interface SourceOptions {

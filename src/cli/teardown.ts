@@ -5,7 +5,6 @@
 // deleted. The FRR instance must be stopped first (it is systemd's to stop), and
 // so must the daemon, which would otherwise build everything again.
 import fs from 'node:fs';
-import type { Command } from 'commander';
 import { diffKernel } from '../dataplane/diff.js';
 import { describeOp, NetlinkDataplane } from '../dataplane/dataplane.js';
 import { deleteNamedNetns, netnsExists } from '../dataplane/netlink/index.js';
@@ -89,18 +88,4 @@ async function tearDownLocked(o: TeardownOptions, out: (line: string) => void): 
   deleteNamedNetns(o.netns);
   out(`deleted /run/netns/${o.netns}`);
   return 0;
-}
-
-export function registerTeardown(program: Command): void {
-  program
-    .command('teardown')
-    .description(
-      'tear the node down: underlay NIC back to the host with its addresses, host-side overlay links removed, router namespace deleted (stop perouterd and its FRR instance first)',
-    )
-    .option('--netns <name>', 'router network namespace', 'perouter')
-    .option('--frr-pathspace <name>', 'FRR path space of the instance in the router namespace; defaults to the namespace name')
-    .option('--state-dir <dir>', 'state directory of the daemon (its instance lock)', '/run/perouterd')
-    .action(async (o: TeardownOptions) => {
-      process.exitCode = await teardownNode(o, (l) => process.stdout.write(`${l}\n`));
-    });
 }

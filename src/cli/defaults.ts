@@ -1,0 +1,20 @@
+// Defaults of every setting: upstream's host-mode paths, so an existing node config works
+// unchanged. Its own module (no imports) so that building the command line loads nothing else.
+export const DEFAULTS = {
+  nodeConfig: '/var/lib/openperouter/node-config.yaml',
+  configDir: '/var/lib/openperouter/configs',
+  netns: 'perouter',
+  stateDir: '/run/perouterd',
+  namespace: 'openperouter-system',
+  resyncSeconds: 30,
+  /** Files must read the same twice this far apart before a change is applied. */
+  quietMs: 1000,
+  debounceMs: 500,
+  frrPollMs: 2000,
+  /**
+   * /metrics, /healthz, /readyz. Port 9080 and the paths are upstream's (its reloader answers
+   * /healthz and /readyz on :9080 in the router pod), so probes and runbooks keep them;
+   * loopback, because nothing of perouterd is for the network unless the operator says so.
+   */
+  httpListen: '127.0.0.1:9080',
+} as const;

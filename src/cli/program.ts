@@ -1,0 +1,144 @@
+// The command tree of `perouterd`: every command, option and default, and nothing else.
+// Each action imports its module when it runs, so `--version`, `--help` and `completion`
+// load commander alone (no netlink, no FRR, no configuration pipeline, no Kubernetes client).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseListen } from '../observe/listen.js';
+import { DEFAULTS } from './defaults.js';
+import type { RunOptions } from './wiring.js';
+import { packageVersion } from './version.js';
+
+/** Options every command that reads the configuration takes. */
+interface SourceOptions {
+  configDir: string;
+  nodeConfig: string;
+  namespace: string;
+}
+
+const sourceOptions = (c: Command): Command =>
+  c
+    .option('--config-dir <dir>', 'directory of openpe_*.yaml files', DEFAULTS.configDir)
+    .option('--node-config <file>', 'node configuration file', DEFAULTS.nodeConfig)
+    .option('--namespace <ns>', 'namespace of static objects, mirrored objects, RawFRRConfigs and the node status', DEFAULTS.namespace);
+
+/** `--http-listen`: checked while parsing, so a typo is a usage error before anything starts. */
+function httpListenArg(value: string): string {
+  try {
+    parseListen(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return value;
+}
+
+const wholeNumber = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('must be a whole number >= 0.');
+  return Number(v);
+};
+
+function addRun(program: Command): void {
+  sourceOptions(program.command('run'))
+    .description('apply the configuration and keep it applied (SIGHUP re-applies, SIGTERM exits leaving the dataplane in place)')
+    .option('--netns <name>', 'router network namespace (/run/netns/<name>)', DEFAULTS.netns)
+    .option('--frr-pathspace <name>', 'FRR path space (-N) of the FRR instance in the router namespace; defaults to the namespace name')
+    .option('--state-dir <dir>', 'where status.json is written (root-only)', DEFAULTS.stateDir)
+    .option('--state-group <group>', 'group that may read the state directory and status.json (default: root only)')
+    .option('--resync-seconds <n>', 'periodic drift check interval (0 = off)', String(DEFAULTS.resyncSeconds))
+    .option('--no-watch', 'do not watch the configuration files')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig for the API stage (default: $KUBECONFIG, else /var/lib/hostbridge/kubeconfig, written by the hostbridge pod)',
+    )
+    .option('--no-api', 'static files only: never contact the Kubernetes API')
+    .addOption(
+      new Option(
+        '--http-listen <addr:port>',
+        'serve /metrics, /healthz and /readyz there ("off": not at all); loopback unless told otherwise',
+      )
+        .default(DEFAULTS.httpListen)
+        .argParser(httpListenArg),
+    )
+    .option('--no-http', 'no /metrics, /healthz or /readyz endpoint (as --http-listen off)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .action(async (o: RunOptions & { logLevel: string }) => {
+      await (await import('./run-command.js')).run(o);
+    });
+}
+
+function addConfigCommands(program: Command): void {
+  sourceOptions(program.command('render'))
+    .description('print frr.conf and the planned kernel objects, touching nothing')
+    .option('--node-index <n>', 'render for this node index instead of node-config’s', wholeNumber)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: SourceOptions & { nodeIndex?: number; output: string }) => {
+      (await import('./config-commands.js')).render(o);
+    });
+
+  sourceOptions(program.command('validate'))
+    .description('check the configuration; exit 0 when it can be applied, 1 otherwise, listing every problem')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: SourceOptions & { output: string }) => {
+      (await import('./config-commands.js')).validate(o);
+    });
+}
+
+function addNodeCommands(program: Command): void {
+  program
+    .command('ensure-netns')
+    .description('create the router network namespace if it does not exist (run before FRR starts in it)')
+    .option('--netns <name>', 'router network namespace', DEFAULTS.netns)
+    .action(async (o: { netns: string }) => {
+      const { NetlinkDataplane } = await import('../dataplane/dataplane.js');
+      const outcome = new NetlinkDataplane(o.netns).ensureRouterNamespace();
+      process.stdout.write(outcome === 'existed' ? `/run/netns/${o.netns} exists\n` : `${outcome} /run/netns/${o.netns}\n`);
+    });
+
+  program
+    .command('teardown')
+    .description(
+      'tear the node down: underlay NIC back to the host with its addresses, host-side overlay links removed, router namespace deleted (stop perouterd and its FRR instance first)',
+    )
+    .option('--netns <name>', 'router network namespace', DEFAULTS.netns)
+    .option('--frr-pathspace <name>', 'FRR path space of the instance in the router namespace; defaults to the namespace name')
+    .option('--state-dir <dir>', 'state directory of the daemon (its instance lock)', DEFAULTS.stateDir)
+    .action(async (o: { netns: string; frrPathspace?: string; stateDir: string }) => {
+      const { teardownNode } = await import('./teardown.js');
+      // What it did goes to stdout, what stopped it to stderr.
+      const out = (l: string): boolean => (l.startsWith('error:') ? process.stderr : process.stdout).write(`${l}\n`);
+      process.exitCode = await teardownNode(o, out);
+    });
+}
+
+function addCompletion(program: Command): void {
+  program
+    .command('completion')
+    .description('print the shell completion script (bash or zsh); the packages install both')
+    .addArgument(program.createArgument('<shell>', 'shell').choices(['bash', 'zsh']))
+    .action(async (shell: 'bash' | 'zsh') => {
+      const { bashCompletion, zshCompletion } = await import('./completion.js');
+      process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
+    });
+}
+
+/**
+ * The program. Usage errors (unknown command or option, bad option value) throw a
+ * CommanderError (exitOverride), which main turns into exit status 2; commands set 1
+ * for an invalid configuration or a failed action. Messages go to stderr, results to stdout.
+ */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('perouterd')
+    .description('Host-level PE router daemon: BGP EVPN / VXLAN to the fabric, overlays to the host')
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    })
+    .showSuggestionAfterError();
+  addRun(program);
+  addConfigCommands(program);
+  addNodeCommands(program);
+  addCompletion(program);
+  return program;
+}
