@@ -11,6 +11,8 @@ export const DEFAULTS = {
   quietMs: 1000,
   debounceMs: 500,
   frrPollMs: 2000,
+  /** EVPN data-plane health check period (router MAC and FDB of remote VTEPs). */
+  evpnHealthMs: 500,
   /**
    * /metrics, /healthz, /readyz. Port 9080 and the paths are upstream's (its reloader answers
    * /healthz and /readyz on :9080 in the router pod), so probes and runbooks keep them;

@@ -44,6 +44,11 @@ function addRun(program: Command): void {
     .option('--state-group <group>', 'group that may read the state directory and status.json (default: root only)')
     .option('--resync-seconds <n>', 'periodic drift check interval (0 = off)', String(DEFAULTS.resyncSeconds))
     .option('--no-watch', 'do not watch the configuration files')
+    .option('--evpn-check-ms <n>', 'EVPN data-plane health check period in ms (0 = off)', String(DEFAULTS.evpnHealthMs))
+    .option(
+      '--frr-restart-command <command>',
+      "restarts the router namespace's FRR instance when nothing less repairs its EVPN data plane (e.g. 'systemctl restart frr@perouter')",
+    )
     .option(
       '--kubeconfig <file>',
       'kubeconfig for the API stage (default: $KUBECONFIG, else /var/lib/hostbridge/kubeconfig, written by the hostbridge pod)',

@@ -2,7 +2,9 @@
 import type { Logger } from 'pino';
 import { Daemon } from '../daemon/daemon.js';
 import { FileSources } from '../daemon/sources.js';
-import type { DaemonObserver, KernelPort, StatusSink } from '../daemon/ports.js';
+import type { DaemonObserver, FrrPort, KernelPort, StatusSink } from '../daemon/ports.js';
+import { evpnFaults } from '../dataplane/evpn-health.js';
+import { FrrEvpnRepair } from '../frr/evpn-repair.js';
 import { installSignalHandlers } from '../daemon/triggers.js';
 import { netnsExists } from '../dataplane/netlink/index.js';
 import { NetlinkDataplane, applyKernel, describeOp, kernelChanges, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
@@ -27,6 +29,19 @@ export interface RunOptions extends SourceOptions {
   /** `addr:port` of /metrics, /healthz, /readyz, or `off`; `http: false` is --no-http. */
   httpListen: string;
   http: boolean;
+  /** The command that restarts the FRR instance in the router namespace (last EVPN repair step). */
+  frrRestartCommand?: string;
+}
+
+/** The FRR adapters seen through the daemon's FrrPort. */
+export function frrPort(reloader: FrrReloader, repair: FrrEvpnRepair): FrrPort {
+  return {
+    isRunning: () => reloader.isRunning(),
+    daemonPids: () => reloader.daemonPids(),
+    check: (c) => reloader.check(c),
+    apply: (c) => reloader.apply(c),
+    repairEvpn: (step, targets) => repair.repair(step, targets),
+  };
 }
 
 /** The dataplane adapter seen through the daemon's KernelPort. */
@@ -43,8 +58,10 @@ export function kernelPort(dp: Dataplane): KernelPort {
       return {
         additions: async () => report(await applyKernel(dp, c.additions, c.observed)),
         removals: async () => report(await applyKernel(dp, c.removals, c.observed)),
+        missingNics: c.missingNics,
       };
     },
+    evpnFaults: async (l3vnis) => evpnFaults(l3vnis, await dp.observeEvpn()),
     close: () => dp.close(),
   };
 }
@@ -68,13 +85,17 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
   const pathspace = o.frrPathspace ?? o.netns;
   const zebra = new ZebraReadinessCheck({ pathspace, log: (m, e) => log.debug(e ?? {}, m) });
   const dp = new NetlinkDataplane(o.netns, { zebra });
-  const frr = new FrrReloader(frrPaths(pathspace), { log: (m, e) => log.debug(e ?? {}, m) });
+  const paths = frrPaths(pathspace);
+  const reloader = new FrrReloader(paths, { log: (m, e) => log.debug(e ?? {}, m) });
+  const restart = o.frrRestartCommand?.trim() ? o.frrRestartCommand.trim().split(/\s+/) : undefined;
+  const frr = frrPort(reloader, new FrrEvpnRepair(paths, restart));
   // Told about every reconcile and source change (src/observe: status socket, metrics, health).
   const observers: DaemonObserver[] = [];
   const daemon = new Daemon(
     {
       routerNetns: o.netns,
       quietMs: DEFAULTS.quietMs,
+      evpnHealthMs: DEFAULTS.evpnHealthMs,
       triggers: {
         configDir: o.configDir,
         nodeConfigPath: o.nodeConfig,

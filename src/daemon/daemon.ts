@@ -16,7 +16,9 @@ import { SerialRunner } from './coalesce.js';
 import type { DesiredState } from './desired-state.js';
 import { checkIsolatingRawFrr } from './frr-isolation.js';
 import { countsPerBlock, summarize, type FrrChangeReason } from '../frr/explain.js';
-import { apiStatus, needsRetry, outcomeState, type DaemonState, type Outcome } from './outcome.js';
+import { apiStatus, needsRetry, outcomeState, type DaemonState, type Health, type Outcome } from './outcome.js';
+import { EvpnMonitor, type EvpnHealthStatus } from './evpn-monitor.js';
+import type { EvpnRepairOptions } from './evpn-repair.js';
 import type { ApiPort, DaemonObserver, FrrPort, KernelPort, KernelReport, SourceState, SourcesPort, StatusSink } from './ports.js';
 import { redactSecrets } from '../util/redact.js';
 import { reconcileRecord, startProgress, type ReconcileProgress } from './reconcile-record.js';
@@ -27,7 +29,13 @@ export interface LoopOptions {
   /** Two reads of the files this far apart must match before a change is applied. */
   quietMs: number;
   triggers: TriggerOptions;
+  /** How often the EVPN data plane is checked between reconciles; 0 or unset: never. */
+  evpnHealthMs?: number;
+  evpnRepair?: EvpnRepairOptions;
 }
+
+/** After an FRR restart no EVPN repair runs for this long: FRR is reinstalling everything. */
+const FRR_RESTART_GRACE_MS = 30_000;
 
 export interface DaemonPorts {
   kernel: KernelPort;
@@ -48,6 +56,10 @@ export interface DaemonStatus {
   failedResources: FailedResource[];
   problems: string[];
   applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean };
+  /** Configured underlay NICs in neither namespace (status is not ready then). */
+  missingNics: string[];
+  /** EVPN data-plane health: faults now, how many appeared, repairs run. */
+  evpn: EvpnHealthStatus;
   k8s?: unknown;
 }
 
@@ -73,6 +85,9 @@ export class Daemon {
   private busySince: number | undefined;
   private current: ReconcileProgress | undefined;
   private source: SourceState = { kind: 'static-only' };
+  private lastOutcome: Outcome | undefined;
+  private l3vnis: Array<{ vni: number; vrf: string }> = [];
+  private readonly evpn: EvpnMonitor;
   readonly status: DaemonStatus = {
     state: 'starting',
     message: 'starting',
@@ -81,6 +96,8 @@ export class Daemon {
     kernel: { writesLast: 0, writesTotal: 0, lastErrors: [] },
     failedResources: [],
     problems: [],
+    missingNics: [],
+    evpn: { faults: [], faultsDetected: 0, repairs: 0, repairsByStep: {}, gaveUp: false },
   };
 
   constructor(
@@ -95,6 +112,16 @@ export class Daemon {
         this.scheduleRetry('unexpected error');
       },
     );
+    this.evpn = new EvpnMonitor({
+      kernel: ports.kernel,
+      frr: ports.frr,
+      l3vnis: () => this.l3vnis,
+      busy: () => this.busySince !== undefined,
+      changed: () => void this.publish(),
+      log: log.child({ component: 'evpn-health' }),
+      ...(opts.evpnRepair ? { repair: opts.evpnRepair } : {}),
+    });
+    this.status.evpn = this.evpn.status;
   }
 
   /** Connects the Kubernetes side; `fallback` is the persisted snapshot to use until the API syncs. */
@@ -112,11 +139,13 @@ export class Daemon {
         frrRestarted: (pids) => {
           this.log.warn({ pids }, 'FRR (re)started: pushing configuration again');
           this.forceFrr = true;
+          this.evpn.frrRestarted(FRR_RESTART_GRACE_MS);
           this.trigger('frr-restart');
         },
       },
       this.log,
     );
+    this.evpn.start(this.opts.evpnHealthMs ?? 0);
     this.trigger('start');
   }
 
@@ -147,6 +176,7 @@ export class Daemon {
     this.stopped = true;
     this.runner.stop();
     this.triggers?.stop();
+    this.evpn.stop();
     clearTimeout(this.retryTimer);
     await this.runner.whenIdle();
     this.ports.kernel.close();
@@ -268,6 +298,9 @@ export class Daemon {
     }
     const removals = await kernel.removals();
     this.recordKernel([additions, removals], log);
+    this.status.missingNics = kernel.missingNics;
+    for (const n of kernel.missingNics) log.error({ nic: n }, `underlay NIC ${n} is in neither the host nor the router namespace`);
+    this.l3vnis = desired.plan.l3vnis.map((v) => ({ vni: v.vni, vrf: v.vrf }));
     this.status.applied = {
       l3vnis: desired.plan.l3vnis.map((v) => v.vni),
       l2vnis: desired.plan.l2vnis.map((v) => v.vni),
@@ -321,18 +354,32 @@ export class Daemon {
     for (const e of this.status.kernel.lastErrors) log.error(e);
   }
 
+  private health(): Health {
+    return { missingNics: this.status.missingNics, evpnFaults: this.status.evpn.faults };
+  }
+
   private async finish(o: Outcome, log: Logger): Promise<void> {
-    const { state, message } = outcomeState(o);
-    this.status.state = state;
-    this.status.message = message;
+    this.lastOutcome = o;
     this.status.failedResources = o.kind === 'waiting-for-frr' ? [] : o.failed;
     for (const f of this.status.failedResources)
       log.warn({ kind: f.kind, name: f.name, reason: f.reason, location: f.location }, `resource failed: ${f.message}`);
+    const { state, message } = outcomeState(o, this.health());
     (state === 'ready' ? log.info.bind(log) : log.warn.bind(log))(message);
     if (needsRetry(o)) this.scheduleRetry(o.kind);
     else if (o.kind === 'applied') this.backoff.reset();
+    await this.publish();
+    this.tellObservers(o, state, message);
+  }
+
+  /** Status from the last outcome and the health observed since: status.json, the API, listeners. */
+  private async publish(): Promise<void> {
+    const o = this.lastOutcome;
+    if (!o) return;
+    const { state, message } = outcomeState(o, this.health());
+    this.status.state = state;
+    this.status.message = message;
     if (this.api) {
-      void this.api.reportStatus(apiStatus(o)).catch(() => undefined);
+      void this.api.reportStatus(apiStatus(o, this.health())).catch(() => undefined);
       this.status.k8s = this.api.state();
     }
     try {
@@ -341,7 +388,6 @@ export class Daemon {
       this.log.warn({ err: (e as Error).message }, 'cannot write status file');
     }
     for (const l of this.statusListeners) l();
-    this.tellObservers(o, state, message);
   }
 
   private tellObservers(o: Outcome, state: DaemonState, message: string): void {

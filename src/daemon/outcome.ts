@@ -19,12 +19,32 @@ export type Outcome =
 
 export type DaemonState = 'starting' | 'ready' | 'degraded' | 'waiting-for-frr' | 'config-invalid';
 
-export function outcomeState(o: Outcome): { state: DaemonState; message: string } {
+/**
+ * What is broken although the configuration was applied, observed in the kernel: a
+ * configured underlay NIC in neither namespace, routes through a remote VTEP that
+ * FRR left without router MAC or FDB entry. Either keeps the state off `ready`.
+ */
+export interface Health {
+  missingNics: string[];
+  evpnFaults: string[];
+}
+
+export const HEALTHY: Health = { missingNics: [], evpnFaults: [] };
+
+function healthProblems(h: Health): string[] {
+  const nics = h.missingNics.map((n) => `underlay NIC ${n} is in neither the host nor the router namespace`);
+  return [...nics, ...h.evpnFaults];
+}
+
+export function outcomeState(o: Outcome, health: Health = HEALTHY): { state: DaemonState; message: string } {
   switch (o.kind) {
-    case 'applied':
+    case 'applied': {
+      const broken = healthProblems(health);
+      if (broken.length > 0) return { state: 'degraded', message: `configuration applied but: ${broken.join('; ')}` };
       return o.failed.length === 0
         ? { state: 'ready', message: 'all configuration applied' }
         : { state: 'degraded', message: `${o.failed.length} resource(s) failed; the rest is applied` };
+    }
     case 'config-invalid':
       return { state: 'config-invalid', message: `${o.reason}; running configuration left unchanged` };
     case 'waiting-for-frr':
@@ -44,8 +64,8 @@ export function needsRetry(o: Outcome): boolean {
 }
 
 /** The node status upstream writes: Ready when the configuration is applied (skipped resources listed). */
-export function apiStatus(o: Outcome): ApiStatusReport {
-  const { message } = outcomeState(o);
+export function apiStatus(o: Outcome, health: Health = HEALTHY): ApiStatusReport {
+  const { message } = outcomeState(o, health);
   const failed = o.kind === 'waiting-for-frr' ? [] : o.failed;
-  return { ok: o.kind === 'applied', message, failed };
+  return { ok: o.kind === 'applied' && healthProblems(health).length === 0, message, failed };
 }

@@ -3,6 +3,8 @@
 // no adapter, so its unit test drives the loop with fakes (test/support/fake-*.ts).
 import type { FailedResource, RouterConfig } from '../config/model.js';
 import type { KernelPlan } from '../plan/kernel-plan.js';
+import type { EvpnFault } from '../dataplane/evpn-health.js';
+import type { EvpnRepairStep, EvpnRepairTarget } from '../frr/evpn-repair.js';
 import type { DesiredState, PipelineResult } from './desired-state.js';
 import type { DaemonState, Outcome } from './outcome.js';
 
@@ -22,6 +24,8 @@ export interface KernelChanges {
   additions(): Promise<KernelReport>;
   /** After the FRR reload: objects no longer configured (README "Ordering"). */
   removals(): Promise<KernelReport>;
+  /** Configured underlay NICs found in neither namespace: nothing carries the underlay. */
+  missingNics: string[];
 }
 
 export interface KernelPort {
@@ -29,6 +33,8 @@ export interface KernelPort {
   ensureRouterNamespace(): boolean;
   /** Observes the kernel once and diffs it against `plan`. */
   changes(plan: KernelPlan): Promise<KernelChanges>;
+  /** What FRR installed for the routes through remote VTEPs that is missing (router MAC, FDB). */
+  evpnFaults(l3vnis: EvpnRepairTarget[]): Promise<EvpnFault[]>;
   close(): void;
 }
 
@@ -46,6 +52,8 @@ export interface FrrPort {
   check(config: string): Promise<string | undefined>;
   /** Makes FRR's running configuration equal to `config`. */
   apply(config: string): Promise<FrrApplyOutcome>;
+  /** Runs one EVPN repair step for `targets`; undefined when it ran, else why not. */
+  repairEvpn(step: EvpnRepairStep, targets: EvpnRepairTarget[]): Promise<string | undefined>;
 }
 
 /** What the Kubernetes side is told after each reconcile (upstream's node status). */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import { diffKernel, missingUnderlayNics, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
+import type { EvpnObservation } from './evpn-health.js';
 import {
   attachNamedNetns,
   closeFd,
@@ -43,6 +44,8 @@ export interface Dataplane {
   ensureRouterNamespace(): RouterNamespaceOutcome;
   routerNamespaceExists(): boolean;
   observe(sysctlPaths: string[]): Promise<ObservedState>;
+  /** What the EVPN data-plane health check reads: the router namespace's links, routes, neighbours, FDB. */
+  observeEvpn(): Promise<EvpnObservation>;
   /** `observed` is the state the ops were computed from (saves a re-dump). */
   apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport>;
   close(): void;
@@ -192,6 +195,18 @@ export class NetlinkDataplane implements Dataplane {
     const sysctls: Record<string, string | undefined> = {};
     for (const p of sysctlPaths) sysctls[p] = readSysctl(this.routerNetns, p);
     return { host: { links: hl, addrs: ha }, router: { links: rl, addrs: ra }, sysctls };
+  }
+
+  async observeEvpn(): Promise<EvpnObservation> {
+    const nl = this.nl('router');
+    const [links, routes, n4, n6, fdb] = await Promise.all([
+      nl.dumpLinks(),
+      nl.dumpRoutes(),
+      nl.dumpNeighbours(4),
+      nl.dumpNeighbours(6),
+      nl.dumpNeighbours('bridge'),
+    ]);
+    return { links, routes, neighbours: [...n4, ...n6], fdb };
   }
 
   async apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport> {

@@ -2,11 +2,18 @@
 // in a shared event log and fails the ops it is told to fail.
 import type { KernelPlan } from '../../src/plan/kernel-plan.js';
 import type { KernelChanges, KernelPort, KernelReport } from '../../src/daemon/ports.js';
+import type { EvpnFault } from '../../src/dataplane/evpn-health.js';
+import type { EvpnRepairTarget } from '../../src/frr/evpn-repair.js';
 
 export class FakeDataplane implements KernelPort {
   /** Per phase: errors the next reconcile of that phase reports (then cleared unless sticky). */
   failNext: Partial<Record<'additions' | 'removals', string[]>> = {};
   sticky = false;
+  /** Configured NICs the fake kernel has in neither namespace. */
+  missingNics: string[] = [];
+  /** What the EVPN health check finds (set by the test, healed by FakeFrr's repairs). */
+  evpn: EvpnFault[] = [];
+  evpnChecks = 0;
   namespaceCreated = false;
   closed = false;
   /** The last plan diffed. */
@@ -37,7 +44,12 @@ export class FakeDataplane implements KernelPort {
       }
       return { writes: ops.length, ops, errors };
     };
-    return { additions: () => run('additions', add), removals: () => run('removals', remove) };
+    return { additions: () => run('additions', add), removals: () => run('removals', remove), missingNics: [...this.missingNics] };
+  }
+
+  async evpnFaults(l3vnis: EvpnRepairTarget[]): Promise<EvpnFault[]> {
+    this.evpnChecks++;
+    return this.evpn.filter((f) => l3vnis.some((v) => v.vni === f.vni));
   }
 
   /** VNIs the fake kernel holds now. */

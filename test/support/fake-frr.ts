@@ -1,6 +1,7 @@
 // An FrrPort for the daemon's unit test: a running flag, PIDs that change on "restart", a
 // parser stand-in (reject lines matching `rejects`), and the configuration it last applied.
 import type { FrrApplyOutcome, FrrPort } from '../../src/daemon/ports.js';
+import type { EvpnRepairStep, EvpnRepairTarget } from '../../src/frr/evpn-repair.js';
 
 export class FakeFrr implements FrrPort {
   running = true;
@@ -12,6 +13,11 @@ export class FakeFrr implements FrrPort {
   running_config: string | undefined;
   checks = 0;
   applies = 0;
+  /** EVPN repairs run, as `step vni,vni`. */
+  repairs: string[] = [];
+  /** The first repair step that fixes the EVPN data plane (this FRR's "version"); calls `healed` then. */
+  repairsWith: EvpnRepairStep | undefined;
+  healed: () => void = () => undefined;
 
   constructor(private readonly events: string[]) {}
 
@@ -33,6 +39,13 @@ export class FakeFrr implements FrrPort {
     const bad = this.rejects ? config.split('\n').find((l) => this.rejects!.test(l)) : undefined;
     this.events.push(bad ? `frr check: rejected` : 'frr check');
     return bad ? `% Unknown command: ${bad.trim()}` : undefined;
+  }
+
+  async repairEvpn(step: EvpnRepairStep, targets: EvpnRepairTarget[]): Promise<string | undefined> {
+    this.repairs.push(`${step} ${targets.map((t) => t.vni).join(',')}`);
+    this.events.push(`frr repair ${step}`);
+    if (step === this.repairsWith) this.healed();
+    return undefined;
   }
 
   async apply(config: string): Promise<FrrApplyOutcome> {

@@ -1,60 +1,10 @@
 // The reconcile loop with fakes (test/support/fake-*.ts): ordering, settling of the files,
 // retry and backoff, FRR restart, invalid input, per-resource failure and the outcome that
 // feeds status.json and the Kubernetes status. Fake timers: nothing here waits for real.
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Daemon, type DaemonStatus } from '../../src/daemon/daemon.js';
-import type { RouterConfig } from '../../src/config/model.js';
-import { apiOrigin, l3vni, raw, routerConfig, underlay } from '../support/builders.js';
+import { apiOrigin, l3vni, raw, routerConfig } from '../support/builders.js';
 import { FakeApi } from '../support/fake-api.js';
-import { FakeDataplane } from '../support/fake-dataplane.js';
-import { FakeFrr } from '../support/fake-frr.js';
-import { FakeSources } from '../support/fake-sources.js';
-
-const QUIET = 1000;
-
-const withVnis = (...vnis: number[]): RouterConfig =>
-  routerConfig({
-    underlays: [underlay()],
-    l3vnis: vnis.map((v, i) =>
-      l3vni(`vrf${v}`, v, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: `192.169.${10 + i}.0/24` } } }),
-    ),
-  });
-
-interface Rig {
-  d: Daemon;
-  events: string[];
-  kernel: FakeDataplane;
-  frr: FakeFrr;
-  sources: FakeSources;
-  statusJson: string[];
-  last(): DaemonStatus;
-  /** Lets a triggered reconcile run to its end (quiet periods included). */
-  settle(ms?: number): Promise<void>;
-}
-
-function rig(files: RouterConfig | 'missing' = withVnis(100)): Rig {
-  const events: string[] = [];
-  const kernel = new FakeDataplane(events);
-  const frr = new FakeFrr(events);
-  const sources = new FakeSources();
-  sources.set(files === 'missing' ? { missing: true } : { config: files });
-  const statusJson: string[] = [];
-  const d = new Daemon(
-    {
-      routerNetns: 'perouter',
-      quietMs: QUIET,
-      triggers: { configDir: '/cfg', nodeConfigPath: '/node.yaml', watchFiles: false, debounceMs: 500, resyncSeconds: 0, frrPollMs: 2000 },
-    },
-    { kernel, frr, sources, status: { write: async (j) => void statusJson.push(j) } },
-    pino({ level: 'silent' }),
-  );
-  const settle = async (ms = QUIET * 3): Promise<void> => {
-    await vi.advanceTimersByTimeAsync(ms);
-    await d.whenIdle();
-  };
-  return { d, events, kernel, frr, sources, statusJson, last: () => JSON.parse(statusJson.at(-1) ?? '{}') as DaemonStatus, settle };
-}
+import { QUIET, rig, withVnis } from '../support/daemon-rig.js';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

@@ -1,7 +1,7 @@
 // rtnetlink payloads: links, addresses, routes, and the NLMSG_ERROR / NLMSG_DONE replies.
 
 import * as K from './constants.js';
-import type { AddrInfo, LinkChange, LinkInfo, NewLink, NewLinkSpec, RouteInfo, RouteSpec } from './types.js';
+import type { AddrInfo, LinkChange, LinkInfo, NewLink, NewLinkSpec, RouteInfo, RouteNexthop, RouteSpec } from './types.js';
 import {
   afToFamily,
   align4,
@@ -280,7 +280,26 @@ export function decodeRoute(payload: Buffer): RouteInfo | undefined {
   if (oif !== undefined) route.oif = oif;
   const metric = getU32(a.get(K.RTA_PRIORITY));
   if (metric !== undefined) route.metric = metric;
+  if (h.flags & K.RTNH_F_ONLINK) route.onlink = true;
+  const mp = a.get(K.RTA_MULTIPATH);
+  if (mp) route.nexthops = decodeMultipath(mp);
   return route;
+}
+
+/** RTA_MULTIPATH: a sequence of struct rtnexthop (len u16, flags u8, hops u8, ifindex s32) + attributes. */
+function decodeMultipath(b: Buffer): RouteNexthop[] {
+  const out: RouteNexthop[] = [];
+  for (let off = 0; off + 8 <= b.length;) {
+    const len = b.readUInt16LE(off);
+    if (len < 8 || off + len > b.length) break;
+    const nh: RouteNexthop = { oif: b.readInt32LE(off + 4) };
+    if (b.readUInt8(off + 2) & K.RTNH_F_ONLINK) nh.onlink = true;
+    const gw = parseAttrs(b, off + 8, off + len).get(K.RTA_GATEWAY);
+    if (gw) nh.gateway = formatIp(gw);
+    out.push(nh);
+    off += align4(len);
+  }
+  return out;
 }
 
 // --- replies: NLMSG_ERROR / NLMSG_DONE ----------------------------------------------------
@@ -338,6 +357,8 @@ export function msgTypeName(type: number): string {
     [K.RTM_NEWROUTE]: 'RTM_NEWROUTE',
     [K.RTM_DELROUTE]: 'RTM_DELROUTE',
     [K.RTM_GETROUTE]: 'RTM_GETROUTE',
+    [K.RTM_NEWNEIGH]: 'RTM_NEWNEIGH',
+    [K.RTM_GETNEIGH]: 'RTM_GETNEIGH',
   };
   return names[type] ?? `nlmsg type ${type}`;
 }

@@ -79,6 +79,8 @@ export const RTM_GETADDR = 22;
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
+export const RTM_NEWNEIGH = 28;
+export const RTM_GETNEIGH = 30;
 
 // --- links --------------------------------------------------------------------
 export const IFINFOMSG_LEN = 16;
@@ -136,7 +138,20 @@ export const RTA_DST = 1;
 export const RTA_OIF = 4;
 export const RTA_GATEWAY = 5;
 export const RTA_PRIORITY = 6;
+export const RTA_MULTIPATH = 9;
 export const RTA_TABLE = 15;
+/** rtm_flags / rtnh_flags: the gateway is on the link whatever its address. */
+export const RTNH_F_ONLINK = 4;
+
+// --- neighbours (ARP/ND and bridge FDB) ------------------------------------------
+export const NDMSG_LEN = 12;
+export const NDA_DST = 1;
+export const NDA_LLADDR = 2;
+export const NTF_EXT_LEARNED = 0x10;
+export const NUD_INCOMPLETE = 0x01;
+export const NUD_FAILED = 0x20;
+export const NUD_NOARP = 0x40;
+export const NUD_PERMANENT = 0x80;
 
 export const RT_TABLE_UNSPEC = 0;
 export const RT_TABLE_COMPAT = 252;

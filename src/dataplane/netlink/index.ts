@@ -3,7 +3,7 @@
 
 export { NetlinkError, isNetlinkError } from './error.js';
 export { errnoName, errnoNumber, errnoMessage } from './errno.js';
-export type { AddrInfo, LinkChange, LinkInfo, NewLink, NewLinkSpec, RouteInfo, RouteSpec } from './types.js';
+export type { AddrInfo, LinkChange, LinkInfo, NeighInfo, NewLink, NewLinkSpec, RouteInfo, RouteNexthop, RouteSpec } from './types.js';
 export { openRtNetlink, type OpenRtNetlinkOptions, type RtNetlink } from './rtnetlink.js';
 export {
   attachNamedNetns,

@@ -4,6 +4,7 @@ import {
   attrU32,
   decodeAddr,
   decodeLink,
+  decodeNeigh,
   decodeRoute,
   encodeAddr,
   encodeBridgePortFlags,
@@ -11,6 +12,7 @@ import {
   encodeIfAddrMsg,
   encodeIfInfoMsg,
   encodeLinkChange,
+  encodeNeighDump,
   encodeNewLink,
   encodeRoute,
   encodeRouteDump,
@@ -21,7 +23,7 @@ import { EADDRNOTAVAIL, ENODEV, ENOENT, ESRCH } from './errno.js';
 import { NetlinkError } from './error.js';
 import { resolveNetnsPath } from './netns.js';
 import { NetlinkSocket } from './socket.js';
-import type { AddrInfo, LinkChange, LinkInfo, NewLink, RouteInfo, RouteSpec } from './types.js';
+import type { AddrInfo, LinkChange, LinkInfo, NeighInfo, NewLink, RouteInfo, RouteSpec } from './types.js';
 
 const RTEXT_FILTER_SKIP_STATS = 1 << 3; // stats are most of a link message and we never read them
 
@@ -47,6 +49,8 @@ export interface RtNetlink {
   deleteAddress(index: number, cidr: string): Promise<void>;
   /** Unicast and other types, all tables unless `table` is given (a missing table = []). */
   dumpRoutes(family?: 4 | 6, table?: number): Promise<RouteInfo[]>;
+  /** ARP/ND entries (4, 6) or the bridge/VXLAN FDB ('bridge'). */
+  dumpNeighbours(family: 4 | 6 | 'bridge'): Promise<NeighInfo[]>;
   /** CREATE|REPLACE (`ip route replace`); RTA_TABLE carries tables > 255. */
   replaceRoute(r: RouteSpec): Promise<void>;
   /** ESRCH is success. */
@@ -200,6 +204,17 @@ class RtNetlinkImpl implements RtNetlink {
       if (family !== undefined && r.family !== family) continue;
       if (table !== undefined && r.table !== table) continue;
       out.push(r);
+    }
+    return out;
+  }
+
+  async dumpNeighbours(family: 4 | 6 | 'bridge'): Promise<NeighInfo[]> {
+    const msgs = await this.sock.request(`RTM_GETNEIGH dump ${family}`, K.RTM_GETNEIGH, K.NLM_F_DUMP, encodeNeighDump(family));
+    const out: NeighInfo[] = [];
+    for (const m of msgs) {
+      if (m.type !== K.RTM_NEWNEIGH) continue;
+      const n = decodeNeigh(m.payload);
+      if (n && n.family === family) out.push(n);
     }
     return out;
   }

@@ -49,6 +49,30 @@ export interface RouteInfo {
   type: number;
   /** RTA_PRIORITY. */
   metric?: number;
+  /** RTNH_F_ONLINK in rtm_flags (single-path routes). */
+  onlink?: boolean;
+  /** RTA_MULTIPATH: the paths of an ECMP route (gateway/oif above are then unset). */
+  nexthops?: RouteNexthop[];
+}
+
+export interface RouteNexthop {
+  gateway?: string;
+  oif: number;
+  onlink?: boolean;
+}
+
+/** A neighbour (ARP/ND) or, with family 'bridge', a bridge/VXLAN FDB entry. */
+export interface NeighInfo {
+  family: 4 | 6 | 'bridge';
+  ifindex: number;
+  /** NUD_* bits. */
+  state: number;
+  /** NTF_* bits. */
+  flags: number;
+  /** NDA_DST: the neighbour's IP, or a VXLAN FDB entry's remote VTEP. */
+  dst?: string;
+  /** NDA_LLADDR: aa:bb:cc:dd:ee:ff */
+  mac?: string;
 }
 
 export type NewLinkSpec =

@@ -1,0 +1,32 @@
+// Neighbour messages (RTM_GETNEIGH/RTM_NEWNEIGH): ARP/ND entries and, in the
+// AF_BRIDGE family, bridge and VXLAN FDB entries. Read-only: perouterd only
+// observes what FRR's zebra installs (the EVPN data-plane health check).
+import * as K from './constants.js';
+import { afToFamily, formatIp, formatMac, parseAttrs } from './codec-core.js';
+import type { NeighInfo } from './types.js';
+
+/** struct ndmsg for a dump of one family (AF_BRIDGE: the FDB). */
+export function encodeNeighDump(family: 4 | 6 | 'bridge'): Buffer {
+  const b = Buffer.alloc(K.NDMSG_LEN);
+  b.writeUInt8(family === 'bridge' ? K.AF_BRIDGE : family === 4 ? K.AF_INET : K.AF_INET6, 0);
+  return b;
+}
+
+export function decodeNeigh(payload: Buffer): NeighInfo | undefined {
+  if (payload.length < K.NDMSG_LEN) return undefined;
+  const af = payload.readUInt8(0);
+  const family = af === K.AF_BRIDGE ? 'bridge' : afToFamily(af);
+  if (!family) return undefined;
+  const n: NeighInfo = {
+    family,
+    ifindex: payload.readInt32LE(4),
+    state: payload.readUInt16LE(8),
+    flags: payload.readUInt8(10),
+  };
+  const a = parseAttrs(payload, K.NDMSG_LEN);
+  const dst = a.get(K.NDA_DST);
+  if (dst && (dst.length === 4 || dst.length === 16)) n.dst = formatIp(dst);
+  const ll = a.get(K.NDA_LLADDR);
+  if (ll && ll.length === 6) n.mac = formatMac(ll);
+  return n;
+}

@@ -1,0 +1,121 @@
+// What the daemon observes beyond what it wrote (issue 10): an EVPN data plane FRR left
+// broken (router MAC / FDB of a remote VTEP missing) and an underlay NIC in neither
+// namespace. Either keeps the status off `ready`, named; EVPN faults are counted and
+// repaired up a bounded, rate-limited ladder. Fakes and fake timers only.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EvpnFault } from '../../src/dataplane/evpn-health.js';
+import { FakeApi } from '../support/fake-api.js';
+import { rig, withVnis } from '../support/daemon-rig.js';
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+const RMAC_LOST: EvpnFault = { vni: 100, vrf: 'vrf100', vtep: '100.65.0.2', missing: 'router-mac', routes: 2 };
+const HEALTH = { evpnHealthMs: 1000 };
+
+describe('EVPN data-plane health', () => {
+  it('a lost router MAC makes the status degraded, naming VNI and VTEP, and is counted', async () => {
+    const r = rig(withVnis(100), HEALTH);
+    const api = new FakeApi();
+    r.d.attachApi(api);
+    await r.d.start();
+    await r.settle();
+    expect(r.last().state).toBe('ready');
+    r.kernel.evpn = [RMAC_LOST];
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(r.last()).toMatchObject({ state: 'degraded', evpn: { faultsDetected: 1 } });
+    expect(r.last().message).toMatch(/EVPN VNI 100 \(VRF vrf100\): remote VTEP 100\.65\.0\.2: no router-MAC neighbour on br-pe-100/);
+    expect(api.reports.at(-1)).toMatchObject({ ok: false });
+    // Still the same fault a second later: not counted twice.
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(r.last().evpn.faultsDetected).toBe(1);
+    await r.d.stop();
+  });
+
+  it('repairs from the least disruptive step up, rate-limited, until the data plane forwards again', async () => {
+    const r = rig(withVnis(100), HEALTH);
+    await r.d.start();
+    await r.settle();
+    r.frr.repairsWith = 'resync-vni'; // as FRR 8.4: a soft re-import does not bring the router MAC back
+    r.frr.healed = () => (r.kernel.evpn = []);
+    r.kernel.evpn = [RMAC_LOST];
+    await vi.advanceTimersByTimeAsync(1000); // seen
+    expect(r.frr.repairs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000); // still there after confirmMs: first step
+    expect(r.frr.repairs).toEqual(['reimport 100']);
+    await vi.advanceTimersByTimeAsync(1000); // backoff: not yet
+    expect(r.frr.repairs).toEqual(['reimport 100']);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(r.frr.repairs).toEqual(['reimport 100', 'resync-vni 100']);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(r.last()).toMatchObject({
+      state: 'ready',
+      evpn: { faults: [], faultsDetected: 1, repairs: 2, repairsByStep: { reimport: 1, 'resync-vni': 1 } },
+    });
+    await r.d.stop();
+  });
+
+  it('gives up after a bounded number of repairs and says so; a new episode starts from the bottom', async () => {
+    const r = rig(withVnis(100), HEALTH);
+    await r.d.start();
+    await r.settle();
+    r.kernel.evpn = [RMAC_LOST];
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(r.frr.repairs).toEqual(['reimport 100', 'resync-vni 100', 'restart-frr 100', 'restart-frr 100', 'restart-frr 100']);
+    expect(r.last()).toMatchObject({ state: 'degraded', evpn: { gaveUp: true } });
+    r.kernel.evpn = [];
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(r.last()).toMatchObject({ state: 'ready', evpn: { gaveUp: false } });
+    r.kernel.evpn = [RMAC_LOST];
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(r.frr.repairs.at(-1)).toBe('reimport 100');
+    expect(r.last().evpn.faultsDetected).toBe(2);
+    await r.d.stop();
+  });
+
+  it('no repair while FRR restarts and reinstalls everything', async () => {
+    const r = rig(withVnis(100), HEALTH);
+    await r.d.start();
+    await r.settle();
+    r.frr.restart();
+    r.kernel.evpn = [RMAC_LOST];
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(r.frr.repairs).toEqual([]);
+    expect(r.last().state).toBe('degraded');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(r.frr.repairs[0]).toBe('reimport 100');
+    await r.d.stop();
+  });
+
+  it('is off unless configured, and only checks the L3VNIs applied', async () => {
+    const r = rig(withVnis(100));
+    await r.d.start();
+    await r.settle();
+    r.kernel.evpn = [RMAC_LOST];
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(r.kernel.evpnChecks).toBe(0);
+    await r.d.stop();
+    const s = rig(withVnis(200), HEALTH);
+    await s.d.start();
+    await s.settle();
+    s.kernel.evpn = [RMAC_LOST];
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(s.last().state).toBe('ready');
+    await s.d.stop();
+  });
+});
+
+describe('underlay NIC in neither namespace', () => {
+  it('is never ready: the status names the NIC', async () => {
+    const r = rig(withVnis(100));
+    r.kernel.missingNics = ['eth1'];
+    r.d.trigger('start');
+    await r.settle();
+    expect(r.last()).toMatchObject({ state: 'degraded', missingNics: ['eth1'] });
+    expect(r.last().message).toMatch(/underlay NIC eth1 is in neither the host nor the router namespace/);
+    r.kernel.missingNics = [];
+    r.d.trigger('resync');
+    await r.settle();
+    expect(r.last()).toMatchObject({ state: 'ready', missingNics: [] });
+  });
+});
