@@ -29,6 +29,8 @@ export interface RunOptions extends SourceOptions {
   /** `addr:port` of /metrics, /healthz, /readyz, or `off`; `http: false` is --no-http. */
   httpListen: string;
   http: boolean;
+  /** EVPN data-plane health check period (0 = off). */
+  evpnCheckMs?: string;
   /** The command that restarts the FRR instance in the router namespace (last EVPN repair step). */
   frrRestartCommand?: string;
 }
@@ -59,6 +61,7 @@ export function kernelPort(dp: Dataplane): KernelPort {
         additions: async () => report(await applyKernel(dp, c.additions, c.observed)),
         removals: async () => report(await applyKernel(dp, c.removals, c.observed)),
         missingNics: c.missingNics,
+        heldVeths: c.heldVeths,
       };
     },
     evpnFaults: async (l3vnis) => evpnFaults(l3vnis, await dp.observeEvpn()),
@@ -95,7 +98,7 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
     {
       routerNetns: o.netns,
       quietMs: DEFAULTS.quietMs,
-      evpnHealthMs: DEFAULTS.evpnHealthMs,
+      evpnHealthMs: o.evpnCheckMs === undefined ? DEFAULTS.evpnHealthMs : Number(o.evpnCheckMs),
       triggers: {
         configDir: o.configDir,
         nodeConfigPath: o.nodeConfig,

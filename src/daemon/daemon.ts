@@ -58,6 +58,8 @@ export interface DaemonStatus {
   applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean };
   /** Configured underlay NICs in neither namespace (status is not ready then). */
   missingNics: string[];
+  /** Host veths kept because their peer is in a namespace perouterd cannot see (not ready either). */
+  heldVeths: string[];
   /** EVPN data-plane health: faults now, how many appeared, repairs run. */
   evpn: EvpnHealthStatus;
   k8s?: unknown;
@@ -97,6 +99,7 @@ export class Daemon {
     failedResources: [],
     problems: [],
     missingNics: [],
+    heldVeths: [],
     evpn: { faults: [], faultsDetected: 0, repairs: 0, repairsByStep: {}, gaveUp: false },
   };
 
@@ -299,7 +302,9 @@ export class Daemon {
     const removals = await kernel.removals();
     this.recordKernel([additions, removals], log);
     this.status.missingNics = kernel.missingNics;
+    this.status.heldVeths = kernel.heldVeths;
     for (const n of kernel.missingNics) log.error({ nic: n }, `underlay NIC ${n} is in neither the host nor the router namespace`);
+    for (const n of kernel.heldVeths) log.error({ veth: n }, `host veth ${n} kept: its peer is in a namespace perouterd cannot see`);
     this.l3vnis = desired.plan.l3vnis.map((v) => ({ vni: v.vni, vrf: v.vrf }));
     this.status.applied = {
       l3vnis: desired.plan.l3vnis.map((v) => v.vni),
@@ -355,7 +360,7 @@ export class Daemon {
   }
 
   private health(): Health {
-    return { missingNics: this.status.missingNics, evpnFaults: this.status.evpn.faults };
+    return { missingNics: this.status.missingNics, heldVeths: this.status.heldVeths, evpnFaults: this.status.evpn.faults };
   }
 
   private async finish(o: Outcome, log: Logger): Promise<void> {

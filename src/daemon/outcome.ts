@@ -21,19 +21,22 @@ export type DaemonState = 'starting' | 'ready' | 'degraded' | 'waiting-for-frr' 
 
 /**
  * What is broken although the configuration was applied, observed in the kernel: a
- * configured underlay NIC in neither namespace, routes through a remote VTEP that
+ * configured underlay NIC in neither namespace, a host veth whose peer is out of
+ * sight (kept, never deleted), routes through a remote VTEP that
  * FRR left without router MAC or FDB entry. Either keeps the state off `ready`.
  */
 export interface Health {
   missingNics: string[];
+  heldVeths: string[];
   evpnFaults: string[];
 }
 
-export const HEALTHY: Health = { missingNics: [], evpnFaults: [] };
+export const HEALTHY: Health = { missingNics: [], heldVeths: [], evpnFaults: [] };
 
 function healthProblems(h: Health): string[] {
   const nics = h.missingNics.map((n) => `underlay NIC ${n} is in neither the host nor the router namespace`);
-  return [...nics, ...h.evpnFaults];
+  const veths = h.heldVeths.map((n) => `host veth ${n} kept: its peer is in a namespace perouterd cannot see`);
+  return [...nics, ...veths, ...h.evpnFaults];
 }
 
 export function outcomeState(o: Outcome, health: Health = HEALTHY): { state: DaemonState; message: string } {

@@ -26,6 +26,8 @@ export interface KernelChanges {
   removals(): Promise<KernelReport>;
   /** Configured underlay NICs found in neither namespace: nothing carries the underlay. */
   missingNics: string[];
+  /** perouterd's host veths whose peer is in a namespace it cannot see: kept, never deleted. */
+  heldVeths: string[];
 }
 
 export interface KernelPort {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
-import { diffKernel, missingUnderlayNics, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
+import { diffKernel, hostVethsWithUnseenPeer, missingUnderlayNics, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
 import type { EvpnObservation } from './evpn-health.js';
 import {
@@ -310,6 +310,8 @@ export interface KernelChanges {
   removals: DataplaneOp[];
   /** Configured underlay NICs in neither namespace (see missingUnderlayNics). */
   missingNics: string[];
+  /** Host veths kept because their peer is in a namespace perouterd cannot see (see hostVethsWithUnseenPeer). */
+  heldVeths: string[];
 }
 
 export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<KernelChanges> {
@@ -317,7 +319,7 @@ export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<Ke
   const additions: DataplaneOp[] = [];
   const removals: DataplaneOp[] = [];
   for (const o of diffKernel(plan, observed)) (isRemoval(o) ? removals : additions).push(o);
-  return { observed, additions, removals, missingNics: missingUnderlayNics(plan, observed) };
+  return { observed, additions, removals, missingNics: missingUnderlayNics(plan, observed), heldVeths: hostVethsWithUnseenPeer(observed) };
 }
 
 /**

@@ -339,13 +339,57 @@ export function diffKernel(plan: KernelPlan, observed: ObservedState): Dataplane
   for (const d of plan.links) desired.set(`${d.ns}/${d.name}`, d);
   const recreate = new Set<string>();
   const deletes = orderDeletes(garbageOps(plan, desired, v, recreate), v);
-  return [
+  const ops = [
     ...sysctlOps(plan, observed),
     ...underlayNicOps(plan, v),
     ...loopbackOps(plan, v),
     ...deletes,
     ...linkOps(plan, observed, v, desired, recreate),
   ];
+  const held = new Set(hostVethsWithUnseenPeer(observed));
+  if (held.size === 0) return ops;
+  const heldPeers = new Set([...held].map((h) => routerPeerOfHostVeth(h)));
+  return ops.filter((o) => {
+    const t = opTarget(o);
+    return !(t && ((t.ns === 'host' && held.has(t.name)) || (t.ns === 'router' && heldPeers.has(t.name))));
+  });
+}
+
+/** The link an op acts on (undefined for ops on no single link). */
+function opTarget(o: DataplaneOp): { ns: NetnsRole; name: string } | undefined {
+  switch (o.op) {
+    case 'create-link':
+      return { ns: o.ns, name: o.link.name };
+    case 'delete-link':
+    case 'set-link':
+    case 'no-ipv6-link-local':
+    case 'neigh-suppress':
+      return { ns: o.ns, name: o.name };
+    case 'add-address':
+    case 'delete-address':
+      return { ns: o.ns, name: o.link };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * perouterd's host veths whose peer lives in a namespace perouterd cannot see
+ * (a router namespace deleted while FRR kept it alive): whatever still forwards
+ * through such a pair would be cut by deleting it, so the diff leaves them (and
+ * their router side) alone and the status names them instead of saying ready.
+ * A veth's peer always exists (the pair dies together); it is seen when the
+ * router namespace holds a veth pointing back at it.
+ */
+export function hostVethsWithUnseenPeer(observed: ObservedState): string[] {
+  const router = new Map(observed.router.links.map((l) => [l.index, l]));
+  return observed.host.links
+    .filter((l) => l.kind === 'veth' && l.linkNetnsId !== undefined && isManagedName('host', l.name))
+    .filter((l) => {
+      const peer = l.linkIndex === undefined ? undefined : router.get(l.linkIndex);
+      return !(peer?.kind === 'veth' && peer.linkIndex === l.index);
+    })
+    .map((l) => l.name);
 }
 
 /** Groups ops into phases whose members can run concurrently; phases run in order. */

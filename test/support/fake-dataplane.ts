@@ -11,6 +11,8 @@ export class FakeDataplane implements KernelPort {
   sticky = false;
   /** Configured NICs the fake kernel has in neither namespace. */
   missingNics: string[] = [];
+  /** Host veths the fake kernel reports kept (peer out of sight). */
+  heldVeths: string[] = [];
   /** What the EVPN health check finds (set by the test, healed by FakeFrr's repairs). */
   evpn: EvpnFault[] = [];
   evpnChecks = 0;
@@ -44,7 +46,12 @@ export class FakeDataplane implements KernelPort {
       }
       return { writes: ops.length, ops, errors };
     };
-    return { additions: () => run('additions', add), removals: () => run('removals', remove), missingNics: [...this.missingNics] };
+    return {
+      additions: () => run('additions', add),
+      removals: () => run('removals', remove),
+      missingNics: [...this.missingNics],
+      heldVeths: [...this.heldVeths],
+    };
   }
 
   async evpnFaults(l3vnis: EvpnRepairTarget[]): Promise<EvpnFault[]> {

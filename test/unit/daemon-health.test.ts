@@ -119,3 +119,14 @@ describe('underlay NIC in neither namespace', () => {
     expect(r.last()).toMatchObject({ state: 'ready', missingNics: [] });
   });
 });
+
+describe('host veth kept because its peer is out of sight', () => {
+  it('is never ready: the status names the veth', async () => {
+    const r = rig(withVnis(100));
+    r.kernel.heldVeths = ['host-e-100'];
+    r.d.trigger('start');
+    await r.settle();
+    expect(r.last()).toMatchObject({ state: 'degraded', heldVeths: ['host-e-100'] });
+    expect(r.last().message).toMatch(/host veth host-e-100 kept: its peer is in a namespace perouterd cannot see/);
+  });
+});

@@ -76,6 +76,11 @@ export function applyToFake(state: ObservedState, ops: DataplaneOp[]): number {
           const peer: LinkInfo = { index: next++, name: d.type.peer, kind: 'veth', up: false, mtu: op.mtu ?? 1500, group: 0 };
           Object.assign(base, { peerRef: { ns: d.type.peerNs, name: d.type.peer } });
           Object.assign(peer, { peerRef: { ns: op.ns, name: d.name } });
+          // As the kernel reports a pair: each end names the other's index, and the
+          // peer's namespace (IFLA_LINK_NETNSID) when it is another one.
+          base.linkIndex = peer.index;
+          peer.linkIndex = base.index;
+          if (d.type.peerNs !== op.ns) base.linkNetnsId = peer.linkNetnsId = 0;
           state[d.type.peerNs].links.push(peer);
         }
         state[op.ns].links.push(base);
