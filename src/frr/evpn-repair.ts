@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import type { FrrPaths } from './reloader.js';
 
-export type EvpnRepairStep = 'reimport' | 'resync-vni' | 'restart-frr';
+export type EvpnRepairStep = 'resync-vni' | 'restart-frr';
 
 /** The VNIs (with their VRFs) a repair is about. */
 export interface EvpnRepairTarget {
@@ -12,12 +12,8 @@ export interface EvpnRepairTarget {
   vrf: string;
 }
 
-/**
- * vtysh invocations of a step, each a list of `-c` commands; run one after the
- * other. `restart-frr` is no vtysh command (see FrrEvpnRepair).
- */
-export function evpnRepairCommands(step: Exclude<EvpnRepairStep, 'restart-frr'>, targets: EvpnRepairTarget[]): string[][] {
-  if (step === 'reimport') return [['clear bgp l2vpn evpn * soft in']];
+/** vtysh invocations of `resync-vni`, each a list of `-c` commands, run one after the other. */
+export function evpnRepairCommands(targets: EvpnRepairTarget[]): string[][] {
   // Off, then on again in a second call: zebra withdraws the VNI's router MACs and
   // bgpd its imported routes, then both are installed afresh. frr.conf is untouched
   // and the running configuration is the same afterwards.
@@ -58,7 +54,7 @@ export class FrrEvpnRepair {
       const r = await run(cmd, args, timeout);
       return r.code === 0 ? undefined : `${this.restartCommand!.join(' ')} exited ${r.code}: ${r.output.split('\n').slice(-3).join(' | ')}`;
     }
-    const calls = evpnRepairCommands(step, targets);
+    const calls = evpnRepairCommands(targets);
     for (const [i, cmds] of calls.entries()) {
       if (i > 0) await sleep(this.opts.pauseMs ?? 500);
       const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, ...cmds.flatMap((c) => ['-c', c])], timeout);

@@ -36,21 +36,23 @@ describe('EVPN data-plane health', () => {
     const r = rig(withVnis(100), HEALTH);
     await r.d.start();
     await r.settle();
-    r.frr.repairsWith = 'resync-vni'; // as FRR 8.4: a soft re-import does not bring the router MAC back
+    r.frr.repairsWith = 'restart-frr'; // as if re-syncing the VNI did not bring the router MAC back
     r.frr.healed = () => (r.kernel.evpn = []);
     r.kernel.evpn = [RMAC_LOST];
     await vi.advanceTimersByTimeAsync(1000); // seen
     expect(r.frr.repairs).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000); // still there after confirmMs: first step
-    expect(r.frr.repairs).toEqual(['reimport 100']);
+    expect(r.frr.repairs).toEqual(['resync-vni 100']);
     await vi.advanceTimersByTimeAsync(1000); // backoff: not yet
-    expect(r.frr.repairs).toEqual(['reimport 100']);
+    expect(r.frr.repairs).toEqual(['resync-vni 100']);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(r.frr.repairs).toEqual(['reimport 100', 'resync-vni 100']);
+    expect(r.frr.repairs).toEqual(['resync-vni 100', 'resync-vni 100']);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(r.frr.repairs).toEqual(['resync-vni 100', 'resync-vni 100', 'restart-frr 100']);
     await vi.advanceTimersByTimeAsync(1000);
     expect(r.last()).toMatchObject({
       state: 'ready',
-      evpn: { faults: [], faultsDetected: 1, repairs: 2, repairsByStep: { reimport: 1, 'resync-vni': 1 } },
+      evpn: { faults: [], faultsDetected: 1, repairs: 3, repairsByStep: { 'resync-vni': 2, 'restart-frr': 1 } },
     });
     await r.d.stop();
   });
@@ -61,14 +63,14 @@ describe('EVPN data-plane health', () => {
     await r.settle();
     r.kernel.evpn = [RMAC_LOST];
     await vi.advanceTimersByTimeAsync(600_000);
-    expect(r.frr.repairs).toEqual(['reimport 100', 'resync-vni 100', 'restart-frr 100', 'restart-frr 100', 'restart-frr 100']);
+    expect(r.frr.repairs).toEqual(['resync-vni 100', 'resync-vni 100', 'restart-frr 100', 'restart-frr 100', 'restart-frr 100']);
     expect(r.last()).toMatchObject({ state: 'degraded', evpn: { gaveUp: true } });
     r.kernel.evpn = [];
     await vi.advanceTimersByTimeAsync(1000);
     expect(r.last()).toMatchObject({ state: 'ready', evpn: { gaveUp: false } });
     r.kernel.evpn = [RMAC_LOST];
     await vi.advanceTimersByTimeAsync(2000);
-    expect(r.frr.repairs.at(-1)).toBe('reimport 100');
+    expect(r.frr.repairs.at(-1)).toBe('resync-vni 100');
     expect(r.last().evpn.faultsDetected).toBe(2);
     await r.d.stop();
   });
@@ -83,7 +85,7 @@ describe('EVPN data-plane health', () => {
     expect(r.frr.repairs).toEqual([]);
     expect(r.last().state).toBe('degraded');
     await vi.advanceTimersByTimeAsync(30_000);
-    expect(r.frr.repairs[0]).toBe('reimport 100');
+    expect(r.frr.repairs[0]).toBe('resync-vni 100');
     await r.d.stop();
   });
 

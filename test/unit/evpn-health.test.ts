@@ -166,27 +166,26 @@ describe('netlink decoding for the health check', () => {
 describe('EVPN repair policy and commands', () => {
   it('confirms, climbs the ladder with backoff, is bounded and resets when healthy', () => {
     const p = new EvpnRepairPolicy({
-      steps: ['reimport', 'resync-vni'],
+      steps: ['resync-vni', 'restart-frr'],
       confirmMs: 1000,
       maxAttempts: 3,
       backoff: { initialMs: 2000, maxMs: 8000 },
     });
     const f = [{ vni: 100, vrf: 'red', vtep: VTEP, missing: 'router-mac' as const, routes: 1 }];
     expect(p.decide(f, 0)).toEqual({ action: 'none', why: 'confirming' });
-    expect(p.decide(f, 1000)).toEqual({ action: 'repair', step: 'reimport', attempt: 1 });
+    expect(p.decide(f, 1000)).toEqual({ action: 'repair', step: 'resync-vni', attempt: 1 });
     expect(p.decide(f, 2000)).toEqual({ action: 'none', why: 'waiting' });
-    expect(p.decide(f, 3000)).toEqual({ action: 'repair', step: 'resync-vni', attempt: 2 });
+    expect(p.decide(f, 3000)).toEqual({ action: 'repair', step: 'restart-frr', attempt: 2 });
     expect(p.decide(f, 6000)).toEqual({ action: 'none', why: 'waiting' });
-    expect(p.decide(f, 7000)).toEqual({ action: 'repair', step: 'resync-vni', attempt: 3 });
+    expect(p.decide(f, 7000)).toEqual({ action: 'repair', step: 'restart-frr', attempt: 3 });
     expect(p.decide(f, 100_000)).toEqual({ action: 'none', why: 'gave-up' });
     expect(p.decide([], 100_001)).toEqual({ action: 'none', why: 'healthy' });
     expect(p.decide(f, 100_002)).toEqual({ action: 'none', why: 'confirming' });
-    expect(p.decide(f, 101_002)).toMatchObject({ action: 'repair', step: 'reimport' });
+    expect(p.decide(f, 101_002)).toMatchObject({ action: 'repair', step: 'resync-vni' });
   });
 
-  it('re-import is a soft refresh; re-sync takes each VNI off its VRF in zebra and puts it back, in two calls', () => {
-    expect(evpnRepairCommands('reimport', l3)).toEqual([['clear bgp l2vpn evpn * soft in']]);
-    expect(evpnRepairCommands('resync-vni', [...l3, { vni: 200, vrf: 'blue' }])).toEqual([
+  it('re-sync takes each VNI off its VRF in zebra and puts it back, in two calls', () => {
+    expect(evpnRepairCommands([...l3, { vni: 200, vrf: 'blue' }])).toEqual([
       ['configure terminal', 'vrf red', 'no vni 100', 'exit-vrf', 'vrf blue', 'no vni 200', 'exit-vrf', 'end'],
       ['configure terminal', 'vrf red', 'vni 100', 'exit-vrf', 'vrf blue', 'vni 200', 'exit-vrf', 'end'],
     ]);

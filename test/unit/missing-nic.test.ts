@@ -29,7 +29,7 @@ describe('missingUnderlayNics', () => {
 describe('host veths whose peer is out of sight', () => {
   it('are kept (never deleted, their router side left alone) and named, when the router namespace was replaced', () => {
     const hs = { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } };
-    const node = { nodeIndex: 3, underlayInterface: 'eth1' } as Parameters<typeof planRouter>[1];
+    const node: Parameters<typeof planRouter>[1] = { nodeName: 'node1', nodeIndex: 3, logLevel: 'info' };
     const plan = planKernel(planRouter(routerConfig({ underlays: [underlay()], l3vnis: [l3vni('red', 100, hs)] }), node));
     const state = emptyObserved();
     state.host.links.push(nic(2, 'eth1'));
