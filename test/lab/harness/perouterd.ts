@@ -35,6 +35,15 @@ export interface PerouterdStatus {
   kernel: { writesLast: number; writesTotal: number; lastErrors: string[] };
   failedResources: unknown[];
   problems: string[];
+  missingNics?: string[];
+  evpn?: {
+    faults: string[];
+    faultsDetected: number;
+    repairs: number;
+    repairsByStep: Record<string, number>;
+    lastRepair?: { step: string; at: string; error?: string };
+    gaveUp: boolean;
+  };
 }
 
 export function perouterdNode(name: string, hostNs: string, routerNs: string, nodeIndex: number): PerouterdNode {
@@ -163,8 +172,9 @@ export async function bringUpNodes(
   procs: PerouterdProcess[],
   daemons: FrrDaemon[] = ['zebra', 'bgpd'],
   timeoutMs = 150_000,
+  extraArgs: (n: PerouterdNode) => string[] = () => [],
 ): Promise<number> {
-  procs.push(...nodes.map((n) => startPerouterd(n)));
+  procs.push(...nodes.map((n) => startPerouterd(n, extraArgs(n))));
   await waitFor(() => nodes.every((n) => existsSync(`/run/netns/${n.routerNs}`)), 90_000, 'router namespaces', 200);
   for (const n of nodes) await startFrr(n.routerNs, { daemons });
   const t = Date.now();

@@ -2,7 +2,8 @@
 //   npx tsc -p tsconfig.lab.json
 //   node build/test/lab/harness/run.js build/test/lab/experiments/frr-ordering.js [args...]
 // Env: LAB_TIMEOUT_MS (default 300000), LAB_MEM_MB, LAB_QUIET=1 (only scenario lines),
-// LAB_FRR=10 (boot the Debian 13 root with FRR 10 instead of the host's).
+// LAB_FRR=10 (boot the Debian 13 root with FRR 10 instead of the host's); the
+// scenario variables below are passed into the lab.
 
 import { bootLab, frrLineFromEnv, labRootFor } from './uml.js';
 
@@ -12,12 +13,16 @@ if (!scenario) {
   process.exit(2);
 }
 const quiet = process.env.LAB_QUIET === '1';
+/** Knobs scenarios read (fabric-faults: which faults, perouterd's EVPN check period). */
+const SCENARIO_ENV = ['LAB_FAULTS', 'LAB_EVPN_CHECK_MS'];
+const env = Object.fromEntries(SCENARIO_ENV.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
 const run = await bootLab({
   scenario,
   args,
   timeoutMs: Number(process.env.LAB_TIMEOUT_MS ?? 300_000),
   memMb: process.env.LAB_MEM_MB ? Number(process.env.LAB_MEM_MB) : undefined,
   keepWorkDir: true,
+  env,
   root: labRootFor(frrLineFromEnv()),
   onLine: (l) => {
     if (!quiet || l.startsWith('[lab') || l.startsWith('@@LAB')) console.log(l);

@@ -15,17 +15,38 @@
 // fault the scenario records the packets lost by `ping -i 0.01` from node1's
 // red service address to node2's, and when the last one was lost after the
 // fault (recovery); the figures land in results.json as `fault_<name>`.
-import { existsSync } from 'node:fs';
+//
+// perouterd runs with its EVPN data-plane health check (LAB_EVPN_CHECK_MS, default
+// 1000; 0 turns it off to measure FRR alone) and a restart command for its last
+// repair step. LAB_FAULTS=leaves,perouterd,frr,nic,netns narrows a hand run.
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { ipBatch, ping, sleep, Topology, waitFor } from '../harness/fabric.js';
 import { killFrr, startFrr, vtyshJson, type FrrDaemon } from '../harness/frr.js';
-import { bringUpNodes, readStatus, startPerouterd, writeConfig, type PerouterdProcess } from '../harness/perouterd.js';
+import {
+  bringUpNodes,
+  readStatus,
+  REPO,
+  startPerouterd,
+  writeConfig,
+  type PerouterdNode,
+  type PerouterdProcess,
+} from '../harness/perouterd.js';
 import { ContinuousPing, diagnoser, finishNodes, waitEstablished, withDiag } from '../harness/evpn.js';
 import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc } from '../fixtures/two-nodes.js';
 import { BLUE, RED, l3vnisYaml } from '../fixtures/yaml.js';
 
 const PE_DAEMONS: FrrDaemon[] = ['zebra', 'bfdd', 'bgpd'];
+const EVPN_CHECK_MS = process.env.LAB_EVPN_CHECK_MS ?? '1000';
+const FAULTS = new Set((process.env.LAB_FAULTS ?? 'leaves,perouterd,frr,nic,netns').split(','));
+const perouterdArgs = (n: PerouterdNode): string[] => [
+  '--evpn-check-ms',
+  EVPN_CHECK_MS,
+  '--frr-restart-command',
+  `${process.execPath} ${REPO}build/test/lab/harness/frr-restart.js ${n.routerNs} ${PE_DAEMONS.join(',')}`,
+];
 const LEAVES = { leaf1: { asn: 65001, seg: '192.168.11.1' }, leaf2: { asn: 65002, seg: '192.168.11.2' } } as const;
 type Leaf = keyof typeof LEAVES;
 
@@ -192,7 +213,7 @@ async function main(): Promise<void> {
       );
       writeConfig(n2, 'openpe_underlay.yaml', underlay([{ asn: 65003, addr: '192.168.12.2' }]));
       for (const n of [n1, n2]) writeConfig(n, 'openpe_tenants.yaml', l3vnisYaml(RED, BLUE));
-      measure('first_apply_ms', await bringUpNodes([n1, n2], procs, PE_DAEMONS, 240_000));
+      measure('first_apply_ms', await bringUpNodes([n1, n2], procs, PE_DAEMONS, 240_000, perouterdArgs));
       for (const [i, n] of [n1, n2].entries()) {
         await startFrr(n.hostNs, {
           daemons: ['zebra', 'bgpd'],
@@ -232,11 +253,22 @@ async function main(): Promise<void> {
   // Each leaf lost and back, the one holding the best path first.
   const firstBest = (await bestLeafFor(`${svc(2).red}/32`).catch(() => undefined)) ?? 'leaf1';
   const order: Leaf[] = firstBest === 'leaf1' ? ['leaf1', 'leaf2'] : ['leaf2', 'leaf1'];
-  for (const [i, leaf] of order.entries()) {
+  for (const [i, leaf] of FAULTS.has('leaves') ? order.entries() : []) {
     const role = i === 0 ? 'best' : 'other';
-    await check(`${leaf} (${role} path) lost: red recovers`, async () => {
+    await check(`${role}-path leaf lost: red recovers`, async () => {
       const best = await bestLeafFor(`${svc(2).red}/32`).catch(() => undefined);
-      figures[`leaf-${role}-lost`] = await underPing(`${role}_leaf_lost`, () => ipBatch(leaf, LEAF_DOWN).then(() => undefined), 8_000);
+      const evpnBefore = [n1, n2].map((n) => readStatus(n)?.evpn);
+      // FRR 8.4 may lose the remote router MAC on either node (FRR issue 12391):
+      // perouterd's repair needs a few seconds, so every leaf loss gets that long.
+      figures[`leaf-${role}-lost`] = await underPing(`${role}_leaf_lost`, () => ipBatch(leaf, LEAF_DOWN).then(() => undefined), 15_000);
+      const repaired = [n1, n2]
+        .map((n, i) => {
+          const e = readStatus(n)?.evpn;
+          const seen = (e?.faultsDetected ?? 0) - (evpnBefore[i]?.faultsDetected ?? 0);
+          return `${n.name}: EVPN faults ${seen}, repairs ${JSON.stringify(e?.repairsByStep ?? {})} (before ${JSON.stringify(evpnBefore[i]?.repairsByStep ?? {})})`;
+        })
+        .join('; ');
+      log(`FAULT ${role}_leaf_lost: ${repaired}`);
       const ok = await ping('node1', svc(2).red, { source: svc(1).red, count: 2 }).then(
         () => true,
         () => false,
@@ -245,8 +277,10 @@ async function main(): Promise<void> {
         // FRR 8.4 (FRR issue 12391): the router MAC of the remote VTEP is lost for good.
         // Restart FRR so that the following faults are measured on a working overlay.
         const t = Date.now();
-        await killFrr('pe1');
-        await startFrr('pe1', { daemons: PE_DAEMONS });
+        for (const pe of ['pe1', 'pe2']) {
+          await killFrr(pe);
+          await startFrr(pe, { daemons: PE_DAEMONS });
+        }
         await waitFor(
           async () =>
             ping('node1', svc(2).red, { source: svc(1).red, count: 1 }).then(
@@ -258,80 +292,97 @@ async function main(): Promise<void> {
         );
         measure(`fault_${role}_leaf_lost_blackhole_repair_ms`, Date.now() - t);
         throw new Error(
-          `red blackholed after ${leaf} was lost (best path via ${best ?? '?'}); an FRR restart repaired it in ${Date.now() - t} ms`,
+          `red blackholed after ${leaf} was lost (best path via ${best ?? '?'}); ${repaired}; the scenario's FRR restart repaired it in ${Date.now() - t} ms`,
         );
       }
-      return `best path was via ${best ?? '?'}; ${JSON.stringify(figures[`leaf-${role}-lost`])}`;
+      const f = figures[`leaf-${role}-lost`]!;
+      // Generous bounds (UML on a shared machine): BFD 800 ms + ECMP shrink, or the repair.
+      if (f.lostPackets > 1500) throw new Error(`${leaf} lost: ${f.lostPackets} packets lost (bound 1500); ${repaired}`);
+      return `${leaf}, best path was via ${best ?? '?'}; ${JSON.stringify(f)}; ${repaired}`;
     });
-    await check(`${leaf} (${role} path) back: red keeps working`, async () => {
-      figures[`leaf-${role}-back`] = await underPing(`${role}_leaf_back`, () => ipBatch(leaf, LEAF_UP).then(() => undefined), 12_000);
+    await check(`${role}-path leaf back: red keeps working`, async () => {
+      figures[`leaf-${role}-back`] = await underPing(`${role}_leaf_back`, () => ipBatch(leaf, LEAF_UP).then(() => undefined), 8_000);
       await waitEstablished('pe1', LEAVES[leaf].seg, 'l2VpnEvpn', 60_000);
       await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
-      return JSON.stringify(figures[`leaf-${role}-back`]);
+      const f = figures[`leaf-${role}-back`]!;
+      if (f.lostPackets > 500) throw new Error(`${leaf} back: ${f.lostPackets} packets lost (bound 500)`);
+      return `${leaf}: ${JSON.stringify(f)}`;
     });
   }
 
-  await check('perouterd SIGKILL + restart: no packet lost, no reload', async () => {
-    const stamp = (): string | undefined => (readStatus(n1) as { lastReconcileAt?: string } | undefined)?.lastReconcileAt;
-    const before = stamp();
-    figures['perouterd-kill'] = await underPing(
-      'perouterd_kill',
-      async () => {
-        procs[0]!.signal('SIGKILL');
-        await waitFor(() => !procs[0]!.alive, 10_000, 'perouterd gone');
-        procs[0] = startPerouterd(n1);
-        await waitFor(() => stamp() !== before && readStatus(n1)?.state === 'ready', 120_000, 'perouterd reconciled again', 500);
-      },
-      1_000,
-    );
-    const s = readStatus(n1);
-    if (s?.kernel.writesLast !== 0 || s.frr.reloads !== 0)
-      throw new Error(`restart wrote: ${JSON.stringify(s?.kernel)} frr ${JSON.stringify(s?.frr)}`);
-    return JSON.stringify(figures['perouterd-kill']);
-  });
+  if (FAULTS.has('perouterd'))
+    await check('perouterd SIGKILL + restart: no packet lost, no reload', async () => {
+      figures['perouterd-kill'] = await underPing(
+        'perouterd_kill',
+        async () => {
+          procs[0]!.signal('SIGKILL');
+          await waitFor(() => !procs[0]!.alive, 10_000, 'perouterd gone');
+          // The killed process's status must not pass for the new one's.
+          rmSync(join(n1.stateDir, 'status.json'), { force: true });
+          procs[0] = startPerouterd(n1, perouterdArgs(n1));
+          await waitFor(() => readStatus(n1)?.state === 'ready', 120_000, 'perouterd reconciled again', 500);
+        },
+        1_000,
+      );
+      const s = readStatus(n1);
+      if (s?.kernel.writesLast !== 0 || s.frr.reloads !== 0)
+        throw new Error(`restart wrote: ${JSON.stringify(s?.kernel)} frr ${JSON.stringify(s?.frr)}`);
+      return JSON.stringify(figures['perouterd-kill']);
+    });
 
-  await check('FRR daemons SIGKILL + restart 2 s later: red recovers', async () => {
-    figures['frr-kill'] = await underPing(
-      'frr_kill',
-      async () => {
-        await killFrr('pe1');
-        await sleep(2000);
-        await startFrr('pe1', { daemons: PE_DAEMONS });
-      },
-      25_000,
-    );
-    await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
-    return JSON.stringify(figures['frr-kill']);
-  });
+  if (FAULTS.has('frr'))
+    await check('FRR daemons SIGKILL + restart 2 s later: red recovers', async () => {
+      figures['frr-kill'] = await underPing(
+        'frr_kill',
+        async () => {
+          await killFrr('pe1');
+          await sleep(2000);
+          await startFrr('pe1', { daemons: PE_DAEMONS });
+        },
+        25_000,
+      );
+      await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
+      const f = figures['frr-kill']!;
+      if (f.lostPackets > 4000) throw new Error(`FRR restart: ${f.lostPackets} packets lost (bound 4000)`);
+      return JSON.stringify(f);
+    });
 
-  await check('underlay NIC down 3 s and up: red recovers', async () => {
-    figures['nic-down-up'] = await underPing(
-      'nic_down_up',
-      async () => {
-        await ipBatch('pe1', ['link set dev eth1 down']);
-        await sleep(3000);
-        await ipBatch('pe1', ['link set dev eth1 up']);
-      },
-      15_000,
-    );
-    await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
-    return JSON.stringify(figures['nic-down-up']);
-  });
+  if (FAULTS.has('nic'))
+    await check('underlay NIC down 3 s and up: red recovers', async () => {
+      figures['nic-down-up'] = await underPing(
+        'nic_down_up',
+        async () => {
+          await ipBatch('pe1', ['link set dev eth1 down']);
+          await sleep(3000);
+          await ipBatch('pe1', ['link set dev eth1 up']);
+        },
+        15_000,
+      );
+      await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
+      const f = figures['nic-down-up']!;
+      if (f.lostPackets > 1500) throw new Error(`NIC down/up: ${f.lostPackets} packets lost (bound 1500)`);
+      return JSON.stringify(f);
+    });
 
-  await check('router namespace deleted behind perouterd: red keeps working, status never ready without the NIC', async () => {
-    figures['netns-deleted'] = await underPing(
-      'netns_deleted',
-      async () => {
-        await ipBatch(undefined, ['netns delete pe1']);
-        await sleep(1000);
-        procs[0]!.signal('SIGHUP');
-      },
-      20_000,
-    );
-    const s = readStatus(n1);
-    const nicIn = existsSync('/run/netns/pe1') ? 'pe1 re-attached' : 'pe1 gone';
-    return `${nicIn}; status ${s?.state}: ${s?.message}; ${JSON.stringify(figures['netns-deleted'])}`;
-  });
+  if (FAULTS.has('netns'))
+    await check('router namespace deleted behind perouterd: red keeps working, status never ready without the NIC', async () => {
+      figures['netns-deleted'] = await underPing(
+        'netns_deleted',
+        async () => {
+          await ipBatch(undefined, ['netns delete pe1']);
+          await sleep(1000);
+          procs[0]!.signal('SIGHUP');
+        },
+        10_000,
+      );
+      const s = readStatus(n1);
+      const nicIn = existsSync('/run/netns/pe1') ? 'pe1 re-attached' : 'pe1 gone';
+      const detail = `${nicIn}; status ${s?.state}: ${s?.message}; ${JSON.stringify(figures['netns-deleted'])}`;
+      if (s?.state === 'ready' && (s.missingNics?.length ?? 0) > 0) throw new Error(`ready without the underlay NIC: ${detail}`);
+      await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
+      if (figures['netns-deleted']!.lostPackets > 1500) throw new Error(`namespace deleted: too many lost: ${detail}`);
+      return detail;
+    });
 
   measure('faults', figures);
 }
