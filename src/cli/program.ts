@@ -113,6 +113,31 @@ function addNodeCommands(program: Command): void {
     });
 }
 
+/** `--watch [seconds]`: 2 when given alone, else 1..3600. */
+function watchSeconds(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 3600) throw new InvalidArgumentError('takes a number of seconds from 1 to 3600.');
+  return Number(v);
+}
+
+function addStatus(program: Command): void {
+  program
+    .command('status')
+    .description(
+      'show the running daemon: health, last reconcile, resources, BGP, EVPN, BFD, kernel drift. ' +
+        'Exit status: 0 healthy, 1 degraded, 2 usage error, 3 perouterd not running or unreachable',
+    )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+    .addOption(
+      new Option('-w, --watch [seconds]', 'print again every few seconds (default 2) until interrupted')
+        .argParser(watchSeconds)
+        .preset('2'),
+    )
+    .option('--state-dir <dir>', 'state directory of perouterd run (status.sock, status.json)', DEFAULTS.stateDir)
+    .action(async (o: { output: 'table' | 'json' | 'yaml'; watch?: number; stateDir: string }) => {
+      await (await import('./status-command.js')).status(o);
+    });
+}
+
 function addCompletion(program: Command): void {
   program
     .command('completion')
@@ -144,6 +169,7 @@ export function buildProgram(): Command {
   addRun(program);
   addConfigCommands(program);
   addNodeCommands(program);
+  addStatus(program);
   addCompletion(program);
   return program;
 }

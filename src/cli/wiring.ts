@@ -15,6 +15,7 @@ import { ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
 import { serviceManagerFromEnv } from '../service/sd-notify.js';
 import { attachServiceHooks } from '../service/hooks.js';
 import { startHttpEndpoint } from './http-wiring.js';
+import { startStatusSocket } from './observe-wiring.js';
 import { DEFAULTS, configSources, resolveGroup, resolveNodeName, type SourceOptions } from './settings.js';
 
 export interface RunOptions extends SourceOptions {
@@ -94,6 +95,7 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
   const frr = frrPort(reloader, new FrrEvpnRepair(paths, restart));
   // Told about every reconcile and source change (src/observe: status socket, metrics, health).
   const observers: DaemonObserver[] = [];
+  const gid = resolveGroup(o.stateGroup);
   const daemon = new Daemon(
     {
       routerNetns: o.netns,
@@ -112,11 +114,12 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
       kernel: kernelPort(dp),
       frr,
       sources: new FileSources(src),
-      status: statusFile(o.stateDir, resolveGroup(o.stateGroup)),
+      status: statusFile(o.stateDir, gid),
       observers,
     },
     log,
   );
+  const statusSocket = await startStatusSocket(daemon, dp, { stateDir: o.stateDir, gid, pathspace }, observers, log);
   let api: ApiSource | undefined;
   if (o.api) {
     // The Kubernetes client is loaded only here: `render`, `validate`, `--version` and
@@ -152,6 +155,7 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
         void daemon
           .stop()
           .then(() => api?.stop())
+          .then(() => statusSocket.close())
           .then(() => service.close())
           .then(() => process.exit(0));
       },
