@@ -23,6 +23,12 @@ const LAYER: Record<string, number> = {
   cli: 5,
 };
 
+/**
+ * Sideways edges allowed by design: observe watches the loop through the daemon's own types
+ * (ports, outcome, desired state); the daemon never imports observe (cli wires them).
+ */
+const ALLOWED: ReadonlySet<string> = new Set<string>(['observe -> daemon']);
+
 /** Edges still to be removed by the layout work (issue 7); this list only shrinks. */
 const KNOWN: ReadonlySet<string> = new Set<string>([]);
 
@@ -60,7 +66,7 @@ describe('import direction', () => {
   it('no import points up or sideways between adapters', () => {
     const bad = edges().filter((e) => {
       if (e.from === e.to) return false;
-      if (KNOWN.has(`${e.from} -> ${e.to}`)) return false;
+      if (KNOWN.has(`${e.from} -> ${e.to}`) || ALLOWED.has(`${e.from} -> ${e.to}`)) return false;
       return (LAYER[e.to] ?? 99) >= (LAYER[e.from] ?? -1);
     });
     expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);

@@ -45,7 +45,8 @@ export async function perouterdStatus(
 }
 
 interface StatusJson {
-  state: string;
+  health: string;
+  reasons: string[];
   bgp?: { neighbors: Array<{ vrf: string; peer: string; state: string; afi: string; safi: string; prefixesReceived?: number }> };
   evpn?: { vnis: Array<{ vni: number; type: string; vrf?: string; remoteVteps: string[] }> };
   bfd?: { peers: Array<{ peer: string; status: string }> };
@@ -174,9 +175,9 @@ async function main(): Promise<void> {
         [n2, 'pe2', node(1).vtep],
       ] as const) {
         const r = await perouterdStatus(n);
-        if (r.code !== 0) throw new Error(`${n.name}: perouterd status exited ${r.code}: ${r.err}`);
-        const s = JSON.parse(r.out) as StatusJson;
-        if (s.state !== 'ready') throw new Error(`${n.name}: state ${s.state}`);
+        const s = JSON.parse(r.out || '{}') as StatusJson;
+        if (r.code !== 0 || s.health !== 'healthy')
+          throw new Error(`${n.name}: perouterd status exited ${r.code} (${r.err.trim()}), health ${s.health}: ${s.reasons?.join('; ')}`);
         const want = await frrEstablished(pe);
         const have = (s.bgp?.neighbors ?? [])
           .filter((x) => x.state === 'Established')
@@ -199,6 +200,8 @@ async function main(): Promise<void> {
         }
         out.push(`${n.name}: ${have.length} Established (${have.join(', ')}); VNIs ${vniKeys.join(' ')}`);
       }
+      const table = await perouterdStatus(n1, []);
+      measure('status_table_node1', table.out);
       const bfd = JSON.parse((await perouterdStatus(n1)).out) as StatusJson;
       if (!bfd.bfd?.peers.some((p) => p.peer === node(1).torAddr && p.status === 'up'))
         throw new Error(`node1: BFD peers ${JSON.stringify(bfd.bfd)}`);
