@@ -21,6 +21,8 @@ export interface StatusServerOptions {
   gid?: number;
   handler: StatusHandler;
   log: (msg: string, extra?: object) => void;
+  /** A client must send its request within this long (default 5 s). */
+  requestTimeoutMs?: number;
 }
 
 export class StatusServer {
@@ -57,7 +59,7 @@ export class StatusServer {
     let buf = '';
     let answered = false;
     c.setEncoding('utf8');
-    c.setTimeout(REQUEST_TIMEOUT_MS, () => c.destroy());
+    c.setTimeout(this.o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, () => c.destroy());
     c.on('error', () => undefined);
     const reply = (v: unknown): void => {
       answered = true;
@@ -70,6 +72,8 @@ export class StatusServer {
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       answered = true;
+      // The request is in: from here the collector's own time bounds apply, not the idle timeout.
+      c.setTimeout(0);
       let req: { request?: unknown };
       try {
         req = JSON.parse(buf.slice(0, nl)) as { request?: unknown };
@@ -99,7 +103,7 @@ async function removeStaleSocket(p: string): Promise<void> {
 export function requestStatus(
   stateDir: string,
   request: object = { request: 'status' },
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
   maxBytes = 64 << 20,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -114,6 +118,7 @@ export function requestStatus(
     });
     c.on('error', reject);
     c.on('end', () => {
+      if (buf === '') return reject(new Error('perouterd closed the connection without answering'));
       try {
         resolve(JSON.parse(buf));
       } catch {

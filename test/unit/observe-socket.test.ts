@@ -54,6 +54,20 @@ describe('status socket', () => {
     expect(await requestStatus(dir, { request: 'boom' })).toEqual({ error: 'collector failed' });
   });
 
+  it('a client that sends nothing is cut off; a slow answer is still delivered', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'perouterd-status-')), 'state');
+    const slow = new StatusServer({
+      stateDir: dir,
+      requestTimeoutMs: 50,
+      handler: () => new Promise((r) => setTimeout(() => r({ slow: true }), 200)),
+      log: () => undefined,
+    });
+    await slow.start();
+    servers.push(slow);
+    expect(await raw(slow.socketPath, '')).toBe('');
+    expect(await requestStatus(dir)).toEqual({ slow: true });
+  });
+
   it('replaces a stale socket left by an earlier daemon, refuses to replace anything else', async () => {
     const { dir, server } = await serve(async () => ({ n: 1 }));
     await server.close();

@@ -54,14 +54,14 @@ interface StatusJson {
 
 type Summary = Record<string, Record<string, { peers?: Record<string, { state: string }> } | unknown>>;
 
-/** Established (vrf, peer, afi) triples from FRR's own `show bgp vrf all summary json`. */
+/** Established (vrf, peer, address family as `ipv4unicast`) triples from FRR's own `show bgp vrf all summary json`. */
 async function frrEstablished(pe: string): Promise<string[]> {
   const s = await vtyshJson<Summary>(pe, 'show bgp vrf all summary json');
   const out: string[] = [];
   for (const [vrf, afis] of Object.entries(s))
     for (const [af, v] of Object.entries(afis))
       for (const [peer, p] of Object.entries((v as { peers?: Record<string, { state: string }> }).peers ?? {}))
-        if (p.state === 'Established') out.push(`${vrf} ${peer} ${af}`);
+        if (p.state === 'Established') out.push(`${vrf} ${peer} ${af.toLowerCase()}`);
   return out.sort();
 }
 
@@ -174,14 +174,16 @@ async function main(): Promise<void> {
         [n1, 'pe1', node(2).vtep],
         [n2, 'pe2', node(1).vtep],
       ] as const) {
+        const t = Date.now();
         const r = await perouterdStatus(n);
+        measure(`status_ms_${n.name}`, Date.now() - t);
         const s = JSON.parse(r.out || '{}') as StatusJson;
         if (r.code !== 0 || s.health !== 'healthy')
           throw new Error(`${n.name}: perouterd status exited ${r.code} (${r.err.trim()}), health ${s.health}: ${s.reasons?.join('; ')}`);
         const want = await frrEstablished(pe);
         const have = (s.bgp?.neighbors ?? [])
           .filter((x) => x.state === 'Established')
-          .map((x) => `${x.vrf} ${x.peer} ${x.afi}`)
+          .map((x) => `${x.vrf} ${x.peer} ${x.afi}${x.safi}`)
           .sort();
         if (JSON.stringify(have) !== JSON.stringify(want))
           throw new Error(`${n.name}: status neighbours ${have.join(', ')}; FRR ${want.join(', ')}`);
