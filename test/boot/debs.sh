@@ -9,16 +9,10 @@ out=${BOOT_WORK:-/var/tmp/perouterd-boot}/debs
 mkdir -p "$out"
 deb=${PEROUTERD_DEB:-}
 if [ -z "$deb" ]; then
-  stamp=$(mktemp)
-  if node -e 'process.exit(require("./package.json").scripts?.package ? 0 : 1)'; then
-    npm run --silent package -- --deb-only >&2 # the boot test installs the .deb only
-  else
-    bash packaging/build-deb.sh build/deb >&2
-  fi
-  arch=$(dpkg --print-architecture)
-  deb=$(find . -path ./node_modules -prune -o -name "perouterd_*_${arch}.deb" -newer "$stamp" -print | head -1)
-  rm -f "$stamp"
-  [ -n "$deb" ] || { echo "no perouterd_*_${arch}.deb was built" >&2; exit 1; }
+  # The package test checks the same build (test/support/package-once.sh builds it once).
+  built=$(bash test/support/package-once.sh a)
+  deb=$(find "$built" -name "perouterd_*_$(dpkg --print-architecture).deb" | head -1)
+  [ -n "$deb" ] || { echo "no perouterd .deb in $built" >&2; exit 1; }
 fi
 deb=$(realpath "$deb")
 # The newer build: unpack, raise the version, repack (same files, same scripts).

@@ -13,7 +13,8 @@ const repo = path.resolve(import.meta.dirname, '../..');
 const version = (JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 const runtimeVersion = /NODE_RUNTIME_VERSION=(\S+)/.exec(fs.readFileSync(path.join(repo, 'packaging/runtime.env'), 'utf8'))![1]!;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'perouterd-pkg-'));
-const out = { a: path.join(tmp, 'a'), b: path.join(tmp, 'b') };
+/** Two independent builds of this commit (shared with the boot test: test/support/package-once.sh). */
+const out = { a: '', b: '' };
 const deb = (dir: string): string => path.join(dir, `perouterd_${version}_amd64.deb`);
 const rpmFile = (dir: string): string => path.join(dir, `perouterd-${version}-1.x86_64.rpm`);
 const sh = (cmd: string, args: string[], opts: { cwd?: string } = {}): string =>
@@ -29,10 +30,10 @@ const tools = ['dpkg-buildpackage', 'rpmbuild', 'lintian', 'rpmlint'].every((t) 
 describe.skipIf(!tools)('packages', () => {
   const x = path.join(tmp, 'x'); // the .deb unpacked
   beforeAll(() => {
-    for (const dir of [out.a, out.b]) {
+    for (const slot of ['a', 'b'] as const) {
       const t0 = Date.now();
-      sh('bash', ['packaging/build.sh', '--out', dir], { cwd: repo });
-      console.log(`package build: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      out[slot] = sh('bash', ['test/support/package-once.sh', slot], { cwd: repo }).trim();
+      console.log(`package build ${slot}: ${((Date.now() - t0) / 1000).toFixed(0)} s (0 when the boot test built it)`);
     }
     sh('dpkg-deb', ['-x', deb(out.a), x]);
   });
