@@ -19,8 +19,8 @@ exec 8>"$root/.lock"
 flock 8
 out=$root/$key/$slot
 if [ ! -f "$out/.complete" ]; then
-  # Builds of other commits are of no further use.
-  find "$root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
+  # Builds of other commits are of no further use once no test run can be reading them.
+  find "$root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -mmin +180 -exec rm -rf {} +
   rm -rf "$out"
   bash packaging/build.sh --out "$out" >&2
   touch "$out/.complete"
