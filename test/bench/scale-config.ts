@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { underlayYaml } from '../fixtures/config/harness.js';
 
 export const VNI_BASE = 1000;
 
@@ -35,19 +36,7 @@ function l3File(i: number): string {
 ${l2}`;
 }
 
-const UNDERLAY = `underlays:
-  - asn: 64514
-    routerIDCIDR: 10.0.0.0/24
-    neighbors:
-      - asn: 64512
-        address: 192.168.11.2
-    interfaces:
-      - type: NetworkDevice
-        networkDevice:
-          interfaceName: toswitch
-    tunnelEndpoint:
-      cidrs: [100.65.0.0/24]
-`;
+const UNDERLAY = underlayYaml('    routerIDCIDR: 10.0.0.0/24\n', 'toswitch');
 
 export interface GeneratedConfig {
   dir: string;

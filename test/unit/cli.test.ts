@@ -6,22 +6,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDist, EXAMPLES, runCli } from '../fuzz/cli-helper.js';
 import { frrBlockErrors } from '../fuzz/frr-blocks.js';
+import { underlayYaml } from '../fixtures/config/harness.js';
 
 const NODE_CONFIG = join(EXAMPLES, 'l3vni-metallb/node-config.yaml');
 const METALLB = ['--config-dir', join(EXAMPLES, 'l3vni-metallb/configs'), '--node-config', NODE_CONFIG];
 
-const UNDERLAY = `underlays:
-  - asn: 64514
-    neighbors:
-      - asn: 64512
-        address: 192.168.11.2
-    interfaces:
-      - type: NetworkDevice
-        networkDevice:
-          interfaceName: toswitch
-    tunnelEndpoint:
-      cidrs: [100.65.0.0/24]
-`;
+const UNDERLAY = underlayYaml('', 'toswitch');
 
 const RED = `l3vnis:
   - name: red
@@ -255,11 +245,9 @@ describe('known src bugs (expected behaviour, currently failing)', () => {
   });
 
   it('a node index with no room in routerIDCIDR is reported at the CIDR in the file', () => {
-    // Now: "error: prefix 10.0.0.0/31 does not accommodate host 2", no file:line (and the whole
-    // config is rejected by an exception from planRouter): src/daemon/desired-state.ts calls
-    // validateRouterConfig(config) without { nodeIndex }, so its located room checks never run.
+    // The room check needs the node index, so it must run with it (not as an exception from the plan).
     const dir = configDir({
-      'openpe_00_underlay.yaml': UNDERLAY.replace('  - asn: 64514\n', '  - asn: 64514\n    routerIDCIDR: 10.0.0.0/32\n'),
+      'openpe_00_underlay.yaml': underlayYaml('    routerIDCIDR: 10.0.0.0/32\n', 'toswitch'),
     });
     const r = runCli(['validate', '--config-dir', dir, '--node-config', NODE_CONFIG]);
     expect(r.status).toBe(1);
