@@ -91,6 +91,16 @@ async function redIndexes(pe: string, node: string): Promise<string[]> {
   return [...r, ...h];
 }
 
+type RedObjects = { pe1: string[]; pe2: string[] };
+const redObjects = async (): Promise<RedObjects> => ({ pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') });
+
+/** Red's kernel objects on both nodes are the very ones of `before` (same indexes: not recreated). */
+async function expectRedUntouched(before: RedObjects): Promise<void> {
+  const now = await redObjects();
+  if (JSON.stringify(now) !== JSON.stringify(before))
+    throw new Error(`red's objects were recreated: pe1 ${diffLists(before.pe1, now.pe1)}, pe2 ${diffLists(before.pe2, now.pe2)}`);
+}
+
 async function snapshot(pe: string, node: string): Promise<{ links: string[]; addrs: string[]; frr: string }> {
   return {
     links: [...(await linkIndexes(pe)).map((x) => `${pe} ${x}`), ...(await linkIndexes(node)).map((x) => `${node} ${x}`)],
@@ -157,7 +167,7 @@ async function main(): Promise<void> {
   cping = new ContinuousPing('node1', svc(2).red, { source: svc(1).red, intervalSec: 0.05 });
   await waitFor(() => cping!.repliesSoFar() >= 10, 10_000, 'continuous ping replies', 200);
   mark('continuous ping running');
-  const redBefore = { pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') };
+  const redBefore = await redObjects();
 
   await check(
     'file-edit: copying in openpe_20_blue.yaml adds blue on both nodes: objects, FRR VRF, host session, type-5 routes and pings',
@@ -206,11 +216,7 @@ async function main(): Promise<void> {
       const p = await waitFor(() => ping('node1', svc(2).blue, { source: svc(1).blue, count: 2 }), 90_000, 'blue ping node1 → node2', 2000);
       measure('blue_add_to_ping_ms', Date.now() - t);
       mark('blue ping works');
-      const redNow = { pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') };
-      if (JSON.stringify(redNow) !== JSON.stringify(redBefore))
-        throw new Error(
-          `red's objects were recreated: pe1 ${diffLists(redBefore.pe1, redNow.pe1)}, pe2 ${diffLists(redBefore.pe2, redNow.pe2)}`,
-        );
+      await expectRedUntouched(redBefore);
       return `${fmtRoutes(rs)}; ping ${p}; red objects untouched`;
     }),
   );
@@ -258,11 +264,7 @@ async function main(): Promise<void> {
         60_000,
         'blue type-5 routes withdrawn at the ToR',
       );
-      const redNow = { pe1: await redIndexes('pe1', 'node1'), pe2: await redIndexes('pe2', 'node2') };
-      if (JSON.stringify(redNow) !== JSON.stringify(redBefore))
-        throw new Error(
-          `red's objects were recreated: pe1 ${diffLists(redBefore.pe1, redNow.pe1)}, pe2 ${diffLists(redBefore.pe2, redNow.pe2)}`,
-        );
+      await expectRedUntouched(redBefore);
       const p = await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
       return `blue gone (type-5 withdrawn: ${gone}); red ping ${p}`;
     }),
