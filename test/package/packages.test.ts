@@ -60,7 +60,10 @@ describe.skipIf(!tools)('packages', () => {
   });
 
   it('rpmlint: no error, no warning, every filter with its reason', () => {
-    const report = lint('rpmlint', ['-r', path.join(repo, 'packaging/rpm/perouterd.rpmlintrc'), rpmFile(out.a)]);
+    const report = lint('rpmlint', [
+      ...['-c', path.join(repo, 'packaging/rpm/rpmlint.toml'), '-r', path.join(repo, 'packaging/rpm/perouterd.rpmlintrc')],
+      rpmFile(out.a),
+    ]);
     const summary = /(\d+) errors, (\d+) warnings/.exec(report);
     console.log(`rpmlint: ${summary?.[0]}`);
     expect(summary?.slice(1, 3), report).toEqual(['0', '0']);
@@ -144,7 +147,11 @@ describe.skipIf(!tools)('packages', () => {
     for (const m of modules) expect(copyright, m).toContain(`Files: usr/lib/perouterd/node_modules/${m}/*`);
     expect(copyright).toContain('Files: usr/lib/perouterd/node/*');
     const man = sh('zcat', [path.join(x, 'usr/share/man/man8/perouterd.8.gz')]);
-    for (const c of ['run', 'render', 'validate', 'ensure-netns', 'teardown']) expect(man).toContain(`.SS "perouterd ${c}`);
+    const node = path.join(x, 'usr/lib/perouterd/node/bin/node');
+    const help = sh(node, [path.join(x, 'usr/lib/perouterd/dist/cli/main.js'), '--help']);
+    const commands = [...(help.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['run', 'render', 'validate', 'ensure-netns', 'teardown']));
+    for (const c of commands) expect(man).toContain(`.SS "perouterd ${c.replace(/-/g, '\\-')}`);
   });
 
   it('maintainer scripts: the daemon is started, restarted and stopped; the namespace unit never', () => {
@@ -157,7 +164,7 @@ describe.skipIf(!tools)('packages', () => {
     expect(script('prerm')).toContain("this node's networks\nstay up");
     for (const s of ['preinst', 'postinst', 'prerm', 'postrm'].filter((n) => fs.existsSync(path.join(ctl, n))))
       expect(script(s), s).not.toMatch(/deb-systemd-invoke (stop|restart|try-restart|start)[^\n]*perouterd-netns/);
-    expect(script('postrm')).toMatch(/deb-systemd-helper purge 'perouterd-netns\.service' 'perouterd\.service'/);
+    for (const unit of ['perouterd-netns', 'perouterd']) expect(script('postrm')).toContain(`deb-systemd-helper purge '${unit}.service'`);
 
     const rpmScripts = sh('rpm', ['--scripts', '-qp', rpmFile(out.a)]);
     expect(rpmScripts).toMatch(/preset perouterd\.service perouterd-netns\.service/);
