@@ -17,17 +17,22 @@ export interface HttpWiring {
 /** Starts the endpoint at `listen` (`addr:port`), or nothing for `off`; undefined when it could not start. */
 export async function startHttpEndpoint(
   listen: string,
-  parts: { daemon: Daemon; frr: FrrPort; api: ApiSource | undefined; log: Logger },
+  parts: { daemon: Daemon; frr: FrrPort; api: ApiSource | undefined; pathspace: string; log: Logger },
 ): Promise<HttpWiring | undefined> {
   const at = parseListen(listen);
   if (at === undefined) return undefined;
-  const [{ startHttpServer }, { PerouterdMetrics }, { Health }] = await Promise.all([
+  const [{ startHttpServer }, { PerouterdMetrics, frrLiveFacts }, { Health }, { VtyshFrrState }] = await Promise.all([
     import('../observe/http-server.js'),
     import('../observe/metrics.js'),
     import('../observe/health.js'),
+    import('../observe/frr-state.js'),
   ]);
   const { daemon, frr, api, log } = parts;
-  const metrics = new PerouterdMetrics({ api: api ? () => api.state() : undefined });
+  const frrState = new VtyshFrrState({ pathspace: parts.pathspace, timeoutMs: 5000 });
+  const metrics = new PerouterdMetrics({
+    api: api ? () => api.state() : undefined,
+    frr: () => frrState.read().then(frrLiveFacts),
+  });
   setRequestListener((kind, errno) => metrics.netlinkRequest(kind, errno));
   const health = new Health({
     status: () => daemon.status,

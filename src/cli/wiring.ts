@@ -138,7 +138,7 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
     api.onChange(() => daemon.trigger('api-change'));
   }
   // Before the first reconcile, so /readyz answers 503 until the configuration is applied.
-  const endpoint = o.http ? await startHttpEndpoint(o.httpListen, { daemon, frr, api, log }) : undefined;
+  const endpoint = o.http ? await startHttpEndpoint(o.httpListen, { daemon, frr, api, pathspace, log }) : undefined;
   if (endpoint) observers.push(endpoint.metrics);
   const service = attachServiceHooks(
     daemon,
