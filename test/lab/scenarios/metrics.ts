@@ -1,16 +1,16 @@
 // The HTTP endpoint of `perouterd run` (issue 12: metrics and health), on one node against the
 // ToR with real FRR, read with curl inside the node's network namespace on its default address
 // (127.0.0.1:9080): /readyz 503 before the static configuration is applied and 200 after,
-// /healthz following FRR, /metrics showing the reconcile and netlink counters moving after a
-// file change.
+// /healthz following FRR, /metrics showing the BGP sessions Established and the reconcile and
+// netlink counters moving after a file change.
 import { existsSync } from 'node:fs';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { run, waitFor } from '../harness/fabric.js';
 import { startFrr } from '../harness/frr.js';
 import { startPerouterd, waitForReconcile, writeConfig, readStatus, type PerouterdProcess } from '../harness/perouterd.js';
-import { finishNodes } from '../harness/evpn.js';
+import { finishNodes, waitEstablished } from '../harness/evpn.js';
 import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
-import { perouterdNodes, twoNodeTopology } from '../fixtures/two-nodes.js';
+import { node, perouterdNodes, twoNodeTopology } from '../fixtures/two-nodes.js';
 import { BLUE, RED, l3vnisYaml } from '../fixtures/yaml.js';
 
 /** GET through curl in the node's namespace, as an operator or a probe would. */
@@ -80,6 +80,23 @@ async function main(): Promise<void> {
     },
     { critical: true },
   );
+
+  await check('/metrics shows the underlay BGP sessions Established (ipv4 unicast and l2vpn evpn)', async () => {
+    await waitEstablished('tor', node(1).nicAddr, 'l2VpnEvpn', 90_000);
+    const established = (b: string, af: string): number =>
+      sample(b, `perouterd_bgp_sessions{vrf="default",address_family="${af}",state="Established"}`);
+    const m = await waitFor(
+      async () => {
+        const r = await curl('node1', '/metrics');
+        return established(r.body, 'ipv4-unicast') >= 1 && established(r.body, 'l2vpn-evpn') >= 1 ? r : undefined;
+      },
+      30_000, // the FRR read is cached for 5 s
+      'perouterd_bgp_sessions Established in /metrics',
+      1000,
+    );
+    const lines = m.body.split('\n').filter((l) => /^perouterd_(bgp_sessions|evpn_vnis|frr_state_up)/.test(l));
+    return lines.join('; ');
+  });
 
   await check('/metrics: a file change moves perouterd_reconciles_total{trigger="file-change"} and the netlink counters', async () => {
     const before = (await curl('node1', '/metrics')).body;
