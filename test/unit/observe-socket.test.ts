@@ -44,6 +44,17 @@ describe('status socket', () => {
     expect(await requestStatus(dir, { request: 'other' })).toEqual({ echo: 'other' });
   });
 
+  it('with --state-group: socket 0660 and directory 0750, owned by that group', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'perouterd-status-')), 'state');
+    const gid = process.getgid?.() ?? 0;
+    const server = new StatusServer({ stateDir: dir, gid, handler: async () => ({ ok: true }), log: () => undefined });
+    await server.start();
+    servers.push(server);
+    expect(statSync(server.socketPath)).toMatchObject({ gid });
+    expect(statSync(server.socketPath).mode & 0o777).toBe(0o660);
+    expect(statSync(dir).mode & 0o777).toBe(0o750);
+  });
+
   it('refuses oversized and malformed requests; a failing handler answers an error', async () => {
     const { dir, server } = await serve(async (req) => {
       if (req.request === 'boom') throw new Error('collector failed');
