@@ -19,4 +19,6 @@ export const DEFAULTS = {
    * loopback, because nothing of perouterd is for the network unless the operator says so.
    */
   httpListen: '127.0.0.1:9080',
+  /** FRR `bgp listen limit` on listen-range neighbours: upstream's --bgplistenlimit default (FRR's own is 100). */
+  bgpListenLimit: 65535,
 } as const;

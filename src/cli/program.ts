@@ -12,13 +12,27 @@ interface SourceOptions {
   configDir: string;
   nodeConfig: string;
   namespace: string;
+  bgpListenLimit: number;
+}
+
+/** `--bgp-listen-limit`: a whole number 1..65535 (upstream's bounds), else a usage error. */
+export function bgpListenLimitArg(value: string): number {
+  const n = /^[1-9][0-9]*$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 65535)) throw new InvalidArgumentError(`must be a whole number from 1 to 65535, got "${value.slice(0, 32)}"`);
+  return n;
 }
 
 const sourceOptions = (c: Command): Command =>
   c
     .option('--config-dir <dir>', 'directory of openpe_*.yaml files', DEFAULTS.configDir)
     .option('--node-config <file>', 'node configuration file', DEFAULTS.nodeConfig)
-    .option('--namespace <ns>', 'namespace of static objects, mirrored objects, RawFRRConfigs and the node status', DEFAULTS.namespace);
+    .option('--namespace <ns>', 'namespace of static objects, mirrored objects, RawFRRConfigs and the node status', DEFAULTS.namespace)
+    .option(
+      '--bgp-listen-limit <n>',
+      "most BGP sessions accepted through listen ranges (FRR bgp listen limit, 1-65535; upstream's --bgplistenlimit)",
+      bgpListenLimitArg,
+      DEFAULTS.bgpListenLimit,
+    );
 
 /** `--http-listen`: checked while parsing, so a typo is a usage error before anything starts. */
 function httpListenArg(value: string): string {

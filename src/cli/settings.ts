@@ -12,10 +12,13 @@ export interface SourceOptions {
   configDir: string;
   nodeConfig: string;
   namespace: string;
+  /** `--bgp-listen-limit` (parsed in program.ts). */
+  bgpListenLimit?: number;
 }
 
 export function configSources(o: SourceOptions, extra: Partial<ConfigSources> = {}): ConfigSources {
-  return { configDir: o.configDir, nodeConfigPath: o.nodeConfig, namespace: o.namespace, ...extra };
+  const limit = o.bgpListenLimit !== undefined ? { listenLimit: o.bgpListenLimit } : {};
+  return { configDir: o.configDir, nodeConfigPath: o.nodeConfig, namespace: o.namespace, ...limit, ...extra };
 }
 
 /**

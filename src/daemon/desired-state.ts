@@ -18,6 +18,8 @@ export interface ConfigSources {
   namespace?: string;
   /** The node name `run` resolved at start-up; the node config may not change it underneath. */
   nodeName?: string;
+  /** `bgp listen limit` for listen-range neighbours (`--bgp-listen-limit`, upstream's --bgplistenlimit). */
+  listenLimit?: number;
 }
 
 export interface DesiredState {
@@ -78,6 +80,7 @@ export function desiredFrom(
   staticConfig: RouterConfig,
   problems: ConfigProblem[],
   apiConfig?: RouterConfig,
+  opts: { listenLimit?: number } = {},
 ): PipelineResult {
   // API objects go on top of the static base: validation takes static objects first, so on
   // a conflict the static side wins and the API object is reported (src/config/validate/).
@@ -86,7 +89,7 @@ export function desiredFrom(
   if (v.fatal) return fail(v.fatal.message, [...v.failed, ...v.fatal.failed]);
   let plan: RouterPlan;
   try {
-    plan = planRouter(v.valid, node);
+    plan = planRouter(v.valid, node, opts.listenLimit !== undefined ? { listenLimit: opts.listenLimit } : {});
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e), v.failed);
   }
@@ -109,5 +112,6 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
   const s = loadSources(src);
   if (!s.ok)
     return { ok: false, problems: s.problems, failed: [], reason: s.reason, ...(s.node ? { node: s.node } : {}), sourceFiles: s.files };
-  return { ...desiredFrom(s.node, s.staticConfig, s.problems, extra?.apiConfig), sourceFiles: s.files };
+  const opts = src.listenLimit !== undefined ? { listenLimit: src.listenLimit } : {};
+  return { ...desiredFrom(s.node, s.staticConfig, s.problems, extra?.apiConfig, opts), sourceFiles: s.files };
 }

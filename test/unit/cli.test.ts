@@ -228,6 +228,22 @@ describe('perouterd render', () => {
     const text = runCli(['render', ...METALLB]).stdout;
     expect(text).toContain(out.frrConfig as string);
   });
+
+  it('--bgp-listen-limit sets bgp listen limit on a listen-range underlay (upstream --bgplistenlimit, default 65535)', () => {
+    const rr = UNDERLAY.replace('        address: 192.168.11.2', '        listenRange: 192.168.11.0/24');
+    const dir = configDir({ 'openpe_u.yaml': rr });
+    const args = ['--config-dir', dir, '--node-config', NODE_CONFIG];
+    expect(runCli(['render', ...args]).stdout.split('\n')).toContain(' bgp listen limit 65535');
+    const r = runCli(['render', ...args, '--bgp-listen-limit', '512']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')).toContain(' bgp listen limit 512');
+    expect(runCli(['validate', ...args, '--bgp-listen-limit', '512']).status).toBe(0);
+    for (const bad of ['0', '65536', '1e3', 'x']) {
+      const u = runCli(['render', ...args, '--bgp-listen-limit', bad]);
+      expect(u.status, bad).not.toBe(0);
+      expect(u.stderr).toMatch(/--bgp-listen-limit.*must be a whole number from 1 to 65535/);
+    }
+  });
 });
 
 // ---------------------------------------------------------------- known src bugs

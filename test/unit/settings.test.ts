@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDesiredState } from '../../src/daemon/desired-state.js';
 import { DEFAULTS, configSources, resolveGroup } from '../../src/cli/settings.js';
+import { bgpListenLimitArg } from '../../src/cli/program.js';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/multi-file');
 
@@ -18,6 +19,20 @@ describe('settings', () => {
     const all = Object.values(r.desired.staticConfig).flat();
     expect(all.length).toBeGreaterThan(0);
     expect(new Set(all.map((o) => o.namespace))).toEqual(new Set(['tenant-a']));
+  });
+
+  it('--bgp-listen-limit reaches the plan (upstream --bgplistenlimit: 1..65535, default 65535)', () => {
+    const o = { configDir: `${EXAMPLE}/configs`, nodeConfig: `${EXAMPLE}/node-config.yaml`, namespace: 'x' };
+    const limit = (extra: { bgpListenLimit?: number }): number | undefined => {
+      const r = buildDesiredState(configSources({ ...o, ...extra }));
+      return r.ok ? r.desired.plan.underlay?.listenLimit : undefined;
+    };
+    expect(limit({})).toBe(65535);
+    expect(limit({ bgpListenLimit: 512 })).toBe(512);
+    expect(DEFAULTS.bgpListenLimit).toBe(65535);
+    expect(bgpListenLimitArg('1')).toBe(1);
+    expect(bgpListenLimitArg('65535')).toBe(65535);
+    for (const bad of ['0', '65536', '01', '-1', '1.5', '', 'x']) expect(() => bgpListenLimitArg(bad), bad).toThrow(/1 to 65535/);
   });
 
   it('the node name resolved at start-up is kept for the life of the process', () => {
