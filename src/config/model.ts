@@ -179,8 +179,11 @@ export interface Resource<K extends ResourceKind, S> {
   /** Object name as a CR would carry it (static objects: `static-<node>-…`). */
   name: string;
   namespace: string;
-  /** Where it came from: a static file location, or `api` for CRs. */
-  origin: { source: 'static'; location: SourceLocation } | { source: 'api'; uid?: string; generation?: number };
+  /**
+   * Where it came from: a static file location, or `api` for CRs (with the object's
+   * metadata.creationTimestamp, which ranks API objects in a conflict: the older one wins).
+   */
+  origin: { source: 'static'; location: SourceLocation } | { source: 'api'; uid?: string; generation?: number; creationTimestamp?: string };
   spec: S;
 }
 

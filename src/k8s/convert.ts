@@ -90,9 +90,10 @@ function convertOne(k: ApiKindInfo, o: KubeObject): { resource: Resource<Resourc
   if (d.error !== undefined) return { error: d.error };
   const ruleErrors = specRuleErrors(k.kind, d.spec);
   if (ruleErrors.length > 0) return { error: ruleErrors.join('; ') };
-  const origin: { source: 'api'; uid?: string; generation?: number } = { source: 'api' };
+  const origin: { source: 'api'; uid?: string; generation?: number; creationTimestamp?: string } = { source: 'api' };
   if (o.metadata?.uid !== undefined) origin.uid = o.metadata.uid;
   if (typeof o.metadata?.generation === 'number') origin.generation = o.metadata.generation;
+  if (typeof o.metadata?.creationTimestamp === 'string') origin.creationTimestamp = o.metadata.creationTimestamp;
   return { resource: { kind: k.kind, name: o.metadata?.name ?? '', namespace: o.metadata?.namespace ?? '', origin, spec: d.spec } };
 }
 

@@ -167,6 +167,13 @@ describe('convertApiObjects', () => {
     expect(msg('no-vni')).toContain("must have required property 'vni'");
   });
 
+  it('carries creationTimestamp into the origin (it ranks API objects in a conflict)', () => {
+    const o = cr('L3VNI', 'red', { vrf: 'red', vni: 1 });
+    o.metadata = { ...o.metadata, creationTimestamp: '2026-11-30T08:00:00Z' };
+    const r = convertApiObjects({ L3VNI: [o] }, {}, { namespace: 'x' });
+    expect(r.config.l3vnis[0]?.origin).toEqual({ source: 'api', uid: 'uid-red', generation: 2, creationTimestamp: '2026-11-30T08:00:00Z' });
+  });
+
   it('fills defaults into a copy', () => {
     const spec = { vrf: 'a', vni: 1 };
     expect(withSpecDefaults('L3VNI', spec)).toEqual({ spec: { vrf: 'a', vni: 1, vxlanPort: 4789 } });

@@ -201,6 +201,34 @@ describe('mergeApiOverStatic', () => {
     expect(v.failed.map((f) => f.name)).toEqual(['zzz']);
   });
 
+  it('ranks API objects in a conflict by creationTimestamp (older wins), then namespace/name', () => {
+    const at = <T extends { origin: unknown }>(r: T, ts?: string): T => ({
+      ...r,
+      origin: { ...b.apiOrigin, ...(ts ? { creationTimestamp: ts } : {}) },
+    });
+    const older = at(l3('api', 'zzz', 100, { hostSession: hs('192.169.10.0/24') }), '2026-11-01T10:00:00Z');
+    const newer = at(l3('api', 'aaa', 100, { hostSession: hs('192.169.20.0/24') }), '2026-12-01T10:00:00Z');
+    const noTime = at(l3('api', '000', 100));
+    for (const order of [
+      [older, newer, noTime],
+      [noTime, newer, older],
+    ]) {
+      const v = validateRouterConfig(cfg({ underlays: [underlay('api', 'u')], l3vnis: order }));
+      expect(v.valid.l3vnis.map((x) => x.name)).toEqual(['zzz']);
+      expect(v.failed.map((f) => f.name).sort()).toEqual(['000', 'aaa']);
+    }
+    // Same second: by name.
+    const twin = at(l3('api', 'bbb', 100), '2026-11-01T10:00:00Z');
+    const v = validateRouterConfig(cfg({ underlays: [underlay('api', 'u')], l3vnis: [older, twin] }));
+    expect(v.valid.l3vnis.map((x) => x.name)).toEqual(['bbb']);
+    // Overlapping host sessions: the newer API object fails, the older keeps its session.
+    const a = at(l3('api', 'a-new', 101, { vrf: 'blue', hostSession: hs('192.169.10.0/24') }), '2026-12-01T00:00:00Z');
+    const z = at(l3('api', 'z-old', 102, { vrf: 'green', hostSession: hs('192.169.10.0/24') }), '2026-01-01T00:00:00Z');
+    const h = validateRouterConfig(cfg({ underlays: [underlay('api', 'u')], l3vnis: [a, z] }));
+    expect(h.valid.l3vnis.map((x) => x.name)).toEqual(['z-old']);
+    expect(h.failed.map((f) => f.name)).toEqual(['a-new']);
+  });
+
   it('is deterministic: the input order of API objects does not change the outcome', () => {
     const st = cfg({ l3vnis: [l3('static', 'red', 100)], l2vnis: [l2('static', 'pods', 300)] });
     const list = [l3('api', 'b', 100), l3('api', 'a', 300), l3('api', 'c', 500), l3('api', 'd', 600)];

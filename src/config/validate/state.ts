@@ -1,6 +1,8 @@
 // What the validation steps share: the resources still standing, in validation order, and
-// the failures so far. Precedence is the order: static objects first, then API objects,
-// each part by namespace/name (upstream's order); on a conflict the earlier object wins.
+// the failures so far. Precedence is the order: static objects first (by namespace/name),
+// then API objects oldest first (metadata.creationTimestamp, then namespace/name); on a
+// conflict the earlier object wins. So an object created later can never take the place of
+// one that was already applied, whatever its name: the newcomer is the one that fails.
 //
 // One rule settles conflicts: an API object that conflicts with an earlier object fails
 // alone (it is named in failedResources; the rest keeps being applied). Conflicts the
@@ -64,9 +66,26 @@ export function sortByName<T extends { namespace: string; name: string }>(items:
     .map((x) => x.item);
 }
 
-/** Validation order: static objects first, then API objects, each part sorted by namespace/name. */
+/** Milliseconds since the epoch of an API object's creation; objects without one rank last. */
+function createdAt(r: AnyResource): number {
+  const ts = r.origin.source === 'api' ? r.origin.creationTimestamp : undefined;
+  const t = ts === undefined ? NaN : Date.parse(ts);
+  return Number.isNaN(t) ? Infinity : t;
+}
+
+/** Sorted copy, oldest first (creationTimestamp), then by namespace/name; stable. */
+export function sortByAge<T extends AnyResource>(items: readonly T[]): T[] {
+  const byName = sortByName(items);
+  const rank = new Map(byName.map((r, i) => [r, i]));
+  return byName
+    .map((r) => ({ r, t: createdAt(r) }))
+    .sort((a, b) => (a.t === b.t ? (rank.get(a.r) ?? 0) - (rank.get(b.r) ?? 0) : a.t < b.t ? -1 : 1))
+    .map((x) => x.r);
+}
+
+/** Validation order: static objects first (by namespace/name), then API objects oldest first. */
 export function inValidationOrder<T extends AnyResource>(items: readonly T[]): T[] {
-  return [...sortByName(items.filter(isStatic)), ...sortByName(items.filter((r) => !isStatic(r)))];
+  return [...sortByName(items.filter(isStatic)), ...sortByAge(items.filter((r) => !isStatic(r)))];
 }
 
 export function label(r: AnyResource): string {
