@@ -244,7 +244,7 @@ export class Daemon {
     }
     const apiConfig = this.api?.snapshot() ?? this.apiFallback;
     this.noteSource(apiConfig);
-    const built = this.ports.sources.build(apiConfig);
+    const built = await this.ports.sources.build(apiConfig);
     this.mirrorStatic(built);
     const problems = built.ok ? built.desired.problems : built.problems;
     this.status.problems = problems.map(problemLine);
@@ -261,7 +261,7 @@ export class Daemon {
     return this.finish(await this.apply(built.desired, apiConfig, log), log);
   }
 
-  private mirrorStatic(built: ReturnType<SourcesPort['build']>): void {
+  private mirrorStatic(built: Awaited<ReturnType<SourcesPort['build']>>): void {
     if (!this.api) return;
     const nodeIndex = built.ok ? built.desired.node.nodeIndex : built.node?.nodeIndex;
     const staticCfg = built.ok ? built.desired.staticConfig : built.staticConfig;

@@ -1,8 +1,11 @@
 // sources → parse + validate → desired state. Reading the files is one step (loadSources);
 // everything after it is pure (desiredFrom). The daemon, `render` and `validate` all go
-// through buildDesiredState, so the CLI can never disagree with what the daemon would apply.
+// through buildDesiredState (the daemon through its async twin, which reads without blocking
+// and lets the event loop run between files: same steps, same result), so the CLI can never
+// disagree with what the daemon would apply.
 import os from 'node:os';
-import { loadNodeConfig, loadStaticConfig } from '../config/load.js';
+import { loadNodeConfig, loadStaticConfig, loadStaticConfigAsync, type StaticConfigResult } from '../config/load.js';
+import { readSources, readSourcesSync, type SourceSnapshot } from '../config/read.js';
 import { validateMerged } from '../config/validate/index.js';
 import { type ConfigProblem, emptyRouterConfig, type FailedResource, type NodeSettings, type RouterConfig } from '../config/model.js';
 import { planRouter, type RouterPlan } from '../plan/router-plan.js';
@@ -54,24 +57,43 @@ export function hostInterfaceAddresses(name: string): Array<{ address: string; p
   }));
 }
 
-export function loadSources(src: ConfigSources): LoadedSources {
-  const nodeRes = loadNodeConfig(src.nodeConfigPath, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
+/** The node settings from what was read, or the reason there are none. */
+function nodeSettings(src: ConfigSources, snap: SourceSnapshot): { node?: NodeSettings; problems: ConfigProblem[] } {
+  const nodeRes = loadNodeConfig(snap.nodeConfig, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
   const problems: ConfigProblem[] = [...nodeRes.problems];
-  if (!nodeRes.settings || problems.some((p) => p.severity === 'error')) {
-    return { ok: false, problems, reason: 'node configuration is invalid', files: [] };
-  }
+  if (!nodeRes.settings || problems.some((p) => p.severity === 'error')) return { problems };
   const node: NodeSettings = { ...nodeRes.settings };
   if (src.nodeIndexOverride !== undefined) node.nodeIndex = src.nodeIndexOverride;
   if (src.nodeName !== undefined && src.nodeName !== node.nodeName) {
     problems.push({ severity: 'warning', message: `nodeName is now ${node.nodeName}; perouterd keeps ${src.nodeName} until it restarts` });
     node.nodeName = src.nodeName;
   }
-  const stat = loadStaticConfig(src.configDir, node, src.namespace);
+  return { node, problems };
+}
+
+function withStatic(node: NodeSettings, problems: ConfigProblem[], stat: StaticConfigResult): LoadedSources {
   problems.push(...stat.problems);
   if (stat.problems.some((p) => p.severity === 'error')) {
     return { ok: false, problems, reason: 'static configuration is invalid', node, files: stat.files };
   }
   return { ok: true, node, staticConfig: stat.config, problems, files: stat.files };
+}
+
+const NODE_INVALID = 'node configuration is invalid';
+
+export function loadSources(src: ConfigSources): LoadedSources {
+  const snap = readSourcesSync(src.configDir, src.nodeConfigPath);
+  const { node, problems } = nodeSettings(src, snap);
+  if (!node) return { ok: false, problems, reason: NODE_INVALID, files: [] };
+  return withStatic(node, problems, loadStaticConfig({ files: snap.files, problems: snap.problems }, node, src.namespace));
+}
+
+/** loadSources without blocking: async reads, and the event loop runs between files. */
+export async function loadSourcesAsync(src: ConfigSources): Promise<LoadedSources> {
+  const snap = await readSources(src.configDir, src.nodeConfigPath);
+  const { node, problems } = nodeSettings(src, snap);
+  if (!node) return { ok: false, problems, reason: NODE_INVALID, files: [] };
+  return withStatic(node, problems, await loadStaticConfigAsync({ files: snap.files, problems: snap.problems }, node, src.namespace));
 }
 
 /** Pure: the desired state of `node` from its static objects with the API objects under them. */
@@ -82,17 +104,40 @@ export function desiredFrom(
   apiConfig?: RouterConfig,
   opts: { listenLimit?: number } = {},
 ): PipelineResult {
+  const steps = desiredSteps(node, staticConfig, problems, apiConfig, opts);
+  for (let s = steps.next(); ; s = steps.next()) if (s.done) return s.value;
+}
+
+/** desiredFrom, letting the event loop run between validation, planning and rendering. */
+async function desiredFromAsync(...args: Parameters<typeof desiredFrom>): Promise<PipelineResult> {
+  const steps = desiredSteps(...args);
+  for (let s = steps.next(); ; s = steps.next()) {
+    if (s.done) return s.value;
+    await turn();
+  }
+}
+
+function turn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** desiredFrom's work, yielding between its phases (validate, plan, render). */
+function* desiredSteps(
+  ...[node, staticConfig, problems, apiConfig, opts = {}]: Parameters<typeof desiredFrom>
+): Generator<void, PipelineResult, void> {
   // API objects go on top of the static base: validation takes static objects first, so on
   // a conflict the static side wins and the API object is reported (src/config/validate/).
   const v = validateMerged(staticConfig, apiConfig ?? emptyRouterConfig(), { nodeIndex: node.nodeIndex });
   const fail = (reason: string, failed: FailedResource[]): PipelineResult => ({ ok: false, problems, failed, reason, node, staticConfig });
   if (v.fatal) return fail(v.fatal.message, [...v.failed, ...v.fatal.failed]);
+  yield;
   let plan: RouterPlan;
   try {
     plan = planRouter(v.valid, node, opts.listenLimit !== undefined ? { listenLimit: opts.listenLimit } : {});
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e), v.failed);
   }
+  yield;
   return {
     ok: true,
     desired: {
@@ -109,9 +154,33 @@ export function desiredFrom(
 }
 
 export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: RouterConfig }): PipelineResult & { sourceFiles: string[] } {
-  const s = loadSources(src);
-  if (!s.ok)
-    return { ok: false, problems: s.problems, failed: [], reason: s.reason, ...(s.node ? { node: s.node } : {}), sourceFiles: s.files };
-  const opts = src.listenLimit !== undefined ? { listenLimit: src.listenLimit } : {};
-  return { ...desiredFrom(s.node, s.staticConfig, s.problems, extra?.apiConfig, opts), sourceFiles: s.files };
+  return fromLoaded(src, loadSources(src), extra);
+}
+
+/** buildDesiredState for the daemon: the files are read and parsed without blocking the event loop. */
+export async function buildDesiredStateAsync(
+  src: ConfigSources,
+  extra?: { apiConfig?: RouterConfig },
+): Promise<PipelineResult & { sourceFiles: string[] }> {
+  const s = await loadSourcesAsync(src);
+  await turn();
+  if (!s.ok) return notLoaded(s);
+  return { ...(await desiredFromAsync(s.node, s.staticConfig, s.problems, extra?.apiConfig, planOpts(src))), sourceFiles: s.files };
+}
+
+function planOpts(src: ConfigSources): { listenLimit?: number } {
+  return src.listenLimit !== undefined ? { listenLimit: src.listenLimit } : {};
+}
+
+function notLoaded(s: Extract<LoadedSources, { ok: false }>): PipelineResult & { sourceFiles: string[] } {
+  return { ok: false, problems: s.problems, failed: [], reason: s.reason, ...(s.node ? { node: s.node } : {}), sourceFiles: s.files };
+}
+
+function fromLoaded(
+  src: ConfigSources,
+  s: LoadedSources,
+  extra?: { apiConfig?: RouterConfig },
+): PipelineResult & { sourceFiles: string[] } {
+  if (!s.ok) return notLoaded(s);
+  return { ...desiredFrom(s.node, s.staticConfig, s.problems, extra?.apiConfig, planOpts(src)), sourceFiles: s.files };
 }

@@ -25,8 +25,8 @@ export async function checkIsolatingRawFrr(
 ): Promise<IsolationResult> {
   const apiRaws = apiConfig?.rawFrrConfigs ?? [];
   const rejected: FailedResource[] = [];
-  const withRaws = (raws: RawFRRConfigResource[]): DesiredState | undefined => {
-    const b = sources.build({ ...(apiConfig as RouterConfig), rawFrrConfigs: raws });
+  const withRaws = async (raws: RawFRRConfigResource[]): Promise<DesiredState | undefined> => {
+    const b = await sources.build({ ...(apiConfig as RouterConfig), rawFrrConfigs: raws });
     return b.ok ? b.desired : undefined;
   };
   let candidates = apiRaws;
@@ -38,24 +38,24 @@ export async function checkIsolatingRawFrr(
   });
   if (balanced.length !== apiRaws.length) {
     candidates = balanced;
-    current = withRaws(balanced);
+    current = await withRaws(balanced);
   }
   const err = current ? await frr.check(current.frrConfig) : 'configuration does not build without the rejected RawFRRConfigs';
   if (err === undefined && current) return { ok: true, desired: current, rejected };
   if (candidates.length === 0) return { ok: false, error: err ?? 'rejected', rejected };
 
   // Without any API RawFRRConfig: if FRR still rejects it, the static side is at fault.
-  const base = withRaws([]);
+  const base = await withRaws([]);
   const baseErr = base ? await frr.check(base.frrConfig) : 'configuration does not build without API RawFRRConfigs';
   if (baseErr !== undefined || !base) return { ok: false, error: baseErr ?? 'rejected', rejected };
   const keep: RawFRRConfigResource[] = [];
   for (const r of candidates) {
-    const one = withRaws([r]);
+    const one = await withRaws([r]);
     const e = one ? await frr.check(one.frrConfig) : 'does not build';
     if (e === undefined) keep.push(r);
     else rejected.push(failure(r, `FRR rejects it: ${e}`));
   }
-  const final = keep.length > 0 ? withRaws(keep) : base;
+  const final = keep.length > 0 ? await withRaws(keep) : base;
   const finalErr = final && keep.length > 0 ? await frr.check(final.frrConfig) : undefined;
   if (final && finalErr === undefined) return { ok: true, desired: final, rejected };
   // Each is accepted alone but not together: none of them is applied.

@@ -84,8 +84,11 @@ export interface SourcesPort {
    * cannot be read (a missing configuration directory). Cheap; never parses.
    */
   digest(): Promise<{ ok: true; digest: string } | { ok: false; reason: string }>;
-  /** Parse, validate and plan, with `apiConfig` merged under the static files. */
-  build(apiConfig?: RouterConfig): PipelineResult;
+  /**
+   * Parse, validate and plan, with `apiConfig` merged under the static files. The files'
+   * adapter does it without blocking the event loop for long (a promise); fakes may answer at once.
+   */
+  build(apiConfig?: RouterConfig): PipelineResult | Promise<PipelineResult>;
 }
 
 /** Where status.json goes (root-only file in the state directory). */

@@ -4,7 +4,7 @@ import { constants, promises as fs } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import path from 'node:path';
 import type { RouterConfig } from '../config/model.js';
-import { buildDesiredState, type ConfigSources, type PipelineResult } from './desired-state.js';
+import { buildDesiredStateAsync, type ConfigSources, type PipelineResult } from './desired-state.js';
 import type { SourcesPort } from './ports.js';
 
 /** Files larger than this are not hashed whole (the loader rejects them anyway). */
@@ -51,7 +51,8 @@ export class FileSources implements SourcesPort {
     return { ok: true, digest: h.digest('hex') };
   }
 
-  build(apiConfig?: RouterConfig): PipelineResult {
-    return buildDesiredState(this.src, apiConfig ? { apiConfig } : undefined);
+  /** buildDesiredState, read and parsed without blocking the event loop (the daemon's path). */
+  build(apiConfig?: RouterConfig): Promise<PipelineResult> {
+    return buildDesiredStateAsync(this.src, apiConfig ? { apiConfig } : undefined);
   }
 }

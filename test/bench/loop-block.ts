@@ -1,0 +1,40 @@
+// How long the daemon's build of the desired state blocks the event loop: the longest delay
+// monitorEventLoopDelay sees while FileSources.build() runs on a generated configuration of N
+// VNI files (scale-config.ts), next to the build's wall time. Not part of `npm run bench`
+// (a one-off figure for the README); run as
+//   tsc -p tsconfig.lab.json && ln -sfn ../schemas build/schemas && node build/test/bench/loop-block.js [N]
+import { rmSync } from 'node:fs';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { buildDesiredState, type PipelineResult } from '../../src/daemon/desired-state.js';
+import { FileSources } from '../../src/daemon/sources.js';
+import { writeConfig } from './scale-config.js';
+
+async function once(what: string, n: number, build: () => PipelineResult | Promise<PipelineResult>): Promise<void> {
+  await build(); // warm-up: schema compilation, JIT
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await new Promise((res) => setTimeout(res, 20)); // the monitor's timer is running
+  const t0 = performance.now();
+  const r = await build();
+  const wall = performance.now() - t0;
+  await new Promise((res) => setTimeout(res, 20)); // let the histogram see the last turn
+  h.disable();
+  if (!r.ok) throw new Error(`build failed: ${r.reason}`);
+  const ms = (ns: number): string => (ns / 1e6).toFixed(0);
+  console.log(
+    `${n} files, ${what}: build ${wall.toFixed(0)} ms, longest event-loop block ${ms(h.max)} ms (p99 ${ms(h.percentile(99))} ms)`,
+  );
+}
+
+async function measure(n: number): Promise<void> {
+  const cfg = writeConfig(n);
+  try {
+    const src = { configDir: cfg.configDir, nodeConfigPath: cfg.nodeConfigPath };
+    await once('synchronous (render, validate)', n, () => buildDesiredState(src));
+    await once("the daemon's (FileSources)", n, () => new FileSources(src).build());
+  } finally {
+    rmSync(cfg.dir, { recursive: true, force: true });
+  }
+}
+
+await measure(Number(process.argv[2] ?? 1000));
