@@ -140,6 +140,13 @@ export interface LaunchOptions {
   logTail?: (d?: FrrDaemon) => string;
   /** Told about problems that do not stop the start (vtysh -b). */
   warn?: (msg: string) => void;
+  /**
+   * Load frr.conf as a packaged FRR does (frrinit.sh): daemons start empty, then
+   * `vtysh -b` hands each line to its daemon. Always so with FRR 9+ (mgmtd). Without
+   * it FRR 8.4's daemons each read the whole file (`-f`) and stop at the first line
+   * they do not know, so a restarted bgpd comes up with no BGP configuration.
+   */
+  integrated?: boolean;
 }
 
 /**
@@ -154,7 +161,7 @@ export async function launchFrr(ns: string, o: LaunchOptions): Promise<Map<FrrDa
   for (const d of daemons) {
     const args = ['netns', 'exec', ns, join(FRR_BIN, d), '-N', ns, '-d', '-F', 'datacenter'];
     // FRR 9+ (mgmtd) loads the integrated frr.conf through `vtysh -b`, as frrinit.sh does.
-    if (!HAS_MGMTD) args.push('-f', join(confDir(ns), 'frr.conf'));
+    if (!HAS_MGMTD && !o.integrated) args.push('-f', join(confDir(ns), 'frr.conf'));
     args.push('--log', `file:${o.logFile(d)}`, '--log-level', o.logLevel ?? 'informational');
     // Output goes to a file, not a pipe: mgmtd (FRR 10) keeps stdout/stderr open after it
     // daemonizes, so a pipe would never close.
@@ -179,7 +186,7 @@ export async function launchFrr(ns: string, o: LaunchOptions): Promise<Map<FrrDa
     );
     pids.set(d, readPid(ns, d)!);
   }
-  if (HAS_MGMTD) {
+  if (HAS_MGMTD || o.integrated) {
     const r = await runCmd('vtysh', ['-N', ns, '-b'], 60_000);
     if (r.code !== 0) o.warn?.(`${ns}: vtysh -b exited ${r.code}: ${(r.stderr + r.stdout).trim().slice(0, 500)}`);
   }

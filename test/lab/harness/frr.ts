@@ -31,6 +31,8 @@ export interface StartFrrOptions {
   config?: string;
   /** Daemon log level for the per-daemon log files (default "informational"). */
   logLevel?: string;
+  /** frr.conf loaded through `vtysh -b` as packaged FRR does (see launchFrr). */
+  integrated?: boolean;
 }
 
 export const logFile = (ns: string, d: FrrDaemon) => `/var/log/frr/${ns}-${d}.log`;
@@ -73,6 +75,7 @@ export async function startFrr(ns: string, opts: StartFrrOptions): Promise<void>
     daemons: opts.daemons,
     logFile: (d) => logFile(ns, d),
     logLevel: opts.logLevel,
+    integrated: opts.integrated,
     logTail: (d) => logTail(ns, 20, d),
     warn: log,
   });

@@ -11,7 +11,9 @@
 //        VRFs red (VNI 100), blue (VNI 200) on both nodes, host speakers AS 64515
 //
 // node1 peers with both leaves over the same NIC (BFD 200 ms x 4, graceful
-// restart), so every remote VTEP is reachable over two ECMP paths. For each
+// restart), so every remote VTEP is reachable over two ECMP paths. The PEs' FRR
+// loads frr.conf as packaged FRR does (`vtysh -b`), so a restarted FRR comes
+// up with the configuration perouterd wrote. For each
 // fault the scenario records the packets lost by `ping -i 0.01` from node1's
 // red service address to node2's, and when the last one was lost after the
 // fault (recovery); the figures land in results.json as `fault_<name>`.
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
       );
       writeConfig(n2, 'openpe_underlay.yaml', underlay([{ asn: 65003, addr: '192.168.12.2' }]));
       for (const n of [n1, n2]) writeConfig(n, 'openpe_tenants.yaml', l3vnisYaml(RED, BLUE));
-      measure('first_apply_ms', await bringUpNodes([n1, n2], procs, PE_DAEMONS, 240_000, perouterdArgs));
+      measure('first_apply_ms', await bringUpNodes([n1, n2], procs, PE_DAEMONS, 240_000, { perouterdArgs, integratedFrr: true }));
       for (const [i, n] of [n1, n2].entries()) {
         await startFrr(n.hostNs, {
           daemons: ['zebra', 'bgpd'],
@@ -279,7 +281,7 @@ async function main(): Promise<void> {
         const t = Date.now();
         for (const pe of ['pe1', 'pe2']) {
           await killFrr(pe);
-          await startFrr(pe, { daemons: PE_DAEMONS });
+          await startFrr(pe, { daemons: PE_DAEMONS, integrated: true });
         }
         await waitFor(
           async () =>
@@ -337,7 +339,7 @@ async function main(): Promise<void> {
         async () => {
           await killFrr('pe1');
           await sleep(2000);
-          await startFrr('pe1', { daemons: PE_DAEMONS });
+          await startFrr('pe1', { daemons: PE_DAEMONS, integrated: true });
         },
         25_000,
       );
