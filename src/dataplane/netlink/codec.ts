@@ -2,3 +2,4 @@
 export * from './codec-core.js';
 export * from './codec-rt.js';
 export * from './codec-neigh.js';
+export * from './codec-lookup.js';

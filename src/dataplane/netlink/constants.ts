@@ -142,6 +142,10 @@ export const RTA_MULTIPATH = 9;
 export const RTA_TABLE = 15;
 /** rtm_flags / rtnh_flags: the gateway is on the link whatever its address. */
 export const RTNH_F_ONLINK = 4;
+/** rtm_flags of an RTM_GETROUTE: return the FIB entry that matched (all its next hops), not one resolved path. */
+export const RTM_F_FIB_MATCH = 0x2000;
+/** rtm_flags of an RTM_GETROUTE: report the table the route was found in (else the reply says main). */
+export const RTM_F_LOOKUP_TABLE = 0x1000;
 
 // --- neighbours (ARP/ND and bridge FDB) ------------------------------------------
 export const NDMSG_LEN = 12;

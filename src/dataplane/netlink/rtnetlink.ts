@@ -17,9 +17,10 @@ import {
   encodeRoute,
   encodeRouteDump,
   familyToAf,
+  encodeGetRoute,
 } from './codec.js';
 import * as K from './constants.js';
-import { EADDRNOTAVAIL, ENODEV, ENOENT, ESRCH } from './errno.js';
+import { EADDRNOTAVAIL, EHOSTUNREACH, ENETUNREACH, ENODEV, ENOENT, ESRCH } from './errno.js';
 import { NetlinkError } from './error.js';
 import { resolveNetnsPath } from './netns.js';
 import { NetlinkSocket } from './socket.js';
@@ -51,6 +52,12 @@ export interface RtNetlink {
   dumpRoutes(family?: 4 | 6, table?: number): Promise<RouteInfo[]>;
   /** ARP/ND entries (4, 6) or the bridge/VXLAN FDB ('bridge'). */
   dumpNeighbours(family: 4 | 6 | 'bridge'): Promise<NeighInfo[]>;
+  /**
+   * The route the kernel uses for `dst` (RTM_GETROUTE, as `ip route get … fibmatch`: the matching
+   * FIB entry with every next hop, and the table it is in), in the VRF of device `vrfIndex` when
+   * given. No route (ENETUNREACH, EHOSTUNREACH) -> undefined.
+   */
+  getRoute(dst: string, opts?: { vrfIndex?: number }): Promise<RouteInfo | undefined>;
   /** CREATE|REPLACE (`ip route replace`); RTA_TABLE carries tables > 255. */
   replaceRoute(r: RouteSpec): Promise<void>;
   /** ESRCH is success. */
@@ -233,6 +240,15 @@ class RtNetlinkImpl implements RtNetlink {
       this.sock.request(`RTM_DELROUTE ${r.dst} table ${r.table ?? K.RT_TABLE_MAIN}`, K.RTM_DELROUTE, 0, encodeRoute(r, true)),
       ESRCH,
     );
+  }
+
+  async getRoute(dst: string, opts: { vrfIndex?: number } = {}): Promise<RouteInfo | undefined> {
+    const req = encodeGetRoute(dst, { fibMatch: true, ...(opts.vrfIndex !== undefined ? { oif: opts.vrfIndex } : {}) });
+    const p = this.sock.request(`RTM_GETROUTE ${dst}`, K.RTM_GETROUTE, 0, req).then((msgs) => {
+      const m = msgs.find((x) => x.type === K.RTM_NEWROUTE);
+      return m ? decodeRoute(m.payload) : undefined;
+    });
+    return ignoring(p, ENETUNREACH, EHOSTUNREACH);
   }
 
   close(): void {
