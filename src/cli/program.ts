@@ -5,6 +5,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseListen } from '../observe/listen.js';
 import { DEFAULTS } from './defaults.js';
 import type { RunOptions } from './wiring.js';
+import type { TraceOptions } from './trace-command.js';
+import type { SupportBundleOptions } from './support-bundle-command.js';
 import { packageVersion } from './version.js';
 
 /** Options every command that reads the configuration takes. */
@@ -152,6 +154,40 @@ function addStatus(program: Command): void {
     });
 }
 
+function addObserveCommands(program: Command): void {
+  sourceOptions(program.command('trace'))
+    .description(
+      'explain where traffic to <destination> goes on this node: VRF and why, kernel and FRR routes, VXLAN (VNI, remote VTEP, router MAC, underlay next hops) or local, or where it is dropped',
+    )
+    .argument('<destination>', 'IPv4 or IPv6 address')
+    .addOption(new Option('--from <address>', 'host address the traffic comes from (picks the VRF)').conflicts('vrf'))
+    .option('--vrf <vrf>', 'trace in this VRF ("default": the router namespace’s own table)')
+    .option('--netns <name>', 'router network namespace', DEFAULTS.netns)
+    .option('--frr-pathspace <name>', 'FRR path space of the instance in the router namespace; defaults to the namespace name')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (destination: string, o: TraceOptions) => {
+      await (await import('./trace-command.js')).traceCommand(destination, o);
+    });
+}
+
+function addSupportBundle(program: Command): void {
+  sourceOptions(program.command('support-bundle'))
+    .description(
+      'collect configuration (secrets redacted), FRR and kernel state, status, journal and versions into a tar.gz (mode 0600) for a bug report',
+    )
+    .option('-o, --output <file>', 'bundle file (default: perouterd-support-<host>-<time>.tar.gz in the current directory)')
+    .option('--netns <name>', 'router network namespace', DEFAULTS.netns)
+    .option('--frr-pathspace <name>', 'FRR path space of the instance in the router namespace; defaults to the namespace name')
+    .option('--state-dir <dir>', 'state directory of the daemon (status.json)', DEFAULTS.stateDir)
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig whose presence is noted (never included; default: $KUBECONFIG, else /var/lib/hostbridge/kubeconfig)',
+    )
+    .action(async (o: SupportBundleOptions) => {
+      await (await import('./support-bundle-command.js')).supportBundle(o);
+    });
+}
+
 function addCompletion(program: Command): void {
   program
     .command('completion')
@@ -184,6 +220,8 @@ export function buildProgram(): Command {
   addConfigCommands(program);
   addNodeCommands(program);
   addStatus(program);
+  addObserveCommands(program);
+  addSupportBundle(program);
   addCompletion(program);
   return program;
 }

@@ -28,3 +28,11 @@ export function redactRecord(rec: Record<string, unknown>): Record<string, unkno
   }
   return out;
 }
+
+/** FRR's own spelling of secrets: `neighbor X password S`, `key-string S`, `authentication-key S`. */
+const FRR_SECRET = /(\b(?:password|key-string|authentication-key|message-digest-key \d+ md5)\s+)(\S+)/g;
+
+/** An FRR configuration (or vtysh output) with its secrets redacted, then the generic rules. */
+export function redactFrrConfig(text: string): string {
+  return redactSecrets(text.replace(FRR_SECRET, '$1<redacted>'));
+}
