@@ -9,6 +9,7 @@ import { collectBundle } from '../observe/support-bundle.js';
 import { tarGz } from '../observe/tar.js';
 import { configSources, type SourceOptions } from './settings.js';
 import { packageVersion } from './version.js';
+import { fetchStatus } from './status-command.js';
 
 export interface SupportBundleOptions extends SourceOptions {
   output?: string;
@@ -34,6 +35,12 @@ export async function supportBundle(o: SupportBundleOptions): Promise<void> {
     perouterdVersion: packageVersion(),
     sourceFiles: r.sourceFiles,
     rendered: r.ok ? { config: r.desired.frrConfig } : { error: `configuration invalid: ${r.reason}` },
+    // What `perouterd status -o json` prints: the running daemon's answer, else status.json.
+    status: async () => {
+      const st = await fetchStatus(o.stateDir);
+      if ('error' in st) return { from: st.error };
+      return { text: JSON.stringify(st.doc, null, 2) + '\n', from: st.note ?? 'the running daemon’s answer on its status socket' };
+    },
   });
   const top = `perouterd-support-${os.hostname()}-${stamp(new Date())}`;
   const entries = await collectBundle(src, {

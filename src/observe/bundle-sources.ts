@@ -15,6 +15,8 @@ export interface BundleSourceOptions {
   /** What the configuration pipeline read and rendered (computed by the caller). */
   sourceFiles: string[];
   rendered: { config?: string; error?: string };
+  /** The daemon's status document (its status socket, else status.json); default: status.json alone. */
+  status?: () => Promise<{ text?: string; from: string }>;
 }
 
 /** links, addresses, routes of every table, neighbours and the bridge FDB of one namespace. */
@@ -73,11 +75,13 @@ export function bundleSources(o: BundleSourceOptions): BundleSources {
     renderedFrrConfig: async () => o.rendered,
     kernelState: (ns) => kernelState(ns === 'router' ? o.netns : undefined),
     vtysh: (command) => vtysh(o.pathspace, command),
-    status: async () => {
-      const path = `${o.stateDir}/status.json`;
-      const text = await read(path);
-      return text === undefined ? { from: `${path} could not be read (daemon never ran?)` } : { text, from: `read from ${path}` };
-    },
+    status:
+      o.status ??
+      (async () => {
+        const path = `${o.stateDir}/status.json`;
+        const text = await read(path);
+        return text === undefined ? { from: `${path} could not be read (daemon never ran?)` } : { text, from: `read from ${path}` };
+      }),
     journal: async (lines) => {
       const r = await run('journalctl', ['-u', 'perouterd', '-n', String(lines), '-o', 'json', '--no-pager']);
       if (r.error !== undefined) return { note: r.error };

@@ -94,7 +94,7 @@ export async function collectBundle(src: BundleSources, o: BundleOptions): Promi
 
   const status = await src.status();
   if (status.text !== undefined) add('status.json', redactSecrets(status.text));
-  notes.push(`status.json: ${status.from}`);
+  else notes.push(`status.json: ${status.from}`);
   const journal = await src.journal(o.journalLines ?? 500);
   if (journal.text !== undefined) add('journal.json', redactSecrets(journal.text));
   if (journal.note) notes.push(`journal.json: ${journal.note}`);
