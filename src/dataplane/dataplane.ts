@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
-import { diffKernel, hostVethsWithUnseenPeer, missingUnderlayNics, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
+import { diffKernel, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
+import { hostVethsWithUnseenPeer, missingUnderlayNics } from './unfixable.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
 import type { EvpnObservation } from './evpn-health.js';
 import {

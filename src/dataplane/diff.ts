@@ -9,6 +9,7 @@
 import type { DesiredLink, KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import { isManagedHostBridgeName, isManagedName, routerPeerOfHostVeth } from '../net/names.js';
 import type { AddrInfo, LinkInfo } from './netlink/index.js';
+import { hostVethsWithUnseenPeer } from './unfixable.js';
 
 export interface ObservedNamespace {
   links: LinkInfo[];
@@ -132,16 +133,6 @@ export function underlayMtu(plan: KernelPlan, observed: ObservedState): number |
 function lowestFreeTable(used: Set<number>): number {
   // 253-255 are the kernel's default/main/local tables.
   for (let t = 1; ; t++) if (!used.has(t) && (t < 253 || t > 255)) return t;
-}
-
-/**
- * Configured underlay NICs found in neither namespace (e.g. left in a router
- * namespace that was deleted while FRR still held it): nothing carries the
- * underlay then, and the status must say so rather than `ready`.
- */
-export function missingUnderlayNics(plan: KernelPlan, observed: ObservedState): string[] {
-  const has = (role: NetnsRole, n: string): boolean => observed[role].links.some((l) => l.name === n);
-  return plan.underlayNics.filter((n) => !has('router', n) && !has('host', n));
 }
 
 /** 1. sysctls, written only when they differ. */
@@ -371,25 +362,6 @@ function opTarget(o: DataplaneOp): { ns: NetnsRole; name: string } | undefined {
     default:
       return undefined;
   }
-}
-
-/**
- * perouterd's host veths whose peer lives in a namespace perouterd cannot see
- * (a router namespace deleted while FRR kept it alive): whatever still forwards
- * through such a pair would be cut by deleting it, so the diff leaves them (and
- * their router side) alone and the status names them instead of saying ready.
- * A veth's peer always exists (the pair dies together); it is seen when the
- * router namespace holds a veth pointing back at it.
- */
-export function hostVethsWithUnseenPeer(observed: ObservedState): string[] {
-  const router = new Map(observed.router.links.map((l) => [l.index, l]));
-  return observed.host.links
-    .filter((l) => l.kind === 'veth' && l.linkNetnsId !== undefined && isManagedName('host', l.name))
-    .filter((l) => {
-      const peer = l.linkIndex === undefined ? undefined : router.get(l.linkIndex);
-      return !(peer?.kind === 'veth' && peer.linkIndex === l.index);
-    })
-    .map((l) => l.name);
 }
 
 /** Groups ops into phases whose members can run concurrently; phases run in order. */

@@ -1,7 +1,8 @@
 // A configured underlay NIC in neither namespace (left in a router namespace
 // deleted while FRR held it) must be named, never skipped silently.
 import { describe, expect, it } from 'vitest';
-import { diffKernel, hostVethsWithUnseenPeer, missingUnderlayNics } from '../../src/dataplane/diff.js';
+import { diffKernel } from '../../src/dataplane/diff.js';
+import { hostVethsWithUnseenPeer, missingUnderlayNics } from '../../src/dataplane/unfixable.js';
 import type { LinkInfo } from '../../src/dataplane/netlink/index.js';
 import { planKernel, type KernelPlan } from '../../src/plan/kernel-plan.js';
 import { planRouter } from '../../src/plan/router-plan.js';
