@@ -23,6 +23,7 @@ import type { ApiPort, DaemonObserver, FrrPort, KernelPort, KernelReport, Source
 import { redactSecrets } from '../util/redact.js';
 import { reconcileRecord, startProgress, type ReconcileProgress } from './reconcile-record.js';
 import { startTriggers, type TriggerOptions } from './triggers.js';
+import { settledDigest, type Digest } from './settle.js';
 
 export interface LoopOptions {
   routerNetns: string;
@@ -64,11 +65,6 @@ export interface DaemonStatus {
   evpn: EvpnHealthStatus;
   k8s?: unknown;
 }
-
-/** How many quiet periods the files may keep changing before a reconcile gives up (retried). */
-const MAX_SETTLE_ROUNDS = 10;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class Daemon {
   private readonly runner: SerialRunner;
@@ -195,22 +191,12 @@ export class Daemon {
     }, delay);
   }
 
-  /** Two reads a quiet period apart must agree; else keep waiting (bounded). */
-  private async settledFiles(): Promise<{ ok: true; digest: string } | { ok: false; reason: string }> {
-    let a = await this.ports.sources.digest();
-    this.triggers?.rearm();
-    if (!a.ok || a.digest === this.settledDigest) return a;
-    for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
-      await sleep(this.opts.quietMs);
-      const b = await this.ports.sources.digest();
-      if (!b.ok) return b;
-      if (b.digest === a.digest) {
-        this.settledDigest = b.digest;
-        return b;
-      }
-      a = b;
-    }
-    return { ok: false, reason: 'configuration files kept changing' };
+  /** Two reads a quiet period apart must agree (settle.ts). */
+  private async settledFiles(): Promise<Digest> {
+    const read = (): Promise<Digest> => this.ports.sources.digest();
+    const r = await settledDigest(read, this.opts.quietMs, this.settledDigest, () => this.triggers?.rearm());
+    if (r.ok) this.settledDigest = r.digest;
+    return r;
   }
 
   private async reconcileOnce(reason: string, reasons: string[]): Promise<void> {
