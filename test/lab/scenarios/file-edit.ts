@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
 import { ping, waitFor } from '../harness/fabric.js';
-import { startFrr, vtysh } from '../harness/frr.js';
+import { vtysh } from '../harness/frr.js';
 import {
   readStatus,
   removeConfig,
@@ -44,10 +44,9 @@ import {
   withDiag,
   type ContinuousPingResult,
 } from '../harness/evpn.js';
-import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
 import { BLUE, l3vnisYaml, RED_YAML } from '../fixtures/yaml.js';
-import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
+import { startTor, writeNodeFiles, startHostSpeakers } from '../fixtures/bring-up.js';
 
 const BLUE_YAML = `# tenant blue\n${l3vnisYaml(BLUE)}`;
 const BLUE_FILE = 'openpe_20_blue.yaml';
@@ -147,16 +146,7 @@ async function main(): Promise<void> {
     'perouterd runs with L3VNI red; red’s sessions come up and node1 pings node2 over red',
     withDiag(diag, async () => {
       await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']);
-      for (const n of [1, 2] as const) {
-        const s = svc(n);
-        await startFrr(`node${n}`, {
-          daemons: ['zebra', 'bgpd'],
-          config: speakerConfig(`node${n}`, s.red, [
-            { addr: '192.169.10.1', announce: [`${s.red}/32`] },
-            { addr: '192.169.11.1', announce: [`${s.blue}/32`] },
-          ]),
-        });
-      }
+      await startHostSpeakers();
       await waitEstablished('pe1', '192.169.10.3', 'ipv4Unicast', 90_000, 'red');
       await waitEstablished('pe2', '192.169.10.4', 'ipv4Unicast', 90_000, 'red');
       return waitFor(() => ping('node1', svc(2).red, { source: svc(1).red, count: 2 }), 90_000, 'red ping node1 → node2', 2000);

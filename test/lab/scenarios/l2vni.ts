@@ -40,23 +40,11 @@ import {
 } from '../harness/evpn.js';
 import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, twoNodeTopology } from '../fixtures/two-nodes.js';
-import { RED_YAML } from '../fixtures/yaml.js';
+import { RED_L2_ITEM, RED_YAML } from '../fixtures/yaml.js';
 import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
 
 const L2_YAML = `l2vnis:
-  - name: red-l2
-    vni: 110
-    routingDomain:
-      type: L3VNI
-      l3vni:
-        name: red
-    gatewayIPs:
-      - 192.170.1.1/24
-    hostMaster:
-      type: LinuxBridge
-      linuxBridge:
-        lifecycle: Managed
-  - name: storage
+${RED_L2_ITEM}  - name: storage
     vni: 300
     hostMaster:
       type: LinuxBridge

@@ -16,7 +16,7 @@
 // on the PE, and only VRF red decides whether it gets anywhere.
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
 import { ipBatch, ping, sh, waitFor } from '../harness/fabric.js';
-import { startFrr, vtyshJson } from '../harness/frr.js';
+import { vtyshJson } from '../harness/frr.js';
 import { type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import {
   addrsOf,
@@ -36,10 +36,9 @@ import {
   waitEstablished,
   withDiag,
 } from '../harness/evpn.js';
-import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
 import { BLUE, l3vnisYaml, RED } from '../fixtures/yaml.js';
-import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
+import { startTor, writeNodeFiles, startHostSpeakers } from '../fixtures/bring-up.js';
 
 const TENANTS_YAML = l3vnisYaml({ ...RED, ipv6: 'fd00:169:10::/64' }, BLUE);
 
@@ -135,17 +134,7 @@ async function main(): Promise<void> {
     await check(
       'host speakers start; underlay, red (IPv4 and IPv6) and blue host sessions Established',
       withDiag(diag, async () => {
-        for (const n of [1, 2] as const) {
-          const s = svc(n);
-          await startFrr(`node${n}`, {
-            daemons: ['zebra', 'bgpd'],
-            config: speakerConfig(`node${n}`, s.red, [
-              { addr: '192.169.10.1', announce: [`${s.red}/32`] },
-              { addr: 'fd00:169:10::1', announce: [`${s.red6}/128`] },
-              { addr: '192.169.11.1', announce: [`${s.blue}/32`] },
-            ]),
-          });
-        }
+        await startHostSpeakers({ red6: true });
         const t = Date.now();
         const out: string[] = [];
         out.push(await waitEstablished('tor', '192.168.11.3', 'l2VpnEvpn', 90_000));

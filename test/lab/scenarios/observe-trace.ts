@@ -10,13 +10,11 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
 import { sh, waitFor } from '../harness/fabric.js';
-import { startFrr } from '../harness/frr.js';
 import { PEROUTERD, type PerouterdNode, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import { diagnoser, finishNodes, kernelVrfRoutes, waitEstablished, withDiag } from '../harness/evpn.js';
-import { speakerConfig } from '../fixtures/frr-configs.js';
 import { node, perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
 import { BLUE, l3vnisYaml, RED } from '../fixtures/yaml.js';
-import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
+import { startTor, writeNodeFiles, startHostSpeakers } from '../fixtures/bring-up.js';
 
 const hostIp = (n: 1 | 2) => ({ red: `192.169.10.${n + 2}`, blue: `192.169.11.${n + 2}` });
 
@@ -58,16 +56,7 @@ async function main(): Promise<void> {
       await startTor();
       writeNodeFiles([n1, n2], { 'openpe_10_tenants.yaml': l3vnisYaml(RED, BLUE) });
       measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']));
-      for (const n of [1, 2] as const) {
-        const s = svc(n);
-        await startFrr(`node${n}`, {
-          daemons: ['zebra', 'bgpd'],
-          config: speakerConfig(`node${n}`, s.red, [
-            { addr: '192.169.10.1', announce: [`${s.red}/32`] },
-            { addr: '192.169.11.1', announce: [`${s.blue}/32`] },
-          ]),
-        });
-      }
+      await startHostSpeakers();
       for (const n of [1, 2] as const) {
         await waitEstablished(`pe${n}`, hostIp(n).red, 'ipv4Unicast', 90_000, 'red');
         await waitEstablished(`pe${n}`, hostIp(n).blue, 'ipv4Unicast', 90_000, 'blue');

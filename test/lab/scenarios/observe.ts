@@ -12,24 +12,12 @@ import { run, waitFor } from '../harness/fabric.js';
 import { startFrr, vtysh, vtyshJson } from '../harness/frr.js';
 import { bringUpNodes, PEROUTERD, writeConfig, type PerouterdNode, type PerouterdProcess } from '../harness/perouterd.js';
 import { diagnoser, finishNodes, waitEstablished, withDiag } from '../harness/evpn.js';
-import { speakerConfig, torConfig } from '../fixtures/frr-configs.js';
+import { torConfig } from '../fixtures/frr-configs.js';
 import { node, perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
-import { BLUE, RED, l3vnisYaml, underlayYaml } from '../fixtures/yaml.js';
+import { BLUE, RED, RED_L2_ITEM, l3vnisYaml, underlayYaml } from '../fixtures/yaml.js';
+import { startHostSpeakers } from '../fixtures/bring-up.js';
 
-const L2_YAML = `l2vnis:
-  - name: red-l2
-    vni: 110
-    routingDomain:
-      type: L3VNI
-      l3vni:
-        name: red
-    gatewayIPs:
-      - 192.170.1.1/24
-    hostMaster:
-      type: LinuxBridge
-      linuxBridge:
-        lifecycle: Managed
-`;
+const L2_YAML = `l2vnis:\n${RED_L2_ITEM}`;
 const BFD_NEIGHBOR = '        bfd:\n          receiveInterval: 300\n          transmitInterval: 300\n';
 
 /** The commands perouterd's FRR state collection runs (src/observe/frr-state.ts). */
@@ -110,16 +98,7 @@ async function main(): Promise<void> {
   await check(
     'host speakers start; underlay, red and blue sessions Established; remote VTEPs known',
     withDiag(diag, async () => {
-      for (const n of [1, 2] as const) {
-        const s = svc(n);
-        await startFrr(`node${n}`, {
-          daemons: ['zebra', 'bgpd'],
-          config: speakerConfig(`node${n}`, s.red, [
-            { addr: '192.169.10.1', announce: [`${s.red}/32`] },
-            { addr: '192.169.11.1', announce: [`${s.blue}/32`] },
-          ]),
-        });
-      }
+      await startHostSpeakers();
       const t = Date.now();
       for (const n of [1, 2] as const) {
         await waitEstablished('tor', node(n).nicAddr, 'l2VpnEvpn', 90_000);
