@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseStoryLine } from './story.js';
 import { bootLab, frrLineFromEnv, LAB_MARK, labRootFor, type FrrLine, type LabRun } from './uml.js';
+import { PEROUTERD } from './perouterd.js';
 
 /** The checkout (holding package.json), whether this runs from test/ (vitest) or from build/ (npm run demo). */
 function repoRoot(): string {
@@ -44,7 +45,8 @@ The lab is still running. Each node's router namespace has FRR; try:
   vtysh -N tor -c 'show bgp summary'                         the ToR
   ip -n pe1 -br link; ip -n pe1 route show vrf red           kernel objects perouterd made
   ip netns exec node1 ping -c2 -I 10.100.1.1 10.100.2.1      across the overlay
-  cat /tmp/lab-perouterd/node1/state/status.json            perouterd's status
+  ip netns exec node1 ${process.execPath} ${PEROUTERD} status --state-dir /tmp/lab-perouterd/node1/state
+                                                             perouterd's status (add -o yaml for all of it)
   ls /tmp/lab-perouterd/node1/configs                        drop a file here; perouterd applies it
 Type exit to stop the lab.`;
 
