@@ -7,7 +7,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseStoryLine } from './story.js';
 import { bootLab, frrLineFromEnv, LAB_MARK, labRootFor, type FrrLine, type LabRun } from './uml.js';
-import { PEROUTERD } from './perouterd.js';
 
 /** The checkout (holding package.json), whether this runs from test/ (vitest) or from build/ (npm run demo). */
 function repoRoot(): string {
@@ -17,6 +16,8 @@ function repoRoot(): string {
   }
 }
 const REPO = repoRoot();
+/** The CLI the lab's nodes run (the same path inside the lab: its root shares this tree). */
+const PEROUTERD = join(REPO, 'dist/cli/main.js');
 export const DEMO_SCENARIO = join(REPO, 'build/test/lab/scenarios/l3vni-two-nodes.js');
 
 export interface DemoOptions {
