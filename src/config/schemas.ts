@@ -43,6 +43,8 @@ function compileAll(): Compiled {
     allowUnionTypes: true,
   });
   ajv.addKeyword({ keyword: MESSAGE_KEYWORD, schemaType: 'string' });
+  // The CEL text a CRD rule carries in place of the compiled one (tools/crds); nothing to check here.
+  ajv.addKeyword({ keyword: 'x-cel-rule', schemaType: 'string' });
   // CEL rules for the CRDs only (tools/crds): the same conditions are checked in src/config/spec.
   ajv.addKeyword({ keyword: 'x-kubernetes-validations', schemaType: 'array' });
   const openpeRoot = loadSchema('openpe-config.schema.json');

@@ -554,7 +554,7 @@ describe('API server stand-in through @kubernetes/client-node', () => {
     );
     expect(both.code).toBe(422);
     expect(both.status.message).toBe(
-      'L3VNI.network.openperouter.io "both" is invalid: spec.hostSession: Invalid value: "object": must have exactly one of hostASN, hostType',
+      'L3VNI.network.openperouter.io "both" is invalid: spec.hostSession: Invalid value: "object": HostASN and HostType cannot be set together',
     );
 
     // Transition rule: localCIDR cannot change.

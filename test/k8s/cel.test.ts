@@ -142,7 +142,7 @@ describe('generated CEL rules agree with the JSON Schema', () => {
 
   it('report the x-message of the failed rule', () => {
     const errs = generatedErrors('Neighbor', { asn: 64512, type: 'External', address: '10.0.0.1' });
-    expect(errs).toEqual([{ type: 'FieldValueInvalid', field: 'spec', value: 'object', detail: 'must have exactly one of asn, type' }]);
+    expect(errs).toEqual([{ type: 'FieldValueInvalid', field: 'spec', value: 'object', detail: 'ASN and Type cannot be set together' }]);
   });
 });
 

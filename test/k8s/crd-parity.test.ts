@@ -12,10 +12,12 @@ import { VERDICTS } from './fixtures/upstream-verdicts.js';
 const group = 'network.openperouter.io';
 const version = 'v1alpha1';
 
-function schemaVerdict(kind: ApiKind, spec: unknown): 'accept' | 'reject' {
+/** The daemon's verdict on a CR's spec, with its messages. */
+function schemaVerdict(kind: ApiKind, spec: unknown): { verdict: 'accept' | 'reject'; messages: string } {
   const d = withSpecDefaults(kind, spec);
-  if (d.error !== undefined) return 'reject';
-  return specRuleErrors(kind, d.spec).length > 0 ? 'reject' : 'accept';
+  if (d.error !== undefined) return { verdict: 'reject', messages: d.error };
+  const errs = specRuleErrors(kind, d.spec);
+  return { verdict: errs.length > 0 ? 'reject' : 'accept', messages: errs.join('\n') };
 }
 
 describe("CR verdicts agree with upstream's CRDs", () => {
@@ -40,14 +42,20 @@ describe("CR verdicts agree with upstream's CRDs", () => {
     const body: Record<string, unknown> = { apiVersion: `${group}/${version}`, kind: c.kind, metadata: { name: `${c.name}-${c.plural}` } };
     if (c.spec !== undefined) body.spec = c.spec;
     let admitted: 'accept' | 'reject';
+    let refusal = '';
     try {
       await co.createNamespacedCustomObject({ group, version, namespace: 'default', plural: c.plural, body });
       admitted = 'accept';
     } catch (e) {
       expect((e as k8s.ApiException<unknown>).code).toBe(422);
       admitted = 'reject';
+      refusal = JSON.stringify((e as k8s.ApiException<unknown>).body);
     }
     expect(admitted, 'through the API server stand-in').toBe(c.upstream);
-    if (c.kind !== 'L3VPN') expect(schemaVerdict(c.kind, c.spec), 'through the JSON Schema path').toBe(c.upstream);
+    if (c.message !== undefined) expect(refusal, "the stand-in's refusal carries upstream's message").toContain(c.message);
+    if (c.kind === 'L3VPN') return;
+    const daemon = schemaVerdict(c.kind, c.spec);
+    expect(daemon.verdict, 'through the JSON Schema path').toBe(c.upstream);
+    if (c.message !== undefined) expect(daemon.messages, "the daemon's error carries upstream's message").toContain(c.message);
   });
 });

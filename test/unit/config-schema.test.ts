@@ -249,13 +249,13 @@ const rejected: Rejected[] = [
     name: 'neighbor asn and type together',
     yaml: withNeighbor('      - asn: 1 #<\n        type: External\n        address: 1.1.1.1'),
     field: 'underlays[0].neighbors[0]',
-    message: /^must have exactly one of asn, type$/,
+    message: /^ASN and Type cannot be set together$/,
   },
   {
     name: 'neighbor without asn or type',
     yaml: withNeighbor('      - address: 1.1.1.1 #<'),
     field: 'underlays[0].neighbors[0]',
-    message: /^must have exactly one of asn, type$/,
+    message: /^either ASN or Type must be set$/,
   },
   {
     name: 'neighbor type enum',
@@ -273,13 +273,13 @@ const rejected: Rejected[] = [
     name: 'neighbor address and interface together',
     yaml: withNeighbor('      - asn: 1 #<\n        address: 1.1.1.1\n        interface: eth2'),
     field: 'underlays[0].neighbors[0]',
-    message: /^must have exactly one of address, interface, listenRange$/,
+    message: /^Address and Interface cannot be set together for Neighbor$/,
   },
   {
     name: 'neighbor without address',
     yaml: withNeighbor('      - asn: 1 #<'),
     field: 'underlays[0].neighbors[0]',
-    message: /^must have exactly one of address, interface, listenRange$/,
+    message: /^Either a valid Address, Interface name or ListenRange must be provided for Neighbor$/,
   },
   {
     name: 'neighbor address must be an IP',
@@ -501,18 +501,18 @@ const rejected: Rejected[] = [
   },
   // ------------------------------------------------------------ host session / L3VNI
   {
-    name: 'hostSession exactly one of hostASN, hostType (neither)',
+    name: 'hostSession needs hostASN or hostType',
     yaml: withUnderlay('l3vnis:\n  - {name: red, vrf: red, vni: 100, hostSession: {asn: 1, localCIDR: {ipv4: 192.169.10.0/24}}} #<\n'),
     field: 'l3vnis[0].hostSession',
-    message: /^must have exactly one of hostASN, hostType$/,
+    message: /^either HostASN or HostType must be set$/,
   },
   {
-    name: 'hostSession exactly one of hostASN, hostType (both)',
+    name: 'hostSession not both hostASN and hostType',
     yaml: withUnderlay(
       'l3vnis:\n  - name: red\n    vrf: red\n    vni: 100\n    hostSession: #<\n      asn: 1\n      hostASN: 2\n      hostType: External\n      localCIDR: {ipv4: 192.169.10.0/24}\n',
     ),
     field: 'l3vnis[0].hostSession',
-    message: /^must have exactly one of hostASN, hostType$/,
+    message: /^HostASN and HostType cannot be set together$/,
   },
   {
     name: 'hostSession localCIDR needs a family',
@@ -698,7 +698,7 @@ const rejected: Rejected[] = [
       'l2vnis:\n  - name: l2\n    vni: 110\n    hostMaster:\n      type: LinuxBridge\n      linuxBridge: #<\n        lifecycle: External\n',
     ),
     field: 'l2vnis[0].hostMaster.linuxBridge',
-    message: /name must be set when lifecycle is External, and only then/,
+    message: /^name must be set when lifecycle is External, and must not be set when it is Managed\.$/,
   },
   {
     name: 'hostMaster Managed has no name',
@@ -706,7 +706,7 @@ const rejected: Rejected[] = [
       'l2vnis:\n  - name: l2\n    vni: 110\n    hostMaster:\n      type: LinuxBridge\n      linuxBridge: #<\n        lifecycle: Managed\n        name: br0\n',
     ),
     field: 'l2vnis[0].hostMaster.linuxBridge',
-    message: /name must be set when lifecycle is External, and only then/,
+    message: /^name must be set when lifecycle is External, and must not be set when it is Managed\.$/,
   },
   {
     name: 'hostMaster lifecycle required',
@@ -737,7 +737,7 @@ const rejected: Rejected[] = [
     name: 'bgppassthrough hostSession checked',
     yaml: withUnderlay('bgppassthrough:\n  hostSession: #<\n    asn: 64514\n    localCIDR: {ipv4: 192.169.100.0/24}\n'),
     field: 'bgppassthrough.hostSession',
-    message: /^must have exactly one of hostASN, hostType$/,
+    message: /^either HostASN or HostType must be set$/,
   },
   { name: 'rawConfig required', yaml: 'rawfrrconfigs:\n  - priority: 1 #<\n', field: 'rawfrrconfigs[0].rawConfig', message: /is required/ },
   {

@@ -145,7 +145,8 @@ describe('generated CRDs', () => {
     expect(props.exportRTs).toMatchObject({ type: 'array', maxItems: 100 });
     const hs = props.hostSession as Obj;
     expect(hs['x-kubernetes-validations']).toEqual([
-      { rule: '(has(self.hostASN) ? 1 : 0) + (has(self.hostType) ? 1 : 0) == 1', message: 'must have exactly one of hostASN, hostType' },
+      { rule: 'has(self.hostASN) || has(self.hostType)', message: 'either HostASN or HostType must be set' },
+      { rule: '!(has(self.hostASN) && has(self.hostType))', message: 'HostASN and HostType cannot be set together' },
     ]);
     expect(((hs.properties as Obj).localCIDR as Obj)['x-kubernetes-validations']).toEqual([
       { rule: 'has(self.ipv4) || has(self.ipv6)', message: 'must have at least one of ipv4, ipv6' },
@@ -172,8 +173,12 @@ describe('generated CRDs', () => {
     const neighbor = up.neighbors?.items as Obj;
     const rules = (neighbor['x-kubernetes-validations'] as Obj[]).map((r) => r.message);
     expect(rules).toEqual([
-      'must have exactly one of asn, type',
-      'must have exactly one of address, interface, listenRange',
+      'either ASN or Type must be set',
+      'ASN and Type cannot be set together',
+      'Either a valid Address, Interface name or ListenRange must be provided for Neighbor',
+      'Address and Interface cannot be set together for Neighbor',
+      'listenRange and address are mutually exclusive',
+      'listenRange and interface are mutually exclusive',
       'ipv4vpn and ipv6vpn address families are not supported on interface (unnumbered) neighbors',
       'routeReflectorClient requires type Internal',
       'holdTimeSeconds and keepaliveTimeSeconds must be set together',

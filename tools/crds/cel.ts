@@ -107,7 +107,7 @@ function present(base: string, field: string): Expr {
 const VARS = ['x', 'y', 'z', 'w', 'v', 'u'];
 
 /** Keywords a predicate may use, beside those it compiles; they assert nothing by themselves. */
-const PREDICATE_IGNORED = new Set(['x-message', 'type', 'description', '$comment']);
+const PREDICATE_IGNORED = new Set(['x-message', 'x-cel-rule', 'type', 'description', '$comment']);
 
 /** The value a predicate is about: its CEL expression, and how many list loops enclose it (which names the next loop variable). */
 interface Subject {

@@ -1,6 +1,6 @@
 // Conversion from JSON Schema 2020-12 to the structural OpenAPI v3 subset Kubernetes accepts:
 //   * `$ref` is inlined (siblings of a `$ref` override the target, e.g. a `default`);
-//     `$schema`, `$id`, `$defs`, `$comment`, `title` and `x-message` are dropped;
+//     `$schema`, `$id`, `$defs`, `$comment`, `title`, `x-message` and `x-cel-rule` are dropped;
 //   * every node gets a `type` (inferred from `enum` values, `properties` or `items` when the
 //     JSON Schema leaves it implicit); an empty schema `{}` (free JSON) becomes
 //     `x-kubernetes-preserve-unknown-fields: true` without a type, as controller-gen emits for
@@ -10,7 +10,7 @@
 //   * `uniqueItems: true` (forbidden by Kubernetes) becomes `x-kubernetes-list-type: set`;
 //   * `const` becomes a one-value `enum`;
 //   * every either/or construct that cannot be structural — `allOf` members (their
-//     `x-message` becomes the rule message), `anyOf`, `oneOf`, `not`, `if/then/else`,
+//     `x-message` becomes the rule message, `x-cel-rule` its text when set), `anyOf`, `oneOf`, `not`, `if/then/else`,
 //     `dependentRequired`, `contains` — becomes an `x-kubernetes-validations` CEL rule on the
 //     node, compiled by `celPredicate` (cel.ts). An unknown keyword makes generation throw, so a
 //     schema change can never be silently lost in the CRDs.
@@ -38,7 +38,7 @@ const COPIED = [
   'enum',
   'nullable',
 ] as const;
-const DROPPED = new Set(['$schema', '$id', '$defs', '$comment', 'title', 'x-message', 'examples']);
+const DROPPED = new Set(['$schema', '$id', '$defs', '$comment', 'title', 'x-message', 'x-cel-rule', 'examples']);
 /** Keywords that become CEL rules on the node. */
 const RULE_KEYWORDS = new Set(['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else', 'dependentRequired', 'contains']);
 
@@ -215,7 +215,12 @@ function eitherOrRules(s: Schema, ctx: Ctx): CelRule[] {
     rules.push(rule);
   };
   if (Array.isArray(s.allOf)) {
-    for (const member of s.allOf) addRule(celPredicate(member, 'self', ctx), isObj(member) ? member['x-message'] : undefined);
+    for (const member of s.allOf) {
+      const compiled = celPredicate(member, 'self', ctx);
+      // x-cel-rule: upstream's own statement of the member (same verdicts, checked by the parity tests).
+      const written = isObj(member) && typeof member['x-cel-rule'] === 'string' ? { text: member['x-cel-rule'], prec: 0 } : compiled;
+      addRule(written, isObj(member) ? member['x-message'] : undefined);
+    }
   }
   for (const k of ['anyOf', 'oneOf', 'not', 'contains'] as const) {
     if (k in s) addRule(celPredicate({ [k]: s[k] }, 'self', ctx), undefined);
