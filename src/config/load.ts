@@ -25,6 +25,7 @@ import { openpeSchema } from './schemas.js';
 import { type DirRead, readConfigDirSync, type SourceFile } from './read.js';
 import { type YamlSource } from './yaml-source.js';
 import { hasError, isObj, parseAndValidate } from './parse-document.js';
+import { runAsync, runSync, type Steps } from '../util/steps.js';
 
 export { loadNodeConfig, nodeIndexFromAddresses, nodeNameError, type NodeConfigDeps } from './node-config.js';
 
@@ -173,8 +174,7 @@ export function loadStaticFile(
  * (files with errors contribute nothing) and must not be applied.
  */
 export function loadStaticConfig(dir: string | DirRead, node: NodeSettings, namespace = DEFAULT_NAMESPACE): StaticConfigResult {
-  const steps = staticConfigSteps(typeof dir === 'string' ? readConfigDirSync(dir) : dir, node, namespace);
-  for (let s = steps.next(); ; s = steps.next()) if (s.done) return s.value;
+  return runSync(staticConfigSteps(typeof dir === 'string' ? readConfigDirSync(dir) : dir, node, namespace));
 }
 
 /** What loadStaticConfig returns. */
@@ -189,16 +189,12 @@ export interface StaticConfigResult {
  * between files (setImmediate), so a directory of thousands of files never blocks it for
  * longer than one file takes. Same result, same code: both drain staticConfigSteps.
  */
-export async function loadStaticConfigAsync(read: DirRead, node: NodeSettings, namespace = DEFAULT_NAMESPACE): Promise<StaticConfigResult> {
-  const steps = staticConfigSteps(read, node, namespace);
-  for (let s = steps.next(); ; s = steps.next()) {
-    if (s.done) return s.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+export function loadStaticConfigAsync(read: DirRead, node: NodeSettings, namespace = DEFAULT_NAMESPACE): Promise<StaticConfigResult> {
+  return runAsync(staticConfigSteps(read, node, namespace));
 }
 
 /** Loads the files one by one, yielding after each; the result is the generator's return value. */
-function* staticConfigSteps(read: DirRead, node: NodeSettings, namespace: string): Generator<void, StaticConfigResult, void> {
+function* staticConfigSteps(read: DirRead, node: NodeSettings, namespace: string): Steps<StaticConfigResult> {
   const config = emptyRouterConfig();
   const problems: ConfigProblem[] = [...read.problems];
   const files = read.files.map((f) => f.path);

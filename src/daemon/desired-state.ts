@@ -6,7 +6,8 @@
 import os from 'node:os';
 import { loadNodeConfig, loadStaticConfig, loadStaticConfigAsync, type StaticConfigResult } from '../config/load.js';
 import { readSources, readSourcesSync, type SourceSnapshot } from '../config/read.js';
-import { validateMerged } from '../config/validate/index.js';
+import { validateMergedSteps } from '../config/validate/index.js';
+import { runAsync, runSync, type Steps, turn } from '../util/steps.js';
 import { type ConfigProblem, emptyRouterConfig, type FailedResource, type NodeSettings, type RouterConfig } from '../config/model.js';
 import { planRouter, type RouterPlan } from '../plan/router-plan.js';
 import { planKernel, type KernelPlan } from '../plan/kernel-plan.js';
@@ -104,30 +105,19 @@ export function desiredFrom(
   apiConfig?: RouterConfig,
   opts: { listenLimit?: number } = {},
 ): PipelineResult {
-  const steps = desiredSteps(node, staticConfig, problems, apiConfig, opts);
-  for (let s = steps.next(); ; s = steps.next()) if (s.done) return s.value;
+  return runSync(desiredSteps(node, staticConfig, problems, apiConfig, opts));
 }
 
-/** desiredFrom, letting the event loop run between validation, planning and rendering. */
-async function desiredFromAsync(...args: Parameters<typeof desiredFrom>): Promise<PipelineResult> {
-  const steps = desiredSteps(...args);
-  for (let s = steps.next(); ; s = steps.next()) {
-    if (s.done) return s.value;
-    await turn();
-  }
+/** desiredFrom, letting the event loop run between chunks of validation, planning and rendering. */
+function desiredFromAsync(...args: Parameters<typeof desiredFrom>): Promise<PipelineResult> {
+  return runAsync(desiredSteps(...args));
 }
 
-function turn(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** desiredFrom's work, yielding between its phases (validate, plan, render). */
-function* desiredSteps(
-  ...[node, staticConfig, problems, apiConfig, opts = {}]: Parameters<typeof desiredFrom>
-): Generator<void, PipelineResult, void> {
+/** desiredFrom's work, pausing between chunks of validation and between its phases (validate, plan, render). */
+function* desiredSteps(...[node, staticConfig, problems, apiConfig, opts = {}]: Parameters<typeof desiredFrom>): Steps<PipelineResult> {
   // API objects go on top of the static base: validation takes static objects first, so on
   // a conflict the static side wins and the API object is reported (src/config/validate/).
-  const v = validateMerged(staticConfig, apiConfig ?? emptyRouterConfig(), { nodeIndex: node.nodeIndex });
+  const v = yield* validateMergedSteps(staticConfig, apiConfig ?? emptyRouterConfig(), { nodeIndex: node.nodeIndex });
   const fail = (reason: string, failed: FailedResource[]): PipelineResult => ({ ok: false, problems, failed, reason, node, staticConfig });
   if (v.fatal) return fail(v.fatal.message, [...v.failed, ...v.fatal.failed]);
   yield;
@@ -138,6 +128,8 @@ function* desiredSteps(
     return fail(e instanceof Error ? e.message : String(e), v.failed);
   }
   yield;
+  const frrConfig = renderFrrConfig(plan);
+  yield;
   return {
     ok: true,
     desired: {
@@ -145,7 +137,7 @@ function* desiredSteps(
       config: v.valid,
       staticConfig,
       plan,
-      frrConfig: renderFrrConfig(plan),
+      frrConfig,
       kernel: planKernel(plan),
       failed: v.failed,
       problems,

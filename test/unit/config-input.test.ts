@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { loadNodeConfig, loadStaticConfig } from '../../src/config/load.js';
 import { formatProblem, hasErrors, type RouterConfig } from '../../src/config/model.js';
 import { MAX_CONFIG_BYTES } from '../../src/config/read.js';
-import { validateRouterConfig } from '../../src/config/validate/index.js';
+import { validateRouterConfig, validateSteps } from '../../src/config/validate/index.js';
+import { CHUNK, runAsync } from '../../src/util/steps.js';
 import { loadText, NODE, tempDir, underlayYaml } from '../fixtures/config/harness.js';
 import * as b from '../support/builders.js';
 
@@ -153,16 +154,31 @@ describe('numbers mean one thing, and the smaller items', () => {
 });
 
 describe('failures stay local, at scale', () => {
-  it('10,000 API L3VNIs, two overlapping and one duplicate: those fail alone, validation stays fast', () => {
+  const tenThousand = (): RouterConfig => {
     const l3vnis = Array.from({ length: 10_000 }, (_, i) =>
       b.l3vni(`v${i}`, 1000 + i, { hostSession: b.hostSession({ ipv4: `10.${i >> 8}.${i & 255}.0/24` }) }, api(`v${i}`)),
     );
     l3vnis.push(b.l3vni('zdup', 1000, {}, api('zdup')));
     l3vnis.push(b.l3vni('wide', 99_999, { hostSession: b.hostSession({ ipv4: '10.0.0.0/16' }) }, api('wide')));
-    const cfg: RouterConfig = b.routerConfig({ underlays: [b.underlay()], l3vnis });
-    const v = validateRouterConfig(cfg, { nodeIndex: 3 });
+    return b.routerConfig({ underlays: [b.underlay()], l3vnis });
+  };
+
+  it('10,000 API L3VNIs, two overlapping and one duplicate: those fail alone, validation stays fast', () => {
+    const v = validateRouterConfig(tenThousand(), { nodeIndex: 3 });
     expect(v.fatal).toBeUndefined();
     expect(v.valid.l3vnis).toHaveLength(10_000);
     expect(v.failed.map((f) => f.name).sort()).toEqual(['wide', 'zdup']);
+  });
+
+  it('validation pauses between chunks of objects (the daemon lets its event loop run there); same result as one pass', async () => {
+    const cfg = tenThousand();
+    const steps = validateSteps(cfg, { nodeIndex: 3 });
+    let pauses = 0;
+    let s = steps.next();
+    for (; !s.done; s = steps.next()) pauses++;
+    // Every step over all L3VNIs pauses every CHUNK objects: at least five such steps.
+    expect(pauses).toBeGreaterThan((5 * 10_000) / CHUNK);
+    expect(s.value).toEqual(validateRouterConfig(cfg, { nodeIndex: 3 }));
+    expect(await runAsync(validateSteps(cfg, { nodeIndex: 3 }))).toEqual(s.value);
   });
 });

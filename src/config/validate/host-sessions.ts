@@ -6,6 +6,7 @@
 import type { HostSession, L3PassthroughResource, L3VNIResource } from '../model.js';
 import { tryParseCidr } from '../../net/ipnet.js';
 import { PrefixSet } from '../../net/prefix-set.js';
+import { CHUNK, type Steps } from '../../util/steps.js';
 import { type AnyResource, droppedOf, failure, isStatic, lose, type State } from './state.js';
 
 type WithSession = L3VNIResource | L3PassthroughResource;
@@ -28,7 +29,7 @@ function shortLabel(r: AnyResource): string {
   return `${r.kind.toLowerCase()} ${r.name}`;
 }
 
-export function hostSessionsStep(st: State): void {
+export function* hostSessionsStep(st: State): Steps<void> {
   const live = new PrefixSet<{ r: AnyResource; text: string }>();
   const reserved = new PrefixSet<{ r: AnyResource; text: string }>();
   for (const r of [...droppedOf<L3VNIResource>(st, 'L3VNI'), ...droppedOf<L3PassthroughResource>(st, 'L3Passthrough')]) {
@@ -37,7 +38,9 @@ export function hostSessionsStep(st: State): void {
   const order: WithSession[] = [...st.l3.filter(isStatic), ...st.pt.filter(isStatic)];
   order.push(...st.l3.filter((r) => !isStatic(r)), ...st.pt.filter((r) => !isStatic(r)));
   const lost = new Set<AnyResource>();
+  let n = 0;
   for (const r of order) {
+    if (++n % CHUNK === 0) yield;
     const cidrs = cidrsOf(r);
     const clash = cidrs.map((x) => ({ x, hit: live.find(x.c) ?? (isStatic(r) ? undefined : reserved.find(x.c)) })).find((y) => y.hit);
     if (!clash?.hit) {

@@ -9,6 +9,7 @@
 // references) see the outcome. Upstream's grout and L3VPN steps have no counterpart.
 
 import { emptyRouterConfig, type FailedResource, type RouterConfig } from '../model.js';
+import { runSync, type Steps } from '../../util/steps.js';
 import { hostSessionsStep } from './host-sessions.js';
 import { passthroughCountStep, passthroughStep } from './passthrough.js';
 import { type AnyResource, type Fatal, inValidationOrder, sortByName, type State, type ValidateOptions } from './state.js';
@@ -29,8 +30,13 @@ export interface ValidationResult {
   fatal?: Fatal;
 }
 
-/** The steps, in order; each drops what fails it, or sets `fatal`. */
-type Step = readonly [string, (st: State) => void];
+/**
+ * The steps, in order; each drops what fails it, or sets `fatal`. A step over every object
+ * is a generator that pauses between chunks of objects (src/util/steps.ts), so the daemon
+ * can let its event loop run in between; every check is one pass with map or prefix-set
+ * look-ups (O(n), sorting aside), never a comparison of pairs.
+ */
+type Step = readonly [string, (st: State) => void | Steps<void>];
 const STEPS: readonly Step[] = [
   ['one underlay', underlayConflictsStep],
   ['underlay', underlayStep],
@@ -51,7 +57,7 @@ const CONFLICT_STEPS: readonly Step[] = STEPS.filter(([, f]) =>
   [underlayConflictsStep, namesStep, vnisStep, vrfsStep, vrfSubnetsStep, passthroughCountStep, hostSessionsStep].includes(f),
 );
 
-function run(cfg: RouterConfig, opts: ValidateOptions, steps: readonly Step[] = STEPS): State {
+function* run(cfg: RouterConfig, opts: ValidateOptions, steps: readonly Step[] = STEPS): Steps<State> {
   const st: State = {
     opts,
     underlays: inValidationOrder(cfg.underlays),
@@ -63,15 +69,23 @@ function run(cfg: RouterConfig, opts: ValidateOptions, steps: readonly Step[] = 
     failed: [],
     lostToStatic: [],
   };
+  yield;
   for (const [, step] of steps) {
-    step(st);
+    const paused = step(st);
+    if (paused) yield* paused;
     if (st.fatal) break;
+    yield;
   }
   return st;
 }
 
 export function validateRouterConfig(cfg: RouterConfig, opts: ValidateOptions = {}): ValidationResult {
-  const st = run(cfg, opts);
+  return runSync(validateSteps(cfg, opts));
+}
+
+/** validateRouterConfig as pausing work (see src/util/steps.ts): the same result, drained by the caller. */
+export function* validateSteps(cfg: RouterConfig, opts: ValidateOptions = {}): Steps<ValidationResult> {
+  const st = yield* run(cfg, opts);
   if (st.fatal) {
     return { valid: emptyRouterConfig(), failed: st.failed, fatal: st.fatal };
   }
@@ -99,7 +113,12 @@ function concat(a: RouterConfig, b: RouterConfig): RouterConfig {
 
 /** Validates the static files' resources with the API's on top (static objects win; see state.ts). */
 export function validateMerged(staticCfg: RouterConfig, apiCfg: RouterConfig, opts: ValidateOptions = {}): ValidationResult {
-  return validateRouterConfig(concat(staticCfg, apiCfg), opts);
+  return runSync(validateMergedSteps(staticCfg, apiCfg, opts));
+}
+
+/** validateMerged as pausing work: the same result, drained by the caller. */
+export function validateMergedSteps(staticCfg: RouterConfig, apiCfg: RouterConfig, opts: ValidateOptions = {}): Steps<ValidationResult> {
+  return validateSteps(concat(staticCfg, apiCfg), opts);
 }
 
 export interface MergeResult {
@@ -116,7 +135,7 @@ const KIND_RANK: Record<string, number> = { Underlay: 0, L3VNI: 1, L2VNI: 2, L3P
  * reports as overridden. Validation settles the same conflicts (this is a view of it).
  */
 export function mergeApiOverStatic(staticCfg: RouterConfig, apiCfg: RouterConfig): MergeResult {
-  const st = run(concat(staticCfg, apiCfg), {}, CONFLICT_STEPS);
+  const st = runSync(run(concat(staticCfg, apiCfg), {}, CONFLICT_STEPS));
   const lost = new Set<AnyResource>(st.lostToStatic.map((x) => x.r));
   const conflicts = sortByName(st.lostToStatic.map((x) => ({ ...x.failure, namespace: x.r.namespace })))
     .sort((a, b) => (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9))

@@ -7,6 +7,7 @@ import { vtepDependencyError } from '../vtep.js';
 import { tryParseCidr } from '../../net/ipnet.js';
 import { vethIPs } from '../../net/ipam.js';
 import { isReservedLinkName } from '../../net/names.js';
+import { filterInChunks, type Steps } from '../../util/steps.js';
 import { fail, type State, type ValidateOptions } from './state.js';
 
 type Problem = { reason: FailureReason; message: string } | undefined;
@@ -77,16 +78,16 @@ function l2vniProblem(v: L2VNIResource, u: UnderlayResource | undefined): Proble
   return dep ? { reason: 'DependencyFailed', message: dep } : undefined;
 }
 
-export function l3vniStep(st: State): void {
-  st.l3 = st.l3.filter((v) => {
+export function* l3vniStep(st: State): Steps<void> {
+  st.l3 = yield* filterInChunks(st.l3, (v) => {
     const p = l3vniProblem(v, st.underlay, st.opts);
     if (p) fail(st, v, p.reason, p.message);
     return !p;
   });
 }
 
-export function l2vniStep(st: State): void {
-  st.l2 = st.l2.filter((v) => {
+export function* l2vniStep(st: State): Steps<void> {
+  st.l2 = yield* filterInChunks(st.l2, (v) => {
     const p = l2vniProblem(v, st.underlay);
     if (p) fail(st, v, p.reason, p.message);
     return !p;

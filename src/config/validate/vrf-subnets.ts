@@ -6,6 +6,7 @@
 import type { L2VNIResource, L3VNIResource } from '../model.js';
 import { type Cidr, type Family, formatNetwork, tryParseCidr } from '../../net/ipnet.js';
 import { PrefixSet } from '../../net/prefix-set.js';
+import { eachInChunks, filterInChunks, type Steps } from '../../util/steps.js';
 import { type AnyResource, fail, isStatic, label, lose, type State } from './state.js';
 
 interface Subnet {
@@ -38,7 +39,7 @@ function subnetsOf(r: L3VNIResource | L2VNIResource): Subnet[] {
   return out;
 }
 
-export function vrfSubnetsStep(st: State): void {
+export function* vrfSubnetsStep(st: State): Steps<void> {
   const vrfOfL3 = new Map(st.l3.map((v) => [v.name, v.spec.vrf] as const));
   const vrfOf = (r: L3VNIResource | L2VNIResource): string | undefined =>
     r.kind === 'L3VNI' ? r.spec.vrf : vrfOfL3.get(r.spec.routingDomain?.l3vni?.name ?? '');
@@ -51,16 +52,16 @@ export function vrfSubnetsStep(st: State): void {
     ...st.l3.filter((r) => !isStatic(r)),
     ...st.l2.filter((r) => !isStatic(r)),
   ];
-  for (const r of order) {
+  yield* eachInChunks(order, (r) => {
     const vrf = vrfOf(r);
-    if (vrf === undefined) continue;
+    if (vrf === undefined) return;
     let taken = perVrf.get(vrf);
     if (!taken) perVrf.set(vrf, (taken = new PrefixSet()));
     const subnets = subnetsOf(r);
     const clash = subnets.map((s) => ({ s, hit: taken.find(s.c) })).find((x) => x.hit);
     if (!clash?.hit) {
       for (const s of subnets) taken.add(s.c, r);
-      continue;
+      return;
     }
     const { s, hit } = clash;
     const why = `subnet overlap in VRF "${vrf}": ${s.what} ${s.text} overlaps ${formatNetwork(hit.cidr)}`;
@@ -72,13 +73,13 @@ export function vrfSubnetsStep(st: State): void {
       const theirs = `${formatNetwork(hit.cidr)} (${hit.value.kind} ${hit.value.namespace}/${hit.value.name})`;
       failedVrfs.set(vrf, `subnet overlap in VRF "${vrf}": ${mine} overlaps with ${theirs}`);
     }
-  }
+  });
   const keep = (r: L3VNIResource | L2VNIResource): boolean => {
     const vrf = vrfOf(r);
     const m = vrf === undefined ? undefined : failedVrfs.get(vrf);
     if (m) fail(st, r, 'ValidationFailed', m);
     return !m && !lost.has(r);
   };
-  st.l3 = st.l3.filter(keep);
-  st.l2 = st.l2.filter(keep);
+  st.l3 = yield* filterInChunks(st.l3, keep);
+  st.l2 = yield* filterInChunks(st.l2, keep);
 }
