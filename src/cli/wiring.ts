@@ -42,7 +42,7 @@ export function frrPort(reloader: FrrReloader, repair: FrrEvpnRepair): FrrPort {
     isRunning: () => reloader.isRunning(),
     daemonPids: () => reloader.daemonPids(),
     check: (c) => reloader.check(c),
-    apply: (c) => reloader.apply(c),
+    apply: (c, o) => reloader.apply(c, o),
     repairEvpn: (step, targets) => repair.repair(step, targets),
   };
 }

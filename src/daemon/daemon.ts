@@ -73,6 +73,8 @@ export class Daemon {
   private triggers: { stop(): void; rearm(): void } | undefined;
   private stopped = false;
   private forceFrr = false;
+  /** A resync asks FRR for its running configuration instead of trusting the last apply (drift check). */
+  private verifyFrr = false;
   private lastAppliedFrr: string | undefined;
   /** Digest of the files last seen settled: an unchanged set needs no quiet period. */
   private settledDigest: string | undefined;
@@ -202,6 +204,7 @@ export class Daemon {
   private async reconcileOnce(reason: string, reasons: string[]): Promise<void> {
     this.busySince = Date.now();
     this.current = startProgress(reasons, this.busySince);
+    if (reasons.includes('resync')) this.verifyFrr = true;
     try {
       await this.reconcileSteps(reason);
     } finally {
@@ -273,8 +276,8 @@ export class Daemon {
       failed = [...desired.failed, ...c.rejected];
       for (const r of c.rejected) log.error({ kind: r.kind, name: r.name }, r.message);
     }
-    // A new frr.conf after isolation may equal the one running: no reload then.
-    const reload = this.forceFrr || this.lastAppliedFrr !== desired.frrConfig;
+    // A new frr.conf after isolation may equal the one running: no reload then (a drift check still reads FRR).
+    const reload = this.forceFrr || this.verifyFrr || this.lastAppliedFrr !== desired.frrConfig;
     // One observation of the kernel per reconcile: the removals are computed with the additions.
     const kernel = await this.ports.kernel.changes(desired.kernel);
     const additions = await kernel.additions();
@@ -303,10 +306,18 @@ export class Daemon {
 
   /** The FRR reload; undefined on success, else FRR's error. */
   private async reloadFrr(desired: DesiredState, log: Logger): Promise<string | undefined> {
-    const why: FrrChangeReason = this.forceFrr ? 'frr-restart' : this.lastAppliedFrr === undefined ? 'start' : 'config-change';
+    const last = this.lastAppliedFrr;
+    const why: FrrChangeReason = this.forceFrr
+      ? 'frr-restart'
+      : last === undefined
+        ? 'start'
+        : last === desired.frrConfig
+          ? 'drift'
+          : 'config-change';
     this.forceFrr = false;
     const t0 = Date.now();
-    const r = await this.ports.frr.apply(desired.frrConfig);
+    const r = await this.ports.frr.apply(desired.frrConfig, { verify: this.verifyFrr || why === 'frr-restart' });
+    if (r.outcome !== 'failed') this.verifyFrr = false;
     this.status.frr.lastOutcome = r.outcome;
     if (this.current)
       this.current.frr = {
@@ -327,7 +338,7 @@ export class Daemon {
       // Every FRR change is explained: why, and which lines (debug: all of them; info: counts per block).
       log.info({ why, blocks: countsPerBlock(r.diff), attempts: r.attempts }, `FRR configuration reloaded (${why}): ${summarize(r.diff)}`);
       log.debug({ why, added: r.diff.toAdd, removed: r.diff.toDelete }, 'FRR reload lines');
-    } else log.info({ why }, 'FRR already runs this configuration: no reload');
+    } else (why === 'drift' ? log.debug.bind(log) : log.info.bind(log))({ why }, 'FRR already runs this configuration: no reload');
     delete this.status.frr.lastError;
     this.lastAppliedFrr = desired.frrConfig;
     return undefined;

@@ -52,8 +52,8 @@ export interface FrrPort {
   daemonPids(): Promise<Record<string, number>>;
   /** FRR's own parser on `config`: undefined when accepted, else FRR's message. */
   check(config: string): Promise<string | undefined>;
-  /** Makes FRR's running configuration equal to `config`. */
-  apply(config: string): Promise<FrrApplyOutcome>;
+  /** Makes FRR's running configuration equal to `config`; `verify`: read it from FRR rather than trust the last apply. */
+  apply(config: string, opts?: { verify?: boolean }): Promise<FrrApplyOutcome>;
   /** Runs one EVPN repair step for `targets`; undefined when it ran, else why not. */
   repairEvpn(step: EvpnRepairStep, targets: EvpnRepairTarget[]): Promise<string | undefined>;
 }

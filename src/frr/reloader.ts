@@ -1,15 +1,21 @@
 // Applies frr.conf to an FRR instance that runs in the router namespace with its
-// own path space (`-N <name>`), incrementally:
-//   check: `vtysh -C -f candidate` (FRR's own dry run; nothing is touched);
-//   apply: the running configuration is compared with the candidate as a whole
-//          (frr-config.ts), only the lines that differ (and the `no …` of the
-//          removed ones) go to FRR in one `vtysh -f`, and only the blocks they
-//          touched are read back. A cold FRR (empty running configuration) thus
+// own path space (`-N <name>`), incrementally. The base is the running
+// configuration: read with `show running-config` when nothing is known yet, when
+// FRR's daemons changed PID (a restart) or when the caller asks for a drift check
+// (`verify`, every resync); otherwise the configuration FRR accepted at the last
+// apply. A change then costs two vtysh processes:
+//   check: `vtysh -C -f` (FRR's own dry run, nothing is touched) of the lines
+//          that differ from the base (the whole candidate when there is no base);
+//   apply: those lines (and the `no …` of the removed ones, frr-config.ts) in one
+//          `vtysh -f`. vtysh reports every line a daemon refuses and exits
+//          non-zero; only then is the running configuration read back and the
+//          touched blocks compared. A cold FRR (empty running configuration) thus
 //          loads the whole rendered file in one pass.
 // When the read-back differs (a change FRR applies differently from line by
 // line, e.g. a neighbour's remote-as), frr-reload.py from frr-pythontools
 // repairs it: --test, --reload, read back, retried (the path upstream's reloader
-// container takes for every change).
+// container takes for every change). A difference vtysh does not report is
+// found by the next drift check.
 import { execFile } from 'node:child_process';
 import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -55,7 +61,7 @@ export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): 
   };
 }
 
-import { differingBlocks, frrDelta, parseFrrConfig } from './frr-config.js';
+import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree } from './frr-config.js';
 
 export interface FrrDiff {
   toDelete: string[];
@@ -75,19 +81,22 @@ export interface FrrControl {
   daemonPids(): Promise<Record<string, number>>;
   /** Checks `config` with FRR's own parser (frr-reload.py --test): undefined when FRR accepts it. */
   check(config: string): Promise<string | undefined>;
-  /** Makes FRR's running configuration equal to `config`. */
-  apply(config: string): Promise<FrrApplyResult>;
+  /** Makes FRR's running configuration equal to `config`; `verify` reads it first instead of trusting the last apply. */
+  apply(config: string, opts?: { verify?: boolean }): Promise<FrrApplyResult>;
   /** The configuration last written as frr.conf (what FRR loads when it starts). */
   storedConfig(): Promise<string | undefined>;
 }
 
-interface ExecResult {
+export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-function run(cmd: string, args: string[], timeoutMs: number): Promise<ExecResult> {
+export type Exec = (cmd: string, args: string[], timeoutMs: number) => Promise<ExecResult>;
+
+/** Runs a command to completion (the default Exec). */
+export function run(cmd: string, args: string[], timeoutMs: number): Promise<ExecResult> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
@@ -115,7 +124,28 @@ export function parseReloadTestOutput(out: string): FrrDiff {
 
 const DEFAULT_REQUIRED_DAEMONS = ['zebra', 'bgpd'];
 
+/** What FRR runs, as known without asking it: the configuration read or accepted last, and the PIDs then. */
+interface KnownRunning {
+  tree: FrrConfigTree;
+  pids: string;
+}
+
+const pidKey = (pids: Record<string, number>): string =>
+  JSON.stringify(Object.entries(pids).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class FrrReloader implements FrrControl {
+  private known: KnownRunning | undefined;
+  private readonly exec: Exec;
+
   constructor(
     private readonly paths: FrrPaths,
     private readonly opts: {
@@ -123,18 +153,32 @@ export class FrrReloader implements FrrControl {
       timeoutMs?: number;
       requiredDaemons?: string[];
       log?: (msg: string, extra?: object) => void;
+      /** Runs vtysh / python (tests fake it). */
+      exec?: Exec;
     } = {},
-  ) {}
+  ) {
+    this.exec = opts.exec ?? run;
+  }
 
   private get file(): string {
     return path.join(this.paths.confDir, 'frr.conf');
   }
 
+  private vtysh(args: string[], timeoutMs = this.opts.timeoutMs ?? 120_000): Promise<ExecResult> {
+    return this.exec(this.paths.vtysh, ['-N', this.paths.pathspace, ...args], timeoutMs);
+  }
+
   async isRunning(): Promise<boolean> {
-    const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, '-c', 'show daemons'], 10_000);
+    const required = this.opts.requiredDaemons ?? DEFAULT_REQUIRED_DAEMONS;
+    // The daemons that answered at the last apply, with the same PIDs and alive: no vtysh needed.
+    if (this.known) {
+      const pids = await this.daemonPids();
+      if (pidKey(pids) === this.known.pids && required.every((d) => pids[d] !== undefined && alive(pids[d]!))) return true;
+    }
+    const r = await this.vtysh(['-c', 'show daemons'], 10_000);
     if (r.code !== 0) return false;
     const listed = r.stdout.split(/\s+/);
-    return (this.opts.requiredDaemons ?? DEFAULT_REQUIRED_DAEMONS).every((d) => listed.includes(d));
+    return required.every((d) => listed.includes(d));
   }
 
   async daemonPids(): Promise<Record<string, number>> {
@@ -174,7 +218,7 @@ export class FrrReloader implements FrrControl {
 
   /** Lines FRR would change to reach `file`; undefined with the error when the file is rejected. */
   async diff(file: string): Promise<{ diff?: FrrDiff; error?: string }> {
-    const r = await run(this.paths.python, this.reloadArgs('--test', file), this.opts.timeoutMs ?? 120_000);
+    const r = await this.exec(this.paths.python, this.reloadArgs('--test', file), this.opts.timeoutMs ?? 120_000);
     if (r.code !== 0)
       return { error: `frr-reload.py --test exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}` };
     return { diff: parseReloadTestOutput(r.stdout) };
@@ -189,10 +233,23 @@ export class FrrReloader implements FrrControl {
     return path.join(this.paths.workDir, name);
   }
 
+  /** The known running configuration, if FRR has not restarted since it was known. */
+  private async trustedBase(): Promise<FrrConfigTree | undefined> {
+    if (!this.known) return undefined;
+    return pidKey(await this.daemonPids()) === this.known.pids ? this.known.tree : undefined;
+  }
+
+  /**
+   * FRR's dry run (`vtysh -C -f`) of what would be sent: the lines that differ from the
+   * known running configuration (the rest runs already), else the whole candidate.
+   */
   async check(config: string): Promise<string | undefined> {
-    const candidate = await this.writeCandidate('frr.conf.check', config);
+    const base = await this.trustedBase();
+    const delta = base ? frrDelta(base, parseFrrConfig(config)).lines : undefined;
+    if (delta?.length === 0) return undefined;
+    const candidate = await this.writeCandidate('frr.conf.check', delta ? delta.join('\n') + '\n' : config);
     try {
-      const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, '-C', '-f', candidate], this.opts.timeoutMs ?? 120_000);
+      const r = await this.vtysh(['-C', '-f', candidate]);
       if (r.code === 0) return undefined;
       return `FRR rejects the configuration (vtysh -C exited ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`;
     } finally {
@@ -200,39 +257,53 @@ export class FrrReloader implements FrrControl {
     }
   }
 
-  private async runningConfig(): Promise<string | undefined> {
-    const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, '-c', 'show running-config'], this.opts.timeoutMs ?? 120_000);
-    return r.code === 0 ? r.stdout : undefined;
+  /** Reads the running configuration and remembers it (with the PIDs from before the read) as the base. */
+  private async readRunning(): Promise<FrrConfigTree | undefined> {
+    const pids = pidKey(await this.daemonPids());
+    const r = await this.vtysh(['-c', 'show running-config']);
+    this.known = r.code === 0 ? { tree: parseFrrConfig(r.stdout), pids } : undefined;
+    return this.known?.tree;
   }
 
-  async apply(config: string): Promise<FrrApplyResult> {
+  async apply(config: string, opts: { verify?: boolean } = {}): Promise<FrrApplyResult> {
+    const want = parseFrrConfig(config);
+    const base = (opts.verify ? undefined : await this.trustedBase()) ?? (await this.readRunning());
+    const delta = base && (await this.applyDelta(config, base, want));
+    if (delta) return delta;
+    this.known = undefined; // whatever frr-reload.py leaves is read again next time
     const candidate = await this.writeCandidate('frr.conf.candidate', config);
     try {
-      return (await this.applyDelta(config)) ?? (await this.reloadFull(config, candidate));
+      return await this.reloadFull(config, candidate);
     } finally {
       await fs.rm(candidate, { force: true });
     }
   }
 
   /** The incremental path; undefined when the read-back differs and frr-reload.py must repair. */
-  private async applyDelta(config: string): Promise<FrrApplyResult | undefined> {
-    const running = await this.runningConfig();
-    if (running === undefined) return undefined;
-    const want = parseFrrConfig(config);
-    const delta = frrDelta(parseFrrConfig(running), want);
+  private async applyDelta(config: string, base: FrrConfigTree, want: FrrConfigTree): Promise<FrrApplyResult | undefined> {
+    const delta = frrDelta(base, want);
     if (delta.lines.length === 0) {
       await this.commit(config);
       return { outcome: 'unchanged' };
     }
+    const pids = this.known?.pids ?? '';
     const file = await this.writeCandidate('frr.conf.delta', delta.lines.join('\n') + '\n');
-    const r = await run(this.paths.vtysh, ['-N', this.paths.pathspace, '-f', file], this.opts.timeoutMs ?? 180_000);
+    const r = await this.vtysh(['-f', file], this.opts.timeoutMs ?? 180_000);
     await fs.rm(file, { force: true });
-    const after = await this.runningConfig();
-    const off = after === undefined ? delta.touched : differingBlocks(parseFrrConfig(after), want, delta.touched);
     const diff = diffFromVtyshLines(delta.lines);
-    if (off.length === 0) {
+    if (r.code === 0 && r.stderr.trim() === '') {
+      // vtysh reports every refused line: FRR now runs `want` (checked again at the next drift check).
+      this.known = { tree: want, pids };
       await this.commit(config);
-      this.opts.log?.('frr delta applied', { lines: delta.lines.length, blocks: delta.touched.length, code: r.code });
+      this.opts.log?.('frr delta applied', { lines: delta.lines.length, blocks: delta.touched.length });
+      return { outcome: 'applied', attempts: 1, diff };
+    }
+    const after = await this.readRunning();
+    const off = after === undefined ? delta.touched : differingBlocks(after, want, delta.touched);
+    if (off.length === 0) {
+      this.known = { tree: want, pids: this.known?.pids ?? pids };
+      await this.commit(config);
+      this.opts.log?.('frr delta applied (vtysh complained; read back equal)', { lines: delta.lines.length, code: r.code });
       return { outcome: 'applied', attempts: 1, diff };
     }
     this.opts.log?.('frr delta read back differs; repairing with frr-reload.py', { blocks: off.slice(0, 5), code: r.code });
@@ -260,7 +331,7 @@ export class FrrReloader implements FrrControl {
         await this.commit(config);
         return attempt === 1 ? { outcome: 'unchanged' } : { outcome: 'applied', attempts: attempt - 1, diff: firstDiff };
       }
-      const r = await run(this.paths.python, this.reloadArgs('--reload', candidate), this.opts.timeoutMs ?? 180_000);
+      const r = await this.exec(this.paths.python, this.reloadArgs('--reload', candidate), this.opts.timeoutMs ?? 180_000);
       // FRR 8.4 can fail part-way on a first VRF/VNI reload and succeed on the
       // next; the read-back on the following loop iteration decides.
       if (r.code !== 0)

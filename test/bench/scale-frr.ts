@@ -34,8 +34,12 @@ export async function frrRows(tag: string, configN: string, configN1: string): P
     if (r.code !== 0) throw new Error(`vtysh -f ${name}: ${r.stderr.slice(0, 300)}`);
     return performance.now() - t;
   };
+  // What the daemon does per FRR change: is FRR running, FRR's dry run, apply.
   const timed = async (config: string, want: string[]): Promise<number> => {
     const t = performance.now();
+    if (!(await reloader.isRunning())) throw new Error('FRR is not running');
+    const err = await reloader.check(config);
+    if (err) throw new Error(err);
     const r = await reloader.apply(config);
     const ms = performance.now() - t;
     if (!want.includes(r.outcome)) throw new Error(`FRR apply: ${JSON.stringify(r).slice(0, 400)}`);

@@ -13,6 +13,8 @@ export class FakeFrr implements FrrPort {
   running_config: string | undefined;
   checks = 0;
   applies = 0;
+  /** Applies asked to read FRR's running configuration (drift check, restart). */
+  verifies = 0;
   /** EVPN repairs run, as `step vni,vni`. */
   repairs: string[] = [];
   /** The first repair step that fixes the EVPN data plane (this FRR's "version"); calls `healed` then. */
@@ -48,8 +50,9 @@ export class FakeFrr implements FrrPort {
     return undefined;
   }
 
-  async apply(config: string): Promise<FrrApplyOutcome> {
+  async apply(config: string, opts: { verify?: boolean } = {}): Promise<FrrApplyOutcome> {
     this.applies++;
+    if (opts.verify) this.verifies++;
     if (this.failApply) {
       const error = this.failApply;
       this.failApply = undefined;

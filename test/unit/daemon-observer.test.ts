@@ -81,7 +81,10 @@ describe('daemon observers', () => {
 
     r.d.trigger('resync');
     await r.settle();
-    expect(r.obs.records[1]).toMatchObject({ triggers: ['resync'], outcome: 'applied', netlinkWrites: 0, frr: { result: 'not-needed' } });
+    expect(r.obs.records[1]).toMatchObject({ triggers: ['resync'], outcome: 'applied', netlinkWrites: 0, frr: { result: 'unchanged' } });
+    r.d.trigger('file-change');
+    await r.settle();
+    expect(r.obs.records[2]).toMatchObject({ triggers: ['file-change'], frr: { result: 'not-needed' } });
   });
 
   it('a failed reload and kernel errors are in the record, secrets redacted', async () => {

@@ -30,10 +30,24 @@ describe('daemon loop: order of one reconcile', () => {
     r.d.trigger('start');
     await r.settle();
     r.events.length = 0;
-    r.d.trigger('resync');
+    r.sources.set({ config: withVnis(100) });
+    r.d.trigger('file-change');
     await r.settle();
     expect(r.events).toEqual(['kernel additions', 'kernel removals']);
     expect(r.frr.checks).toBe(1);
+    expect(r.frr.verifies).toBe(0);
+  });
+
+  it('a resync compares FRR’s running configuration (drift check) without checking unchanged text again', async () => {
+    const r = rig();
+    r.d.trigger('start');
+    await r.settle();
+    r.events.length = 0;
+    r.d.trigger('resync');
+    await r.settle();
+    expect(r.events).toEqual(['kernel additions', 'frr apply', 'kernel removals']);
+    expect([r.frr.checks, r.frr.verifies]).toEqual([1, 1]);
+    expect(r.last()).toMatchObject({ state: 'ready' });
   });
 });
 

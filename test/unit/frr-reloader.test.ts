@@ -1,0 +1,157 @@
+// FrrReloader's vtysh calls with a fake FRR (its exec port): what a change costs in processes
+// and when the running configuration is read instead of trusted. The real FRR runs the same
+// sequence in test/host/frr-incremental.test.ts.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FrrReloader, frrPaths, type ExecResult } from '../../src/frr/reloader.js';
+
+const C1 = 'router bgp 64514\n bgp router-id 10.0.0.1\nexit\n!\nvrf red\n vni 100\nexit-vrf\n';
+const C2 = C1 + '!\nvrf blue\n vni 200\nexit-vrf\n';
+
+/** FRR as vtysh and frr-reload.py show it: a running configuration and what each call does to it. */
+class FakeFrr {
+  running = '';
+  /** What FRR runs after a `vtysh -f` or `--reload` (the configuration being applied). */
+  pending = '';
+  calls: string[] = [];
+  /** The content of each file vtysh was given, by call. */
+  files: string[] = [];
+  /** `vtysh -f` reports this error and leaves FRR as it was. */
+  failApply: string | undefined;
+
+  exec = async (cmd: string, args: string[]): Promise<ExecResult> => {
+    const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' });
+    if (cmd.endsWith('python3')) {
+      const mode = args[1]!;
+      this.calls.push(`frr-reload.py ${mode}`);
+      if (mode === '--reload') this.running = this.pending;
+      return ok(this.running === this.pending ? '' : 'Lines To Add\n============\nvrf blue\n');
+    }
+    const a = args.slice(2); // -N <pathspace>
+    if (a[0] === '-c') {
+      this.calls.push(a[1]!);
+      return ok(a[1] === 'show daemons' ? 'zebra bgpd staticd' : this.running);
+    }
+    const file = a[a.length - 1]!;
+    this.files.push(readFileSync(file, 'utf8'));
+    if (a[0] === '-C') {
+      this.calls.push('vtysh -C -f');
+      const bad = /routr/.test(this.files[this.files.length - 1]!);
+      return bad ? { code: 2, stdout: '', stderr: 'line 2: % Unknown command: bgp routr-id' } : ok();
+    }
+    this.calls.push('vtysh -f');
+    if (this.failApply) return { code: 2, stdout: '', stderr: this.failApply };
+    this.running = this.pending;
+    return ok();
+  };
+}
+
+function setup(): {
+  frr: FakeFrr;
+  r: FrrReloader;
+  runDir: string;
+  apply: (c: string, verify?: boolean) => ReturnType<FrrReloader['apply']>;
+} {
+  const d = mkdtempSync(path.join(tmpdir(), 'frr-reloader-'));
+  const confDir = path.join(d, 'conf');
+  const runDir = path.join(d, 'run');
+  mkdirSync(confDir);
+  mkdirSync(runDir);
+  // This process stands in for zebra and bgpd: alive, with stable PIDs.
+  writeFileSync(path.join(runDir, 'zebra.pid'), `${process.pid}\n`);
+  writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.pid}\n`);
+  const frr = new FakeFrr();
+  const r = new FrrReloader(frrPaths('ps', { confDir, runDir, workDir: path.join(d, 'work') }), { exec: frr.exec });
+  const apply = (c: string, verify = false) => {
+    frr.pending = c;
+    return r.apply(c, { verify });
+  };
+  return { frr, r, runDir, apply };
+}
+
+describe('FrrReloader: vtysh calls per change', () => {
+  it('a change after the first apply: one dry run of the changed lines and one vtysh -f; the running configuration is not read', async () => {
+    const { frr, r, apply } = setup();
+    expect((await apply(C1)).outcome).toBe('applied');
+    expect(frr.calls).toEqual(['show running-config', 'vtysh -f']);
+
+    frr.calls = [];
+    frr.files = [];
+    expect(await r.isRunning()).toBe(true);
+    expect(await r.check(C2)).toBeUndefined();
+    expect(await apply(C2)).toMatchObject({ outcome: 'applied', diff: { toAdd: ['vrf blue', ' vni 200'], toDelete: [] } });
+    expect(frr.calls).toEqual(['vtysh -C -f', 'vtysh -f']);
+    // Both got the changed lines only, never the whole configuration.
+    expect(frr.files).toEqual(['vrf blue\nvni 200\nexit-vrf\n', 'vrf blue\nvni 200\nexit-vrf\n']);
+
+    frr.calls = [];
+    expect(await r.check(C2)).toBeUndefined();
+    expect(await apply(C2)).toEqual({ outcome: 'unchanged' });
+    expect(frr.calls).toEqual([]);
+    expect(await r.storedConfig()).toBe(C2);
+  });
+
+  it('a configuration FRR rejects fails the dry run of its changed lines, and nothing is sent', async () => {
+    const { frr, r, apply } = setup();
+    await apply(C1);
+    frr.calls = [];
+    const bad = C1.replace(' bgp router-id 10.0.0.1', ' bgp routr-id 10.0.0.1');
+    expect(await r.check(bad)).toMatch(/FRR rejects the configuration .*Unknown command/);
+    expect(frr.calls).toEqual(['vtysh -C -f']);
+    expect(frr.running).toBe(C1);
+  });
+
+  it('without a known base (first call) the dry run covers the whole candidate', async () => {
+    const { frr, r } = setup();
+    expect(await r.check(C2)).toBeUndefined();
+    expect(frr.files).toEqual([C2]);
+  });
+
+  it('after an FRR restart (PIDs changed) the running configuration is read again, and vtysh asked whether it runs', async () => {
+    const { frr, r, runDir, apply } = setup();
+    await apply(C1);
+    writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.ppid}\n`);
+    frr.running = ''; // a restarted FRR without its configuration
+    frr.calls = [];
+    expect(await r.isRunning()).toBe(true);
+    expect((await apply(C1)).outcome).toBe('applied');
+    expect(frr.calls).toEqual(['show daemons', 'show running-config', 'vtysh -f']);
+    expect(frr.running).toBe(C1);
+  });
+
+  it('verify (the resync drift check) reads FRR and undoes a change made behind perouterd’s back', async () => {
+    const { frr, apply } = setup();
+    await apply(C1);
+    frr.running = C1 + '!\nip route 192.0.2.0/24 Null0\n';
+    frr.calls = [];
+    frr.files = [];
+    expect(await apply(C1)).toEqual({ outcome: 'unchanged' }); // trusted: not read
+    expect(await apply(C1, true)).toMatchObject({ outcome: 'applied', diff: { toDelete: ['no ip route 192.0.2.0/24 Null0'] } });
+    expect(frr.calls).toEqual(['show running-config', 'vtysh -f']);
+    expect(frr.files).toEqual(['no ip route 192.0.2.0/24 Null0\n']);
+  });
+
+  it('when vtysh -f reports an error, the touched blocks are read back and frr-reload.py repairs a difference', async () => {
+    const { frr, r, apply } = setup();
+    await apply(C1);
+    frr.calls = [];
+    frr.failApply = 'line 1: % Failed to create VRF';
+    const out = await apply(C2);
+    expect(out.outcome).toBe('applied');
+    expect(frr.calls).toEqual([
+      'vtysh -f',
+      'show running-config',
+      'frr-reload.py --test',
+      'frr-reload.py --reload',
+      'frr-reload.py --test',
+    ]);
+    // What frr-reload.py left is read again before the next change is trusted.
+    frr.failApply = undefined;
+    frr.calls = [];
+    await r.check(C1);
+    expect(frr.calls).toEqual(['vtysh -C -f']);
+    expect(frr.files[frr.files.length - 1]).toBe(C1);
+  });
+});
