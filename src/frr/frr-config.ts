@@ -133,8 +133,12 @@ export function frrDelta(from: FrrConfigTree, to: FrrConfigTree): FrrDelta {
   const rm: string[] = [];
   const add: string[] = [];
   const touched = new Set<string>();
-  // Removals in reverse print order: VRF instances go before the default instance.
-  for (const b of [...from.blocks.values()].reverse()) {
+  // Removals in reverse print order: VRF instances go before the default instance. A VRF's
+  // `vni` goes first of all: bgpd refuses to delete an instance whose VRF still has its L3VNI
+  // ("Please unconfigure l3vni"; only with a real kernel VRF, as in the lab).
+  const reversed = [...from.blocks.values()].reverse();
+  const vrfFirst = [...reversed.filter((b) => /^vrf /.test(b.header)), ...reversed.filter((b) => !/^vrf /.test(b.header))];
+  for (const b of vrfFirst) {
     const n = rm.length;
     removals(b, to.blocks.get(b.header), rm);
     if (rm.length > n) touched.add(b.header);

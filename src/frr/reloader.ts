@@ -123,6 +123,8 @@ export function parseReloadTestOutput(out: string): FrrDiff {
 }
 
 const DEFAULT_REQUIRED_DAEMONS = ['zebra', 'bgpd'];
+/** Allowance per line sent by `vtysh -f`, on top of the fixed 180 s. */
+const LINE_MS = 20;
 
 /** What FRR runs, as known without asking it: the configuration read or accepted last, and the PIDs then. */
 interface KnownRunning {
@@ -288,7 +290,9 @@ export class FrrReloader implements FrrControl {
     }
     const pids = this.known?.pids ?? '';
     const file = await this.writeCandidate('frr.conf.delta', delta.lines.join('\n') + '\n');
-    const r = await this.vtysh(['-f', file], this.opts.timeoutMs ?? 180_000);
+    // vtysh -f sends the lines one by one to the daemons: its time grows with them (a cold
+    // load at 1000 VNIs is ~29 000 lines), so the bound does too.
+    const r = await this.vtysh(['-f', file], this.opts.timeoutMs ?? 180_000 + LINE_MS * delta.lines.length);
     await fs.rm(file, { force: true });
     const diff = diffFromVtyshLines(delta.lines);
     if (r.code === 0 && r.stderr.trim() === '') {

@@ -38,7 +38,8 @@ describe('frr.conf delta', () => {
     expect(add.lines.filter((l) => l === 'exit-address-family')).toHaveLength(3);
     const del = frrDelta(two, withoutBlue);
     // The BGP instance goes whole; the VRF is emptied (FRR refuses `no vrf` while the kernel VRF exists).
-    expect(del.lines).toEqual(['no router bgp 64514 vrf blue', 'vrf blue', 'no vni 200', 'exit-vrf']);
+    // The VRF's L3VNI first: bgpd refuses to delete an instance whose VRF still has one.
+    expect(del.lines).toEqual(['vrf blue', 'no vni 200', 'exit-vrf', 'no router bgp 64514 vrf blue']);
     expect(differingBlocks(withoutBlue, two, add.touched).sort()).toEqual(['router bgp 64514 vrf blue', 'vrf blue']);
     expect(differingBlocks(two, two, add.touched)).toEqual([]);
     // An emptied VRF that FRR still prints counts as absent.
