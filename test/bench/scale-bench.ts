@@ -7,6 +7,7 @@
 //   rss     perouterd --version and render at the largest N; the Kubernetes client's cost
 // Every figure is printed beside its floor measured in the same run, as a ratio.
 // Sizes: BENCH_SIZES (default 10,100,1000), BENCH_PURE_SIZES (default 10,100,1000,4000).
+// BENCH_LAB=1: the lab mode instead (lab-bench.ts: UML, real VRFs and FRR; LAB_FRR=8|10).
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -129,4 +130,5 @@ async function main(): Promise<void> {
   execFileSync('true');
 }
 
-await main();
+if (process.env.BENCH_LAB === '1') await (await import('./lab-bench.js')).labBench();
+else await main();
