@@ -2,8 +2,9 @@
 // regular files only (a link is followed, but to a regular file only: a FIFO, a device or a
 // directory named `openpe_*.yaml` is reported), at most MAX_CONFIG_BYTES each, opened
 // non-blocking (a FIFO never stalls the daemon), and a file or directory that a user other
-// than root can write is reported, since that user could reconfigure a root daemon (what
-// sshd's StrictModes checks). A missing directory is an error, never an empty configuration.
+// than root can write, or that lies under a directory another user can write, is an error,
+// since that user could reconfigure a root daemon (what sshd's StrictModes checks;
+// trust.ts). A missing directory is an error, never an empty configuration.
 //
 // `readSources` is the daemon's (async: the event loop keeps running); `readSourcesSync`
 // serves the one-shot CLI commands. Both share every decision below; only the I/O differs.
@@ -13,6 +14,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { BoundedReadError, readFileBounded, readFileBoundedSync } from '../sys/bounded-read.js';
 import { join } from 'node:path';
 import type { ConfigProblem } from './model.js';
+import { TrustCheck, writableProblem } from './trust.js';
 
 /** Largest configuration file read (a located error beyond). */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -45,24 +47,6 @@ function errorAt(file: string, message: string): ConfigProblem {
   return { severity: 'error', message, location: at(file) };
 }
 
-/** Who besides root (and the user running perouterd) can write what `st` describes, if anyone. */
-export function writableByOthers(st: Pick<Stats, 'mode' | 'uid' | 'gid'>, me = process.getuid?.() ?? 0): string | undefined {
-  if (st.mode & 0o002) return 'every user';
-  if (st.mode & 0o020 && st.gid !== 0) return `group ${st.gid}`;
-  if (st.uid !== 0 && st.uid !== me) return `user ${st.uid} (its owner)`;
-  return undefined;
-}
-
-function permissionProblem(path: string, st: Stats, what: string): ConfigProblem | undefined {
-  const who = writableByOthers(st);
-  if (!who) return undefined;
-  return {
-    severity: 'warning',
-    message: `${what} is writable by ${who}, who can thereby reconfigure this node's networks; make it writable by root only`,
-    location: at(path),
-  };
-}
-
 /**
  * Text of a configuration file: UTF-8 (a BOM is dropped), or UTF-16 with its BOM. CR-only
  * line breaks become LF (a lone CR is a line break in YAML too).
@@ -81,10 +65,10 @@ export function decodeText(buf: Buffer): string | undefined {
 }
 
 /** The file's text, or why not: what the bounded read found, as located problems. */
-function judge(path: string, what: string, read: (onStat: (st: Stats) => void) => Buffer): SourceFile {
-  const problems: ConfigProblem[] = [];
+function judge(path: string, what: string, above: ConfigProblem | undefined, read: (onStat: (st: Stats) => void) => Buffer): SourceFile {
+  const problems: ConfigProblem[] = above ? [above] : [];
   const onStat = (st: Stats): void => {
-    const perm = permissionProblem(path, st, what);
+    const perm = writableProblem(path, st, what);
     if (perm) problems.push(perm);
   };
   let buf: Buffer;
@@ -108,11 +92,13 @@ function readError(path: string, e: unknown): string {
 }
 
 /** One file read with the bounds and checks above (for callers given a single path). */
-export function readConfigFileSync(path: string, what = 'this configuration file'): SourceFile {
-  return judge(path, what, (onStat) => readFileBoundedSync(path, MAX_CONFIG_BYTES, { onStat }));
+export function readConfigFileSync(path: string, what = 'this configuration file', trust = new TrustCheck()): SourceFile {
+  const above = trust.aboveSync(path, what);
+  return judge(path, what, above, (onStat) => readFileBoundedSync(path, MAX_CONFIG_BYTES, { onStat }));
 }
 
-async function readConfigFile(path: string, what: string): Promise<SourceFile> {
+async function readConfigFile(path: string, what: string, trust: TrustCheck): Promise<SourceFile> {
+  const above = await trust.above(path, what);
   let buf: Buffer | undefined;
   let failure: unknown;
   let seen: Stats | undefined;
@@ -121,7 +107,7 @@ async function readConfigFile(path: string, what: string): Promise<SourceFile> {
   } catch (e) {
     failure = e;
   }
-  return judge(path, what, (onStat) => {
+  return judge(path, what, above, (onStat) => {
     if (seen) onStat(seen);
     if (buf === undefined) throw failure;
     return buf;
@@ -159,10 +145,10 @@ function dirProblem(dir: string, err: unknown): ConfigProblem {
   };
 }
 
-function dirStatProblems(dir: string, st: Stats): ConfigProblem[] {
-  if (!st.isDirectory()) return [dirProblem(dir, Object.assign(new Error(), { code: 'ENOTDIR' }))];
-  const perm = permissionProblem(dir, st, 'the configuration directory');
-  return perm ? [perm] : [];
+const DIR = 'the configuration directory';
+
+function notADirectory(dir: string): ConfigProblem {
+  return dirProblem(dir, Object.assign(new Error(), { code: 'ENOTDIR' }));
 }
 
 /** The static files of a directory as read (files that are not regular are only in `problems`). */
@@ -182,50 +168,54 @@ function collect(files: SourceFile[], problems: ConfigProblem[]): DirRead {
 }
 
 /** Every `openpe_*.yaml` of `dir`, without blocking the event loop. */
-export async function readConfigDir(dir: string): Promise<DirRead> {
+export async function readConfigDir(dir: string, trust = new TrustCheck()): Promise<DirRead> {
   const problems: ConfigProblem[] = [];
   let names: string[];
   try {
-    problems.push(...dirStatProblems(dir, await stat(dir)));
-    if (problems.some((p) => p.severity === 'error')) return { files: [], problems };
+    const st = await stat(dir);
+    if (!st.isDirectory()) return { files: [], problems: [notADirectory(dir)] };
+    problems.push(...(await trust.directory(dir, st, DIR)));
     names = await readdir(dir);
   } catch (err) {
     return { files: [], problems: [dirProblem(dir, err)] };
   }
   const c = classify(dir, names);
   const files: SourceFile[] = [];
-  for (const path of c.read) files.push(await readConfigFile(path, 'this configuration file'));
+  for (const path of c.read) files.push(await readConfigFile(path, 'this configuration file', trust));
   return collect(files, [...problems, ...c.problems]);
 }
 
 /** The same as readConfigDir, blocking: for the one-shot CLI commands and tests. */
-export function readConfigDirSync(dir: string): DirRead {
+export function readConfigDirSync(dir: string, trust = new TrustCheck()): DirRead {
   const problems: ConfigProblem[] = [];
   let names: string[];
   try {
-    problems.push(...dirStatProblems(dir, statSync(dir)));
-    if (problems.some((p) => p.severity === 'error')) return { files: [], problems };
+    const st = statSync(dir);
+    if (!st.isDirectory()) return { files: [], problems: [notADirectory(dir)] };
+    problems.push(...trust.directorySync(dir, st, DIR));
     names = readdirSync(dir);
   } catch (err) {
     return { files: [], problems: [dirProblem(dir, err)] };
   }
   const c = classify(dir, names);
   return collect(
-    c.read.map((path) => readConfigFileSync(path)),
+    c.read.map((path) => readConfigFileSync(path, 'this configuration file', trust)),
     [...problems, ...c.problems],
   );
 }
 
 /** Reads the node configuration and every static file, without blocking the event loop. */
 export async function readSources(configDir: string, nodeConfigPath: string): Promise<SourceSnapshot> {
-  const nodeConfig = await readConfigFile(nodeConfigPath, 'the node configuration');
-  const dir = await readConfigDir(configDir);
+  const trust = new TrustCheck();
+  const nodeConfig = await readConfigFile(nodeConfigPath, 'the node configuration', trust);
+  const dir = await readConfigDir(configDir, trust);
   return { configDir, nodeConfig, files: dir.files, problems: dir.problems };
 }
 
 /** The same as readSources, blocking: for the one-shot CLI commands and tests. */
 export function readSourcesSync(configDir: string, nodeConfigPath: string): SourceSnapshot {
-  const nodeConfig = readConfigFileSync(nodeConfigPath, 'the node configuration');
-  const dir = readConfigDirSync(configDir);
+  const trust = new TrustCheck();
+  const nodeConfig = readConfigFileSync(nodeConfigPath, 'the node configuration', trust);
+  const dir = readConfigDirSync(configDir, trust);
   return { configDir, nodeConfig, files: dir.files, problems: dir.problems };
 }

@@ -1,12 +1,13 @@
 // Issue 8, config side: transient, hostile and ambiguous input is reported (located, never
 // echoing file content) and never read as an empty or different configuration.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNodeConfig, loadStaticConfig } from '../../src/config/load.js';
 import { formatProblem, hasErrors, type RouterConfig } from '../../src/config/model.js';
 import { MAX_CONFIG_BYTES } from '../../src/config/read.js';
+import { buildDesiredState, buildDesiredStateAsync } from '../../src/daemon/desired-state.js';
 import { validateRouterConfig, validateSteps } from '../../src/config/validate/index.js';
 import { CHUNK, runAsync } from '../../src/util/steps.js';
 import { loadText, NODE, tempDir, underlayYaml } from '../fixtures/config/harness.js';
@@ -88,14 +89,61 @@ describe('bounded input', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThan(250);
   });
 
-  it('a configuration file or directory writable by another user is reported', () => {
+  it('a configuration file or directory writable by another user is an error (nothing applied)', () => {
     const { dir } = configDir({ 'openpe_u.yaml': underlayYaml() });
     chmodSync(join(dir, 'openpe_u.yaml'), 0o666);
     chmodSync(dir, 0o777);
     const r = loadStaticConfig(dir, NODE);
     expect(r.problems.map((p) => `${p.severity}: ${p.message}`)).toEqual([
-      expect.stringMatching(/^warning: the configuration directory is writable by every user/),
-      expect.stringMatching(/^warning: this configuration file is writable by every user/),
+      expect.stringMatching(/^error: the configuration directory is writable by every user/),
+      expect.stringMatching(/^error: this configuration file is writable by every user/),
+    ]);
+    expect(r.problems[1]?.location?.file).toBe(join(dir, 'openpe_u.yaml'));
+  });
+});
+
+describe('a directory above the configuration that another user can write or owns (sshd StrictModes)', () => {
+  const asRoot = process.getuid?.() === 0;
+  const ERR = /lies under (.*), which is writable by (.*), who can thereby replace it/;
+
+  it.skipIf(!asRoot)('group-writable or owned by another user: one located error per directory, in validate and run alike', async () => {
+    const { dir, nodeConfig } = configDir({ 'openpe_u.yaml': underlayYaml(), 'openpe_v.yaml': 'l2vnis:\n  - {name: x, vni: 300}\n' });
+    const root = dirname(dir);
+    chownSync(root, 0, 4242);
+    chmodSync(root, 0o770);
+    const r = loadStaticConfig(dir, NODE);
+    expect(r.problems.map((p) => [p.severity, p.location?.file, p.message.match(ERR)?.slice(1)])).toEqual([
+      ['error', dir, [root, 'group 4242']],
+    ]);
+    chmodSync(root, 0o755);
+    chownSync(root, 1000, 0);
+    const src = { configDir: dir, nodeConfigPath: nodeConfig };
+    const sync = buildDesiredState(src);
+    if (sync.ok) throw new Error('applied a configuration another user can replace');
+    expect(sync.problems.map((p) => [p.location?.file, p.message.match(ERR)?.slice(1)])).toEqual([
+      [nodeConfig, [root, 'user 1000 (its owner)']],
+    ]);
+    expect(await buildDesiredStateAsync(src)).toEqual(sync);
+  });
+
+  it.skipIf(!asRoot)('a linked file is judged where it really lies', () => {
+    const { dir } = configDir({ 'openpe_u.yaml': underlayYaml() });
+    const elsewhere = tempDir({ 'real.yaml': 'l2vnis:\n  - {name: x, vni: 300}\n' });
+    chmodSync(elsewhere, 0o777);
+    symlinkSync(join(elsewhere, 'real.yaml'), join(dir, 'openpe_x.yaml'));
+    const r = loadStaticConfig(dir, NODE);
+    expect(r.problems.map((p) => [p.location?.file, p.message.match(ERR)?.slice(1)])).toEqual([
+      [join(dir, 'openpe_x.yaml'), [elsewhere, 'every user']],
+    ]);
+  });
+
+  it('a sticky world-writable directory with a trusted owner (/tmp) is safe above; a sticky configuration directory is not', () => {
+    const { dir } = configDir({ 'openpe_u.yaml': underlayYaml() });
+    chmodSync(dirname(dir), 0o1777);
+    expect(loadStaticConfig(dir, NODE).problems).toEqual([]);
+    chmodSync(dir, 0o1777);
+    expect(loadStaticConfig(dir, NODE).problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^the configuration directory is writable by every user/),
     ]);
   });
 });
