@@ -1,11 +1,13 @@
 // A SourcesPort for the daemon's unit test: the "files" are an in-memory static RouterConfig
 // (or a missing directory, or bytes still being written), turned into the desired state by
-// the real pure pipeline (desiredFrom).
+// the real pure pipeline (desiredFrom), or a real directory read by `validate`'s path
+// (buildDesiredState: the same result as the daemon's own, test/unit/desired-state-async.test.ts);
+// the digest stays the fake's (bumped by set()).
 import type { NodeSettings, RouterConfig } from '../../src/config/model.js';
-import { desiredFrom, type PipelineResult } from '../../src/daemon/desired-state.js';
+import { buildDesiredState, type ConfigSources, desiredFrom, type PipelineResult } from '../../src/daemon/desired-state.js';
 import type { SourcesPort } from '../../src/daemon/ports.js';
 
-export type FakeFiles = { missing: true } | { invalid: string } | { config: RouterConfig };
+export type FakeFiles = { missing: true } | { invalid: string } | { config: RouterConfig } | { dir: ConfigSources };
 
 export class FakeSources implements SourcesPort {
   files: FakeFiles = { missing: true };
@@ -41,6 +43,7 @@ export class FakeSources implements SourcesPort {
         failed: [],
         reason: 'static configuration is invalid',
       };
+    if ('dir' in this.files) return buildDesiredState(this.files.dir, apiConfig ? { apiConfig } : undefined);
     return desiredFrom(this.node, this.files.config, [], apiConfig);
   }
 }

@@ -1,7 +1,7 @@
 // Issue 8, config side: transient, hostile and ambiguous input is reported (located, never
 // echoing file content) and never read as an empty or different configuration.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNodeConfig, loadStaticConfig } from '../../src/config/load.js';
@@ -47,6 +47,22 @@ describe('bounded input', () => {
       'openpe_fifo.yaml: is a FIFO, not a regular file',
       'openpe_zero.yaml: is a character device, not a regular file',
     ]);
+  });
+
+  it('a node config that is a FIFO or a link to /dev/zero is a located error at once, in validate and run alike (a blocking open would hang here)', async () => {
+    for (const plant of [(p: string) => spawnSync('mkfifo', [p]).status, (p: string) => symlinkSync('/dev/zero', p)]) {
+      const { dir, nodeConfig } = configDir({ 'openpe_u.yaml': underlayYaml() });
+      rmSync(nodeConfig);
+      plant(nodeConfig);
+      const src = { configDir: dir, nodeConfigPath: nodeConfig };
+      const daemons = await buildDesiredStateAsync(src);
+      const validates = buildDesiredState(src);
+      expect(daemons).toEqual(validates);
+      if (validates.ok) throw new Error('applied a configuration read from a FIFO or a device');
+      expect(validates.problems.map((p) => [p.location?.file, p.message])).toEqual([
+        [nodeConfig, expect.stringMatching(/^is a (FIFO|character device), not a regular file$/)],
+      ]);
+    }
   });
 
   it('a file over the cap is a located error', () => {

@@ -1,7 +1,12 @@
 // The reconcile loop with fakes (test/support/fake-*.ts): ordering, settling of the files,
 // retry and backoff, FRR restart, invalid input, per-resource failure and the outcome that
 // feeds status.json and the Kubernetes status. Fake timers: nothing here waits for real.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MAX_CONFIG_BYTES } from '../../src/config/read.js';
+import { writeConfig } from '../bench/scale-config.js';
 import { apiOrigin, l3vni, raw, routerConfig } from '../support/builders.js';
 import { FakeApi } from '../support/fake-api.js';
 import { QUIET, rig, withVnis } from '../support/daemon-rig.js';
@@ -232,5 +237,94 @@ describe('daemon loop: failures stay local; one outcome for status.json and the 
     await r.settle();
     expect(r.statusJson.at(-1)).not.toContain('eyJ');
     expect(r.last().k8s).toEqual({ lastError: 'kubeconfig line 7: token: <redacted>' });
+  });
+});
+
+// Issue 8's promises, one case each, with real files behind the fake directory (read by the
+// path `validate` takes): whatever the input, what runs stays and the status says why.
+describe('daemon loop: nothing an input does takes a network down (issue 8)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** VNIs of writeConfig(2): two L3VNIs and the L2VNI routed by the first. */
+  const RUNNING = [1000, 1001, 51000];
+
+  /** The daemon running them from real files; `change` then alters the files and the loop rereads. */
+  async function runningThenChanged(change: (configDir: string, r: ReturnType<typeof rig>) => void): Promise<ReturnType<typeof rig>> {
+    const cfg = writeConfig(2);
+    dirs.push(cfg.dir);
+    const r = rig();
+    r.sources.set({ dir: { configDir: cfg.configDir, nodeConfigPath: cfg.nodeConfigPath } });
+    r.d.trigger('start');
+    await r.settle();
+    expect(r.last().state).toBe('ready');
+    expect(r.kernel.vnis()).toEqual(RUNNING);
+    r.events.length = 0;
+    change(cfg.configDir, r);
+    r.sources.set({ dir: { configDir: cfg.configDir, nodeConfigPath: cfg.nodeConfigPath } });
+    r.d.trigger('file-change');
+    await r.settle();
+    return r;
+  }
+
+  const unchanged = (r: ReturnType<typeof rig>): void => {
+    expect(r.events).toEqual([]);
+    expect(r.kernel.vnis()).toEqual(RUNNING);
+    expect(r.last().state).toBe('config-invalid');
+  };
+
+  it('1. transient: a file caught half-written (a valid prefix) is never applied', async () => {
+    const r = await runningThenChanged((d) => writeFileSync(join(d, 'openpe_v00001.yaml'), 'l3vnis:\n'));
+    unchanged(r);
+    expect(r.last().problems).toEqual([expect.stringMatching(/openpe_v00001\.yaml:1:1: .*every top-level key is empty/)]);
+  });
+
+  it('2. least privilege: a configuration directory another user can write is trusted with nothing', async () => {
+    const r = await runningThenChanged((d) => chmodSync(d, 0o777));
+    unchanged(r);
+    expect(r.last().problems).toEqual([
+      expect.stringMatching(/^error: .*configs:1:1: the configuration directory is writable by every user/),
+    ]);
+  });
+
+  it('3. bounded input: a FIFO and a file over the cap are located errors; nothing blocks, nothing changes', async () => {
+    const r = await runningThenChanged((d) => {
+      expect(spawnSync('mkfifo', [join(d, 'openpe_fifo.yaml')]).status).toBe(0);
+      writeFileSync(join(d, 'openpe_big.yaml'), `# ${'x'.repeat(MAX_CONFIG_BYTES)}\n`);
+    });
+    unchanged(r);
+    expect(r.last().problems).toEqual([
+      expect.stringMatching(/openpe_fifo\.yaml:1:1: .*is a FIFO, not a regular file/),
+      expect.stringMatching(/openpe_big\.yaml:1:1: .*larger than 4194304 bytes/),
+    ]);
+  });
+
+  it('4. failures stay local: API objects overlapping a static host session or duplicating a VNI fail alone', async () => {
+    const api = new FakeApi();
+    const session = { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '10.100.0.128/25' } };
+    api.config = routerConfig({
+      l3vnis: [
+        l3vni('overlap', 2000, { hostSession: session }, { name: 'overlap', origin: apiOrigin }),
+        l3vni('dup', 1001, {}, { name: 'dup', origin: apiOrigin }),
+      ],
+    });
+    const r = await runningThenChanged((_, rr) => rr.d.attachApi(api));
+    expect(r.kernel.vnis()).toEqual(RUNNING);
+    expect(r.last().state).toBe('degraded');
+    expect(r.last().failedResources.map((f) => [f.name, f.message])).toEqual([
+      ['dup', expect.stringMatching(/duplicate vni 1001: conflicts with static L3VNI .*static-bench-t1001, the static configuration wins/)],
+      ['overlap', expect.stringMatching(/host-session cidr 10.100.0.128\/25 overlaps/)],
+    ]);
+    expect(api.last()).toMatchObject({ ok: true });
+  });
+
+  it('5. numbers mean one thing: vni: 01001 (octal to YAML 1.1) is rejected with a hint, nothing changes', async () => {
+    const r = await runningThenChanged((d) =>
+      writeFileSync(join(d, 'openpe_v00001.yaml'), 'l3vnis:\n  - {name: t1001, vrf: t1001, vni: 01001}\n'),
+    );
+    unchanged(r);
+    expect(r.last().problems).toEqual([expect.stringMatching(/01001: an integer with a leading zero is ambiguous/)]);
   });
 });
