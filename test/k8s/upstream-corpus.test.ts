@@ -27,6 +27,7 @@ import type { ApiKind } from '../../src/k8s/kinds.js';
 import { loadCorpus, type CorpusCase, type Verdict } from '../parity/corpus.js';
 import { type ApiServerStandIn, startApiServerStandIn } from './apiserver-standin/index.js';
 import { VERDICTS } from './fixtures/upstream-verdicts.js';
+import { VALIDATION_CASES, type ValidationCase } from '../parity/upstream/validation-cases.js';
 
 const GROUP = 'network.openperouter.io';
 const NAMESPACE = 'openperouter-system';
@@ -125,7 +126,7 @@ function selectedLabels(objects: KubeObject[]): Record<string, string> {
 }
 
 /** The daemon's path for the file's objects of perouterd's group, on a node with the file's labels. */
-function daemonPath(c: CorpusCase, objects: KubeObject[]): Outcome {
+function daemonPath(c: { nodeLabels?: Record<string, string> }, objects: KubeObject[]): Outcome {
   const byKind: Partial<Record<string, KubeObject[]>> = {};
   const ours = objects.filter((o) => o.apiVersion?.startsWith(`${GROUP}/`));
   if (!ours.some((o) => o.kind === 'Underlay')) ours.push(SAMPLE_UNDERLAY);
@@ -139,6 +140,35 @@ function daemonPath(c: CorpusCase, objects: KubeObject[]): Outcome {
   const messages = [...failed.map((f) => `${f.kind} ${f.name} (${f.reason}): ${f.message}`), r.ok ? '' : r.reason].join('\n');
   return { verdict: failed.length === 0 && r.ok ? 'valid' : 'invalid', messages };
 }
+
+/** A validation-test case's objects as CRs (a `name` key of a spec is the object's name). */
+function casesObjects(v: ValidationCase): KubeObject[] {
+  const kinds = { underlays: 'Underlay', l3vnis: 'L3VNI', l2vnis: 'L2VNI', l3passthroughs: 'L3Passthrough' } as const;
+  const out: KubeObject[] = [];
+  for (const [key, kind] of Object.entries(kinds)) {
+    (v.objects[key as keyof typeof kinds] ?? []).forEach((spec, i) => {
+      const { name, ...rest } = spec as { name?: string };
+      out.push({
+        apiVersion: `${GROUP}/v1alpha1`,
+        kind,
+        metadata: { name: name ?? `${kind.toLowerCase()}-${i}`, namespace: NAMESPACE },
+        spec: rest,
+      });
+    });
+  }
+  return out;
+}
+
+const validationResults: boolean[] = [];
+
+describe("upstream's validation tests through the daemon's path", () => {
+  it.each(VALIDATION_CASES.map((v) => [v.upstream, v] as const))('%s', (_t, v) => {
+    const got = daemonPath({}, casesObjects(v));
+    expect(got.verdict, got.messages).toBe(v.difference?.verdict ?? v.verdict);
+    if (v.expect !== undefined) expect(got.messages).toContain(v.expect);
+    validationResults.push(v.difference === undefined);
+  });
+});
 
 describe("upstream's material through perouterd", () => {
   let api: ApiServerStandIn;
@@ -156,20 +186,21 @@ describe("upstream's material through perouterd", () => {
 
   /** Each object through the stand-in (names prefixed by the case's index, so cases never collide): the refusals. */
   async function admission(objects: KubeObject[], prefix: string): Promise<string[]> {
-    const refused: string[] = [];
     const ns = 'default';
-    for (const o of objects) {
-      const [group, version] = (o.apiVersion ?? '').split('/') as [string, string];
-      const body = { ...o, metadata: { ...o.metadata, name: `${prefix}-${o.metadata?.name}`, namespace: ns } };
-      try {
-        await co.createNamespacedCustomObject({ group, version, namespace: ns, plural: PLURALS[o.kind ?? ''] ?? 'unknown', body });
-      } catch (e) {
-        refused.push(
-          `${o.kind} ${o.metadata?.name}: ${(e as k8s.ApiException<unknown>).code} ${JSON.stringify((e as k8s.ApiException<unknown>).body)}`,
-        );
-      }
-    }
-    return refused;
+    const answers = await Promise.all(
+      objects.map(async (o) => {
+        const [group, version] = (o.apiVersion ?? '').split('/') as [string, string];
+        const body = { ...o, metadata: { ...o.metadata, name: `${prefix}-${o.metadata?.name}`, namespace: ns } };
+        try {
+          await co.createNamespacedCustomObject({ group, version, namespace: ns, plural: PLURALS[o.kind ?? ''] ?? 'unknown', body });
+          return undefined;
+        } catch (e) {
+          const err = e as k8s.ApiException<unknown>;
+          return `${o.kind} ${o.metadata?.name}: ${err.code} ${JSON.stringify(err.body)}`;
+        }
+      }),
+    );
+    return answers.filter((a): a is string => a !== undefined);
   }
 
   it.each(corpus.map((c, i) => [`${c.kind}/${c.name} (${c.upstream})`, c, i] as const))('%s', async (_t, c, i) => {
@@ -203,7 +234,10 @@ describe("upstream's material through perouterd", () => {
         `  verdicts: ${JSON.stringify(by((c) => c.verdict))}; perouterd agrees on ${results.filter((r) => r.agreed).length},`,
         `  differs on purpose on ${differences.length}:`,
         ...differences.map((d) => `    ${d}`),
-        `plus ${VERDICTS.length} per-rule CRD cases (${JSON.stringify(crd)}) in crd-parity.test.ts.`,
+        `plus ${VALIDATION_CASES.length} cases of upstream's validation tests (${JSON.stringify(
+          VALIDATION_CASES.reduce<Record<string, number>>((m, v) => ({ ...m, [v.verdict]: (m[v.verdict] ?? 0) + 1 }), {}),
+        )}; perouterd agrees on ${validationResults.filter((a) => a).length}, differs on purpose on ${validationResults.filter((a) => !a).length})`,
+        `and ${VERDICTS.length} per-rule CRD cases (${JSON.stringify(crd)}) in crd-parity.test.ts.`,
       ].join('\n'),
     );
   });
