@@ -28,6 +28,7 @@ import { loadCorpus, type CorpusCase, type Verdict } from '../parity/corpus.js';
 import { type ApiServerStandIn, startApiServerStandIn } from './apiserver-standin/index.js';
 import { VERDICTS } from './fixtures/upstream-verdicts.js';
 import { VALIDATION_CASES, type ValidationCase } from '../parity/upstream/validation-cases.js';
+import { FRR_CASES } from '../parity/upstream/frr-cases.js';
 
 const GROUP = 'network.openperouter.io';
 const NAMESPACE = 'openperouter-system';
@@ -170,6 +171,31 @@ describe("upstream's validation tests through the daemon's path", () => {
   });
 });
 
+/** frr.conf as the daemon's path renders it for these objects on a node of this index. */
+function renderedLines(objects: KubeObject[], nodeIndex: number): string[] {
+  const byKind: Partial<Record<ApiKind, KubeObject[]>> = {};
+  for (const o of objects) (byKind[o.kind as ApiKind] ??= []).push(o);
+  const conv = convertApiObjects(byKind, { 'kubernetes.io/hostname': 'node1' }, { namespace: NAMESPACE });
+  expect(conv.rejected).toEqual([]);
+  const r = desiredFrom({ nodeName: 'node1', nodeIndex, logLevel: 'info' }, emptyRouterConfig(), [], conv.config);
+  if (!r.ok) throw new Error(r.reason);
+  expect(r.desired.failed).toEqual([]);
+  return r.desired.frrConfig.split('\n').map((l) => l.trim());
+}
+
+describe("frr.conf for the inputs of upstream's conversion test", () => {
+  it.each(FRR_CASES.map((f) => [f.upstream, f] as const))('%s', (_t, f) => {
+    const got = renderedLines(casesObjects({ ...f, verdict: 'valid' }), f.nodeIndex);
+    const differs = new Set(f.differences.map((d) => d.upstream));
+    for (const line of f.lines) if (!differs.has(line)) expect(got, `upstream renders: ${line}\n${got.join('\n')}`).toContain(line);
+    for (const d of f.differences) {
+      if (d.upstream !== undefined) expect(got, d.why).not.toContain(d.upstream);
+      if (d.perouterd !== undefined) expect(got, d.why).toContain(d.perouterd);
+      if (d.times !== undefined) expect(got.filter((l) => l === d.times?.line).length, d.why).toBe(d.times.perouterd);
+    }
+  });
+});
+
 describe("upstream's material through perouterd", () => {
   let api: ApiServerStandIn;
   let co: k8s.CustomObjectsApi;
@@ -237,6 +263,7 @@ describe("upstream's material through perouterd", () => {
         `plus ${VALIDATION_CASES.length} cases of upstream's validation tests (${JSON.stringify(
           VALIDATION_CASES.reduce<Record<string, number>>((m, v) => ({ ...m, [v.verdict]: (m[v.verdict] ?? 0) + 1 }), {}),
         )}; perouterd agrees on ${validationResults.filter((a) => a).length}, differs on purpose on ${validationResults.filter((a) => !a).length})`,
+        `and ${FRR_CASES.length} inputs of upstream's conversion test whose frr.conf lines are compared (${FRR_CASES.reduce((n, f) => n + f.lines.length, 0)} lines, ${new Set(FRR_CASES.flatMap((f) => f.differences.map((d) => d.why))).size} documented differences),`,
         `and ${VERDICTS.length} per-rule CRD cases (${JSON.stringify(crd)}) in crd-parity.test.ts.`,
       ].join('\n'),
     );
