@@ -144,15 +144,21 @@ function daemonPath(c: { nodeLabels?: Record<string, string> }, objects: KubeObj
 
 /** A validation-test case's objects as CRs (a `name` key of a spec is the object's name). */
 function casesObjects(v: ValidationCase): KubeObject[] {
-  const kinds = { underlays: 'Underlay', l3vnis: 'L3VNI', l2vnis: 'L2VNI', l3passthroughs: 'L3Passthrough' } as const;
+  const kinds = {
+    underlays: 'Underlay',
+    l3vnis: 'L3VNI',
+    l2vnis: 'L2VNI',
+    l3passthroughs: 'L3Passthrough',
+    rawfrrconfigs: 'RawFRRConfig',
+  } as const;
   const out: KubeObject[] = [];
   for (const [key, kind] of Object.entries(kinds)) {
     (v.objects[key as keyof typeof kinds] ?? []).forEach((spec, i) => {
-      const { name, ...rest } = spec as { name?: string };
+      const { name, namespace, ...rest } = spec as { name?: string; namespace?: string };
       out.push({
         apiVersion: `${GROUP}/v1alpha1`,
         kind,
-        metadata: { name: name ?? `${kind.toLowerCase()}-${i}`, namespace: NAMESPACE },
+        metadata: { name: name ?? `${kind.toLowerCase()}-${i}`, namespace: namespace ?? NAMESPACE },
         spec: rest,
       });
     });

@@ -10,7 +10,8 @@ export type Spec = Record<string, unknown>;
 export interface ValidationCase {
   /** Upstream test file and the test / table entry. */
   upstream: string;
-  objects: { underlays?: Spec[]; l3vnis?: Spec[]; l2vnis?: Spec[]; l3passthroughs?: Spec[] };
+  /** Specs by kind; a `name` / `namespace` key is the object's (default: generated / openperouter-system). */
+  objects: { underlays?: Spec[]; l3vnis?: Spec[]; l2vnis?: Spec[]; l3passthroughs?: Spec[]; rawfrrconfigs?: Spec[] };
   verdict: 'valid' | 'invalid';
   /** Upstream's rule (its expected error, shortened) for an invalid case. */
   rule?: string;
@@ -457,7 +458,64 @@ function unsupportedCases(): ValidationCase[] {
   ];
 }
 
+const W = 'internal/webhooks';
+
+/** The webhooks' own tests: each validates the new object with what the cluster holds. */
+function webhookCases(): ValidationCase[] {
+  const u = underlay();
+  const raw = (rawConfig: string, namespace = 'openperouter-system'): Spec => ({ name: 'rawfrrconfig', namespace, rawConfig });
+  return [
+    {
+      upstream: `${W}/l3vni_webhook_test.go: "webhook passes"`,
+      objects: { underlays: [u], l3vnis: [l3('red', 'red', 100)] },
+      verdict: 'valid',
+    },
+    {
+      upstream: `${W}/l3vni_webhook_test.go: "testing conversion.ValidateVRFs is hit"`,
+      objects: { underlays: [u], l3vnis: [l3('existing', 'vrfa', 100), l3('new', 'vrfa', 101)] },
+      verdict: 'invalid',
+      rule: 'more than one L3VNI detected in VRF',
+    },
+    {
+      upstream: `${W}/l2vni_webhook_test.go: "testing conversion.ValidateL2VNIsForNodes is hit - duplicate VNI"`,
+      objects: { underlays: [u], l2vnis: [l2('existing', 300), l2('new', 300)] },
+      verdict: 'invalid',
+      rule: 'duplicate VNI',
+    },
+    {
+      upstream: `${W}/l3passthrough_webhook_test.go: "testing conversion.ValidatePassthroughsForNodes is hit - more than one passthrough per node"`,
+      objects: { underlays: [u], l3passthroughs: [hs({ ipv4: '10.0.5.0/24' }), hs({ ipv4: '10.0.6.0/24' })] },
+      verdict: 'invalid',
+      rule: "can't have more than one l3passthrough per node",
+    },
+    {
+      upstream: `${W}/underlay_webhook_test.go: "testing conversion.ValidateUnderlaysForNodes is hit - more than one underlay per node"`,
+      objects: { underlays: [u, underlay({ asn: 65005 })] },
+      verdict: 'invalid',
+      rule: "can't have more than one underlay per node",
+    },
+    { upstream: `${W}/rawfrrconfig_webhook_test.go: "webhook passes"`, objects: { rawfrrconfigs: [raw('some config')] }, verdict: 'valid' },
+    {
+      upstream: `${W}/rawfrrconfig_webhook_test.go: "empty rawConfig"`,
+      objects: { rawfrrconfigs: [raw('')] },
+      verdict: 'invalid',
+      rule: 'rawConfig must not be empty',
+    },
+    {
+      upstream: `${W}/rawfrrconfig_webhook_test.go: "wrong namespace is rejected"`,
+      objects: { underlays: [u], rawfrrconfigs: [raw('some config', 'other-namespace')] },
+      verdict: 'invalid',
+      rule: 'RawFRRConfig must be created in the operator namespace',
+      difference: {
+        verdict: 'valid',
+        why: 'perouterd has no admission webhook: a RawFRRConfig outside its namespace is admitted by the CRD and not applied (upstream: refused by its webhook)',
+      },
+    },
+  ];
+}
+
 export const VALIDATION_CASES: ValidationCase[] = [
+  ...webhookCases(),
   ...underlayCases(),
   ...vniCases(),
   ...hostSessionCases(),
