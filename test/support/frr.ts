@@ -147,6 +147,19 @@ export interface LaunchOptions {
    * they do not know, so a restarted bgpd comes up with no BGP configuration.
    */
   integrated?: boolean;
+  /** Extra command-line options of a daemon (e.g. from daemonOptions: zebra's `-K 60`). */
+  options?: (d: FrrDaemon) => string[];
+}
+
+/**
+ * The `<daemon>_options` of a daemons file (FRR's /etc/frr/daemons format), as words:
+ * what frrinit.sh passes to each daemon. perouterd ships its own (packaging/frr/daemons).
+ */
+export function daemonOptions(daemonsFile: string): (d: FrrDaemon) => string[] {
+  const opts = new Map<string, string[]>();
+  for (const m of readFileSync(daemonsFile, 'utf8').matchAll(/^(\w+)_options="([^"]*)"/gm))
+    opts.set(m[1]!, m[2]!.trim().split(/\s+/).filter(Boolean));
+  return (d) => opts.get(d) ?? [];
 }
 
 /**
@@ -162,6 +175,7 @@ export async function launchFrr(ns: string, o: LaunchOptions): Promise<Map<FrrDa
     const args = ['netns', 'exec', ns, join(FRR_BIN, d), '-N', ns, '-d', '-F', 'datacenter'];
     // FRR 9+ (mgmtd) loads the integrated frr.conf through `vtysh -b`, as frrinit.sh does.
     if (!HAS_MGMTD && !o.integrated) args.push('-f', join(confDir(ns), 'frr.conf'));
+    args.push(...(o.options?.(d) ?? []));
     args.push('--log', `file:${o.logFile(d)}`, '--log-level', o.logLevel ?? 'informational');
     // Output goes to a file, not a pipe: mgmtd (FRR 10) keeps stdout/stderr open after it
     // daemonizes, so a pipe would never close.

@@ -17,4 +17,4 @@ if (!ns || !list) {
 }
 const daemons = list.split(',') as FrrDaemon[];
 await killFrr(ns, [...daemonsFor(daemons)].reverse());
-await startFrr(ns, { daemons, integrated: true });
+await startFrr(ns, { daemons, packaged: true });

@@ -5,8 +5,10 @@
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   confDir,
+  daemonOptions,
   daemonsFor,
   FRR_ORDER,
   launchFrr,
@@ -31,9 +33,16 @@ export interface StartFrrOptions {
   config?: string;
   /** Daemon log level for the per-daemon log files (default "informational"). */
   logLevel?: string;
-  /** frr.conf loaded through `vtysh -b` as packaged FRR does (see launchFrr). */
-  integrated?: boolean;
+  /**
+   * Started as packaged FRR is (frrinit.sh): each daemon with its options from
+   * packaging/frr/daemons (zebra `-K 60` keeps the routes of a crashed instance),
+   * frr.conf loaded through `vtysh -b` (see launchFrr).
+   */
+  packaged?: boolean;
 }
+
+/** The daemons file perouterd's package installs for its FRR instance. */
+const PACKAGED_DAEMONS = fileURLToPath(new URL('../../../../packaging/frr/daemons', import.meta.url));
 
 export const logFile = (ns: string, d: FrrDaemon) => `/var/log/frr/${ns}-${d}.log`;
 
@@ -75,7 +84,8 @@ export async function startFrr(ns: string, opts: StartFrrOptions): Promise<void>
     daemons: opts.daemons,
     logFile: (d) => logFile(ns, d),
     logLevel: opts.logLevel,
-    integrated: opts.integrated,
+    integrated: opts.packaged,
+    ...(opts.packaged ? { options: daemonOptions(PACKAGED_DAEMONS) } : {}),
     logTail: (d) => logTail(ns, 20, d),
     warn: log,
   });

@@ -172,11 +172,11 @@ export async function bringUpNodes(
   procs: PerouterdProcess[],
   daemons: FrrDaemon[] = ['zebra', 'bgpd'],
   timeoutMs = 150_000,
-  o: { perouterdArgs?: (n: PerouterdNode) => string[]; integratedFrr?: boolean } = {},
+  o: { perouterdArgs?: (n: PerouterdNode) => string[]; packagedFrr?: boolean } = {},
 ): Promise<number> {
   procs.push(...nodes.map((n) => startPerouterd(n, o.perouterdArgs?.(n) ?? [])));
   await waitFor(() => nodes.every((n) => existsSync(`/run/netns/${n.routerNs}`)), 90_000, 'router namespaces', 200);
-  for (const n of nodes) await startFrr(n.routerNs, { daemons, integrated: o.integratedFrr ?? false });
+  for (const n of nodes) await startFrr(n.routerNs, { daemons, packaged: o.packagedFrr ?? false });
   const t = Date.now();
   for (const n of nodes) await waitForReconcile(n, 0, timeoutMs);
   return Date.now() - t;

@@ -25,7 +25,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { ipBatch, ping, sleep, Topology, waitFor } from '../harness/fabric.js';
-import { killFrr, startFrr, vtyshJson, type FrrDaemon } from '../harness/frr.js';
+import { killFrr, startFrr, vtysh, vtyshJson, type FrrDaemon } from '../harness/frr.js';
 import {
   bringUpNodes,
   readStatus,
@@ -89,7 +89,10 @@ function switchConfig(name: string, asn: number, rid: string, peers: Array<{ add
   );
   for (const p of peers) {
     l.push(` neighbor ${p.addr} remote-as ${p.asn}`, ` neighbor ${p.addr} timers connect 2`);
-    if (p.bfd) l.push(` neighbor ${p.addr} bfd`, ` neighbor ${p.addr} bfd profile fast`);
+    // RFC 5882 4.3.2 on the helpers: a BFD down while the node restarts its control plane
+    // (its BFD shares fate with it: C bit clear) leaves graceful restart in charge.
+    if (p.bfd)
+      l.push(` neighbor ${p.addr} bfd`, ` neighbor ${p.addr} bfd profile fast`, ` neighbor ${p.addr} bfd check-control-plane-failure`);
   }
   for (const af of ['ipv4 unicast', 'l2vpn evpn']) {
     l.push(' !', ` address-family ${af}`);
@@ -215,7 +218,7 @@ async function main(): Promise<void> {
       );
       writeConfig(n2, 'openpe_underlay.yaml', underlay([{ asn: 65003, addr: '192.168.12.2' }]));
       for (const n of [n1, n2]) writeConfig(n, 'openpe_tenants.yaml', l3vnisYaml(RED, BLUE));
-      measure('first_apply_ms', await bringUpNodes([n1, n2], procs, PE_DAEMONS, 240_000, { perouterdArgs, integratedFrr: true }));
+      measure('first_apply_ms', await bringUpNodes([n1, n2], procs, PE_DAEMONS, 240_000, { perouterdArgs, packagedFrr: true }));
       for (const [i, n] of [n1, n2].entries()) {
         await startFrr(n.hostNs, {
           daemons: ['zebra', 'bgpd'],
@@ -281,7 +284,7 @@ async function main(): Promise<void> {
         const t = Date.now();
         for (const pe of ['pe1', 'pe2']) {
           await killFrr(pe);
-          await startFrr(pe, { daemons: PE_DAEMONS, integrated: true });
+          await startFrr(pe, { daemons: PE_DAEMONS, packaged: true });
         }
         await waitFor(
           async () =>
@@ -333,19 +336,32 @@ async function main(): Promise<void> {
     });
 
   if (FAULTS.has('frr'))
-    await check('FRR daemons SIGKILL + restart 2 s later: red recovers', async () => {
+    await check('FRR daemons SIGKILL + restart 2 s later: red recovers, no reload', async () => {
+      const reloadsBefore = readStatus(n1)?.frr.reloads;
+      // What the node's graceful-restart capability covers, as the leaf (the helper) sees it.
+      const nbr = await vtysh('leaf1', 'show bgp neighbors 192.168.11.3').catch(() => '');
+      const gr = nbr.slice(nbr.indexOf('Graceful restart information'), nbr.indexOf('Message statistics')).trim();
+      log(`leaf1's view of node1's graceful restart before the kill:\n${gr}`);
       figures['frr-kill'] = await underPing(
         'frr_kill',
         async () => {
           await killFrr('pe1');
           await sleep(2000);
-          await startFrr('pe1', { daemons: PE_DAEMONS, integrated: true });
+          await startFrr('pe1', { daemons: PE_DAEMONS, packaged: true });
         },
         25_000,
       );
       await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
       const f = figures['frr-kill']!;
-      if (f.lostPackets > 4000) throw new Error(`FRR restart: ${f.lostPackets} packets lost (bound 4000)`);
+      // FRR started from perouterd's frr.conf (vtysh -b) runs exactly that configuration:
+      // perouterd notices the restart and pushes nothing.
+      const reloads = (readStatus(n1)?.frr.reloads ?? 0) - (reloadsBefore ?? 0);
+      measure('fault_frr_kill_reloads', reloads);
+      if (reloads !== 0) throw new Error(`FRR restart: perouterd reloaded FRR ${reloads} time(s): frr.conf does not round-trip`);
+      // FRR 8.4 and 10.3 leave L2VPN EVPN out of their graceful-restart capability, so the
+      // leaves drop the node's EVPN routes until bgpd is back: the loss spans the restart
+      // (549-1230 packets on 8.4, 1713 on 10.3 in UML). Bound with a margin.
+      if (f.lostPackets > 2500) throw new Error(`FRR restart: ${f.lostPackets} packets lost (bound 2500)`);
       return JSON.stringify(f);
     });
 
