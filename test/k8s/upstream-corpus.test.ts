@@ -256,7 +256,7 @@ describe("upstream's material through perouterd", () => {
     const by = (f: (c: CorpusCase) => string): Record<string, number> =>
       corpus.reduce<Record<string, number>>((m, c) => ({ ...m, [f(c)]: (m[f(c)] ?? 0) + 1 }), {});
     const sources = by((c) => c.sourceKind);
-    expect(Object.keys(sources).sort()).toEqual(['examples', 'samples', 'testdata', 'website']);
+    expect(Object.keys(sources).sort()).toEqual(['examples', 'samples', 'testdata', 'tests', 'website']);
     expect(results.length).toBe(corpus.length);
     const crd = VERDICTS.reduce<Record<string, number>>((m, v) => ({ ...m, [v.upstream]: (m[v.upstream] ?? 0) + 1 }), {});
     const differences = results.filter((r) => !r.agreed).map((r) => `${r.c.name}: ${r.c.difference?.why}`);

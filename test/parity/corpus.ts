@@ -23,7 +23,7 @@ export interface CorpusCase {
   name: string;
   /** Upstream path (and block or test) the case comes from. */
   upstream: string;
-  /** samples | examples | website | testdata: where in upstream's repository. */
+  /** samples | examples | website | testdata | tests: where in upstream's repository. */
   sourceKind: string;
   verdict: Verdict;
   rule?: string;
@@ -50,6 +50,7 @@ function sourceKindOf(upstream: string): string {
   if (upstream.startsWith('examples/')) return 'examples';
   if (upstream.startsWith('website/')) return 'website';
   if (upstream.includes('/testdata/')) return 'testdata';
+  if (upstream.includes('_test.go')) return 'tests';
   throw new Error(`unknown source kind of ${upstream}`);
 }
 
