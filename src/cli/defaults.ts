@@ -13,6 +13,8 @@ export const DEFAULTS = {
   frrPollMs: 2000,
   /** EVPN data-plane health check period (router MAC and FDB of remote VTEPs). */
   evpnHealthMs: 500,
+  /** Bridge refresher period: STALE neighbours on L2VNI bridges re-confirmed (upstream's 30 s). */
+  bridgeRefreshMs: 30_000,
   /**
    * /metrics, /healthz, /readyz. Port 9080 and the paths are upstream's (its reloader answers
    * /healthz and /readyz on :9080 in the router pod), so probes and runbooks keep them;

@@ -61,6 +61,14 @@ function addRun(program: Command): void {
     .option('--resync-seconds <n>', 'periodic drift check interval (0 = off)', String(DEFAULTS.resyncSeconds))
     .option('--no-watch', 'do not watch the configuration files')
     .option('--evpn-check-ms <n>', 'EVPN data-plane health check period in ms (0 = off)', String(DEFAULTS.evpnHealthMs))
+    .addOption(
+      new Option(
+        '--bridge-refresh-ms <n>',
+        'how often stale neighbours on L2VNI bridges are re-confirmed, so silent hosts keep their EVPN type-2 routes, in ms (0 = off)',
+      )
+        .default(DEFAULTS.bridgeRefreshMs)
+        .argParser(wholeNumber),
+    )
     .option(
       '--frr-restart-command <command>',
       "restarts the router namespace's FRR instance when nothing less repairs its EVPN data plane (e.g. 'systemctl restart frr@perouter')",

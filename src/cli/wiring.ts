@@ -1,13 +1,21 @@
 // `perouterd run`: the adapters behind the daemon's ports, and their start and stop.
 import type { Logger } from 'pino';
-import { Daemon } from '../daemon/daemon.js';
+import { Daemon, type LoopOptions } from '../daemon/daemon.js';
 import { FileSources } from '../daemon/sources.js';
 import type { DaemonObserver, FrrPort, KernelPort, StatusSink } from '../daemon/ports.js';
 import { evpnFaults } from '../dataplane/evpn-health.js';
 import { FrrEvpnRepair } from '../frr/evpn-repair.js';
 import { installSignalHandlers } from '../daemon/triggers.js';
 import { netnsExists } from '../dataplane/netlink/index.js';
-import { NetlinkDataplane, applyKernel, describeOp, kernelChanges, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
+import {
+  NetlinkDataplane,
+  applyKernel,
+  describeOp,
+  kernelChanges,
+  refreshStaleNeighbours,
+  type ApplyReport,
+  type Dataplane,
+} from '../dataplane/dataplane.js';
 import { FrrReloader, frrPaths } from '../frr/reloader.js';
 import { ZebraReadinessCheck } from '../frr/zebra-readiness.js';
 import type { ApiSource } from '../k8s/api-source.js';
@@ -32,6 +40,8 @@ export interface RunOptions extends SourceOptions {
   http: boolean;
   /** EVPN data-plane health check period (0 = off). */
   evpnCheckMs?: string;
+  /** Bridge refresher period in ms (0 = off); parsed by the command line. */
+  bridgeRefreshMs?: number;
   /** The command that restarts the FRR instance in the router namespace (last EVPN repair step). */
   frrRestartCommand?: string;
 }
@@ -66,6 +76,7 @@ export function kernelPort(dp: Dataplane): KernelPort {
       };
     },
     evpnFaults: async (l3vnis) => evpnFaults(l3vnis, await dp.observeEvpn()),
+    refreshStaleNeighbours: (l2vnis) => refreshStaleNeighbours(dp, l2vnis),
     close: () => dp.close(),
   };
 }
@@ -76,6 +87,24 @@ export function statusFile(stateDir: string, gid?: number): StatusSink {
     write: async (json) => {
       await ensurePrivateDir(stateDir, gid === undefined ? 0o700 : 0o750, gid);
       await writeFileSafe(stateDir, 'status.json', json, { mode: gid === undefined ? 0o600 : 0o640, rootOnly: true, gid });
+    },
+  };
+}
+
+/** The loop's settings from the command line. */
+function loopOptions(o: RunOptions): LoopOptions {
+  return {
+    routerNetns: o.netns,
+    quietMs: DEFAULTS.quietMs,
+    evpnHealthMs: o.evpnCheckMs === undefined ? DEFAULTS.evpnHealthMs : Number(o.evpnCheckMs),
+    bridgeRefreshMs: o.bridgeRefreshMs ?? DEFAULTS.bridgeRefreshMs,
+    triggers: {
+      configDir: o.configDir,
+      nodeConfigPath: o.nodeConfig,
+      watchFiles: o.watch,
+      debounceMs: DEFAULTS.debounceMs,
+      resyncSeconds: Number(o.resyncSeconds),
+      frrPollMs: DEFAULTS.frrPollMs,
     },
   };
 }
@@ -97,19 +126,7 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
   const observers: DaemonObserver[] = [];
   const gid = resolveGroup(o.stateGroup);
   const daemon = new Daemon(
-    {
-      routerNetns: o.netns,
-      quietMs: DEFAULTS.quietMs,
-      evpnHealthMs: o.evpnCheckMs === undefined ? DEFAULTS.evpnHealthMs : Number(o.evpnCheckMs),
-      triggers: {
-        configDir: o.configDir,
-        nodeConfigPath: o.nodeConfig,
-        watchFiles: o.watch,
-        debounceMs: DEFAULTS.debounceMs,
-        resyncSeconds: Number(o.resyncSeconds),
-        frrPollMs: DEFAULTS.frrPollMs,
-      },
-    },
+    loopOptions(o),
     {
       kernel: kernelPort(dp),
       frr,

@@ -18,6 +18,7 @@ import { checkIsolatingRawFrr } from './frr-isolation.js';
 import { countsPerBlock, summarize, type FrrChangeReason } from '../frr/explain.js';
 import { apiStatus, needsRetry, outcomeState, type DaemonState, type Health, type Outcome } from './outcome.js';
 import { EvpnMonitor, type EvpnHealthStatus } from './evpn-monitor.js';
+import { BridgeRefresher, type BridgeRefreshStatus } from './bridge-refresher.js';
 import type { EvpnRepairOptions } from './evpn-repair.js';
 import type { ApiPort, DaemonObserver, FrrPort, KernelPort, KernelReport, SourceState, SourcesPort, StatusSink } from './ports.js';
 import { redactSecrets } from '../util/redact.js';
@@ -33,6 +34,8 @@ export interface LoopOptions {
   /** How often the EVPN data plane is checked between reconciles; 0 or unset: never. */
   evpnHealthMs?: number;
   evpnRepair?: EvpnRepairOptions;
+  /** How often STALE neighbours on L2VNI bridges are re-confirmed; 0 or unset: never. */
+  bridgeRefreshMs?: number;
 }
 
 /** After an FRR restart no EVPN repair runs for this long: FRR is reinstalling everything. */
@@ -63,6 +66,8 @@ export interface DaemonStatus {
   heldVeths: string[];
   /** EVPN data-plane health: faults now, how many appeared, repairs run. */
   evpn: EvpnHealthStatus;
+  /** The bridge refresher: its period (0 = off) and what it re-confirmed. */
+  bridgeRefresh: BridgeRefreshStatus;
   k8s?: unknown;
 }
 
@@ -88,6 +93,7 @@ export class Daemon {
   private lastOutcome: Outcome | undefined;
   private l3vnis: Array<{ vni: number; vrf: string }> = [];
   private readonly evpn: EvpnMonitor;
+  private readonly bridgeRefresh: BridgeRefresher;
   readonly status: DaemonStatus = {
     state: 'starting',
     message: 'starting',
@@ -99,6 +105,7 @@ export class Daemon {
     missingNics: [],
     heldVeths: [],
     evpn: { faults: [], faultsDetected: 0, repairs: 0, repairsByStep: {}, gaveUp: false },
+    bridgeRefresh: { intervalMs: 0, refreshes: 0, gone: 0 },
   };
 
   constructor(
@@ -123,6 +130,13 @@ export class Daemon {
       ...(opts.evpnRepair ? { repair: opts.evpnRepair } : {}),
     });
     this.status.evpn = this.evpn.status;
+    this.bridgeRefresh = new BridgeRefresher({
+      kernel: ports.kernel,
+      l2vnis: () => this.status.applied?.l2vnis ?? [],
+      busy: () => this.busySince !== undefined,
+      log: log.child({ component: 'bridge-refresh' }),
+    });
+    this.status.bridgeRefresh = this.bridgeRefresh.status;
   }
 
   /** Connects the Kubernetes side; `fallback` is the persisted snapshot to use until the API syncs. */
@@ -147,6 +161,7 @@ export class Daemon {
       this.log,
     );
     this.evpn.start(this.opts.evpnHealthMs ?? 0);
+    this.bridgeRefresh.start(this.opts.bridgeRefreshMs ?? 0);
     this.trigger('start');
   }
 
@@ -178,6 +193,7 @@ export class Daemon {
     this.runner.stop();
     this.triggers?.stop();
     this.evpn.stop();
+    this.bridgeRefresh.stop();
     clearTimeout(this.retryTimer);
     await this.runner.whenIdle();
     this.ports.kernel.close();

@@ -4,6 +4,7 @@
 import type { FailedResource, RouterConfig } from '../config/model.js';
 import type { KernelPlan } from '../plan/kernel-plan.js';
 import type { EvpnFault } from '../dataplane/evpn-health.js';
+import type { NeighbourRefreshReport } from '../dataplane/bridge-refresh.js';
 import type { EvpnRepairStep, EvpnRepairTarget } from '../frr/evpn-repair.js';
 import type { DesiredState, PipelineResult } from './desired-state.js';
 import type { DaemonState, Outcome } from './outcome.js';
@@ -37,6 +38,8 @@ export interface KernelPort {
   changes(plan: KernelPlan): Promise<KernelChanges>;
   /** What FRR installed for the routes through remote VTEPs that is missing (router MAC, FDB). */
   evpnFaults(l3vnis: EvpnRepairTarget[]): Promise<EvpnFault[]>;
+  /** Has the kernel re-confirm the STALE ARP/ND entries on the bridges of these L2VNIs (bridge refresher). */
+  refreshStaleNeighbours(l2vnis: number[]): Promise<NeighbourRefreshReport>;
   close(): void;
 }
 

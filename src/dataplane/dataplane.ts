@@ -8,6 +8,7 @@ import { diffKernel, phasesOf, type DataplaneOp, type ObservedState } from './di
 import { hostVethsWithUnseenPeer, missingUnderlayNics } from './unfixable.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
 import type { EvpnObservation } from './evpn-health.js';
+import { staleNeighbours, type NeighbourObservation, type NeighbourRefreshReport } from './bridge-refresh.js';
 import {
   attachNamedNetns,
   closeFd,
@@ -47,6 +48,10 @@ export interface Dataplane {
   observe(sysctlPaths: string[]): Promise<ObservedState>;
   /** What the EVPN data-plane health check reads: the router namespace's links, routes, neighbours, FDB. */
   observeEvpn(): Promise<EvpnObservation>;
+  /** What the bridge refresher reads: the router namespace's links and ARP/ND entries. */
+  observeNeighbours(): Promise<NeighbourObservation>;
+  /** Asks the kernel to re-confirm an existing router-namespace neighbour (NTF_USE); false when it is gone. */
+  useNeighbour(ifindex: number, ip: string): Promise<boolean>;
   /** `observed` is the state the ops were computed from (saves a re-dump). */
   apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport>;
   close(): void;
@@ -210,6 +215,16 @@ export class NetlinkDataplane implements Dataplane {
     return { links, routes, neighbours: [...n4, ...n6], fdb };
   }
 
+  async observeNeighbours(): Promise<NeighbourObservation> {
+    const nl = this.nl('router');
+    const [links, n4, n6] = await Promise.all([nl.dumpLinks(), nl.dumpNeighbours(4), nl.dumpNeighbours(6)]);
+    return { links, neighbours: [...n4, ...n6] };
+  }
+
+  useNeighbour(ifindex: number, ip: string): Promise<boolean> {
+    return this.nl('router').useNeighbour(ifindex, ip);
+  }
+
   async apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport> {
     const report: ApplyReport = { writes: 0, ops, errors: [] };
     const state = observed ?? (await this.observe([]));
@@ -330,6 +345,23 @@ export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<Ke
 export async function applyKernel(dp: Dataplane, ops: DataplaneOp[], observed: ObservedState): Promise<ApplyReport> {
   if (ops.length === 0) return { writes: 0, ops, errors: [] };
   return dp.apply(ops, observed);
+}
+
+/** One round of the bridge refresher: re-confirm every STALE entry on the bridges of `l2vnis`. */
+export async function refreshStaleNeighbours(dp: Dataplane, l2vnis: number[]): Promise<NeighbourRefreshReport> {
+  const report: NeighbourRefreshReport = { refreshed: [], gone: 0, errors: [] };
+  const stale = staleNeighbours(l2vnis, await dp.observeNeighbours());
+  await Promise.all(
+    stale.map(async (n) => {
+      try {
+        if (await dp.useNeighbour(n.ifindex, n.ip)) report.refreshed.push(`${n.bridge} ${n.ip} ${n.mac}`);
+        else report.gone++;
+      } catch (e) {
+        report.errors.push(`${n.bridge} ${n.ip}: ${errorText(e)}`);
+      }
+    }),
+  );
+  return report;
 }
 
 /** Observe, diff, apply everything: one whole kernel reconcile (tests, benchmarks). */

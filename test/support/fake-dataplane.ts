@@ -4,6 +4,7 @@ import type { KernelPlan } from '../../src/plan/kernel-plan.js';
 import type { KernelChanges, KernelPort, KernelReport } from '../../src/daemon/ports.js';
 import type { EvpnFault } from '../../src/dataplane/evpn-health.js';
 import type { EvpnRepairTarget } from '../../src/frr/evpn-repair.js';
+import type { NeighbourRefreshReport } from '../../src/dataplane/bridge-refresh.js';
 
 export class FakeDataplane implements KernelPort {
   /** Per phase: errors the next reconcile of that phase reports (then cleared unless sticky). */
@@ -16,6 +17,9 @@ export class FakeDataplane implements KernelPort {
   /** What the EVPN health check finds (set by the test, healed by FakeFrr's repairs). */
   evpn: EvpnFault[] = [];
   evpnChecks = 0;
+  /** The L2VNIs of each bridge-refresher round, and what the next rounds report. */
+  refreshRounds: number[][] = [];
+  refreshReport: NeighbourRefreshReport = { refreshed: [], gone: 0, errors: [] };
   namespaceCreated = false;
   closed = false;
   /** The last plan diffed. */
@@ -57,6 +61,11 @@ export class FakeDataplane implements KernelPort {
   async evpnFaults(l3vnis: EvpnRepairTarget[]): Promise<EvpnFault[]> {
     this.evpnChecks++;
     return this.evpn.filter((f) => l3vnis.some((v) => v.vni === f.vni));
+  }
+
+  async refreshStaleNeighbours(l2vnis: number[]): Promise<NeighbourRefreshReport> {
+    this.refreshRounds.push(l2vnis);
+    return this.refreshReport;
   }
 
   /** VNIs the fake kernel holds now. */

@@ -1,8 +1,10 @@
 // Neighbour messages (RTM_GETNEIGH/RTM_NEWNEIGH): ARP/ND entries and, in the
-// AF_BRIDGE family, bridge and VXLAN FDB entries. Read-only: perouterd only
-// observes what FRR's zebra installs (the EVPN data-plane health check).
+// AF_BRIDGE family, bridge and VXLAN FDB entries. perouterd observes what FRR's
+// zebra installs (the EVPN data-plane health check) and never writes an entry's
+// address or state: its one write is NTF_USE, which asks the kernel to re-confirm
+// an entry that exists (the bridge refresher).
 import * as K from './constants.js';
-import { afToFamily, formatIp, formatMac, parseAttrs } from './codec-core.js';
+import { afToFamily, attr, formatIp, formatMac, parseAttrs, parseIp } from './codec-core.js';
 import type { NeighInfo } from './types.js';
 
 /** struct ndmsg for a dump of one family (AF_BRIDGE: the FDB). */
@@ -10,6 +12,22 @@ export function encodeNeighDump(family: 4 | 6 | 'bridge'): Buffer {
   const b = Buffer.alloc(K.NDMSG_LEN);
   b.writeUInt8(family === 'bridge' ? K.AF_BRIDGE : family === 4 ? K.AF_INET : K.AF_INET6, 0);
   return b;
+}
+
+/**
+ * RTM_NEWNEIGH body with NTF_USE for the entry `dst` on `ifindex`: no state and no
+ * link-layer address, so the kernel treats it as a packet sent to that neighbour
+ * (a STALE entry goes to DELAY and is probed by unicast ARP/NS). Sent without
+ * NLM_F_CREATE it never makes an entry that is not there (ENOENT).
+ */
+export function encodeNeighUse(ifindex: number, dst: string): Buffer {
+  const ip = parseIp(dst);
+  const b = Buffer.alloc(K.NDMSG_LEN);
+  b.writeUInt8(ip.family === 4 ? K.AF_INET : K.AF_INET6, 0);
+  b.writeInt32LE(ifindex, 4);
+  b.writeUInt16LE(0, 8); // ndm_state: left as it is
+  b.writeUInt8(K.NTF_USE, 10);
+  return Buffer.concat([b, attr(K.NDA_DST, ip.bytes)]);
 }
 
 export function decodeNeigh(payload: Buffer): NeighInfo | undefined {

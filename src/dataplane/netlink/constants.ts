@@ -151,8 +151,14 @@ export const RTM_F_LOOKUP_TABLE = 0x1000;
 export const NDMSG_LEN = 12;
 export const NDA_DST = 1;
 export const NDA_LLADDR = 2;
+/** ndm_flags of an RTM_NEWNEIGH: "use" the existing entry as traffic would (STALE -> DELAY -> PROBE). */
+export const NTF_USE = 0x01;
 export const NTF_EXT_LEARNED = 0x10;
 export const NUD_INCOMPLETE = 0x01;
+export const NUD_REACHABLE = 0x02;
+export const NUD_STALE = 0x04;
+export const NUD_DELAY = 0x08;
+export const NUD_PROBE = 0x10;
 export const NUD_FAILED = 0x20;
 export const NUD_NOARP = 0x40;
 export const NUD_PERMANENT = 0x80;

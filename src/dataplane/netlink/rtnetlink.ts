@@ -13,6 +13,7 @@ import {
   encodeIfInfoMsg,
   encodeLinkChange,
   encodeNeighDump,
+  encodeNeighUse,
   encodeNewLink,
   encodeRoute,
   encodeRouteDump,
@@ -52,6 +53,12 @@ export interface RtNetlink {
   dumpRoutes(family?: 4 | 6, table?: number): Promise<RouteInfo[]>;
   /** ARP/ND entries (4, 6) or the bridge/VXLAN FDB ('bridge'). */
   dumpNeighbours(family: 4 | 6 | 'bridge'): Promise<NeighInfo[]>;
+  /**
+   * NTF_USE on the existing entry `dst` on `ifindex`: the kernel re-confirms it as if
+   * traffic were sent to it (STALE -> DELAY -> unicast probe -> REACHABLE, or FAILED when
+   * nothing answers). Never creates an entry: false when there is none (ENOENT, or ENODEV: the link is gone).
+   */
+  useNeighbour(ifindex: number, dst: string): Promise<boolean>;
   /**
    * The route the kernel uses for `dst` (RTM_GETROUTE, as `ip route get … fibmatch`: the matching
    * FIB entry with every next hop, and the table it is in), in the VRF of device `vrfIndex` when
@@ -224,6 +231,17 @@ class RtNetlinkImpl implements RtNetlink {
       if (n && n.family === family) out.push(n);
     }
     return out;
+  }
+
+  async useNeighbour(ifindex: number, dst: string): Promise<boolean> {
+    const p = this.sock.request(`RTM_NEWNEIGH use ${dst} dev ${ifindex}`, K.RTM_NEWNEIGH, 0, encodeNeighUse(ifindex, dst));
+    return (
+      (await ignoring(
+        p.then(() => true),
+        ENOENT,
+        ENODEV,
+      )) ?? false
+    );
   }
 
   async replaceRoute(r: RouteSpec): Promise<void> {
