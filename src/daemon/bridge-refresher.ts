@@ -10,6 +10,8 @@ import type { KernelPort } from './ports.js';
 export interface BridgeRefreshStatus {
   /** Period in ms; 0 = switched off (`--bridge-refresh-ms 0`). */
   intervalMs: number;
+  /** Rounds that read the kernel (each looks at every L2VNI bridge once). */
+  rounds: number;
   /** Entries the kernel was asked to re-confirm, since start. */
   refreshes: number;
   /** Of those, entries gone before the request (nothing to re-confirm). */
@@ -26,12 +28,14 @@ export interface BridgeRefresherDeps {
   l2vnis(): number[];
   /** True while a reconcile runs. */
   busy(): boolean;
+  /** The counts changed (status must be written again). */
+  changed(): void;
   log: Logger;
   now?: () => number;
 }
 
 export class BridgeRefresher {
-  readonly status: BridgeRefreshStatus = { intervalMs: 0, refreshes: 0, gone: 0 };
+  readonly status: BridgeRefreshStatus = { intervalMs: 0, rounds: 0, refreshes: 0, gone: 0 };
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -56,11 +60,13 @@ export class BridgeRefresher {
     this.ticking = true;
     try {
       const r = await this.d.kernel.refreshStaleNeighbours(vnis);
+      this.status.rounds++;
       if (r.refreshed.length + r.gone > 0) {
         this.status.refreshes += r.refreshed.length;
         this.status.gone += r.gone;
         this.status.lastRefreshAt = new Date((this.d.now ?? Date.now)()).toISOString();
         this.d.log.debug({ refreshed: r.refreshed, gone: r.gone }, 'stale L2VNI neighbours sent for re-confirmation');
+        this.d.changed();
       }
       if (r.errors.length > 0) {
         this.status.lastError = r.errors.join('; ');

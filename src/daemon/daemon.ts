@@ -105,7 +105,7 @@ export class Daemon {
     missingNics: [],
     heldVeths: [],
     evpn: { faults: [], faultsDetected: 0, repairs: 0, repairsByStep: {}, gaveUp: false },
-    bridgeRefresh: { intervalMs: 0, refreshes: 0, gone: 0 },
+    bridgeRefresh: { intervalMs: 0, rounds: 0, refreshes: 0, gone: 0 },
   };
 
   constructor(
@@ -134,6 +134,7 @@ export class Daemon {
       kernel: ports.kernel,
       l2vnis: () => this.status.applied?.l2vnis ?? [],
       busy: () => this.busySince !== undefined,
+      changed: () => void this.publish(),
       log: log.child({ component: 'bridge-refresh' }),
     });
     this.status.bridgeRefresh = this.bridgeRefresh.status;

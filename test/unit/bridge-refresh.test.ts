@@ -82,6 +82,7 @@ describe('BridgeRefresher', () => {
   const log = pino({ level: 'silent' });
   function rig(report: NeighbourRefreshReport | Error, o: { vnis?: number[]; busy?: boolean } = {}) {
     const rounds: number[][] = [];
+    const changes: number[] = [];
     const r = new BridgeRefresher({
       kernel: {
         refreshStaleNeighbours: async (v) => {
@@ -92,18 +93,20 @@ describe('BridgeRefresher', () => {
       },
       l2vnis: () => o.vnis ?? [110],
       busy: () => o.busy ?? false,
+      changed: () => changes.push(1),
       log,
       now: () => Date.UTC(2026, 11, 2),
     });
-    return { r, rounds };
+    return { r, rounds, changes };
   }
 
   it('asks for the L2VNIs applied and counts what was re-confirmed and what had gone', async () => {
-    const { r, rounds } = rig({ refreshed: ['br-pe-110 192.170.1.11 02:00:00:01:10:11'], gone: 1, errors: [] });
+    const { r, rounds, changes } = rig({ refreshed: ['br-pe-110 192.170.1.11 02:00:00:01:10:11'], gone: 1, errors: [] });
     await r.tick();
     await r.tick();
     expect(rounds).toEqual([[110], [110]]);
-    expect(r.status).toEqual({ intervalMs: 0, refreshes: 2, gone: 2, lastRefreshAt: '2026-12-02T00:00:00.000Z' });
+    expect(changes).toHaveLength(2); // status written again after each round that re-confirmed something
+    expect(r.status).toEqual({ intervalMs: 0, rounds: 2, refreshes: 2, gone: 2, lastRefreshAt: '2026-12-02T00:00:00.000Z' });
   });
 
   it('does nothing without L2VNIs or while a reconcile runs', async () => {
