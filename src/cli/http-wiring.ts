@@ -32,6 +32,10 @@ export async function startHttpEndpoint(
   const metrics = new PerouterdMetrics({
     api: api ? () => api.state() : undefined,
     frr: () => frrState.read().then(frrLiveFacts),
+    evpn: () => {
+      const e = daemon.status.evpn;
+      return { faults: e.faults.length, faultsDetected: e.faultsDetected, repairsByStep: e.repairsByStep };
+    },
   });
   setRequestListener((kind, errno) => metrics.netlinkRequest(kind, errno));
   const health = new Health({

@@ -44,18 +44,29 @@ export interface ApiFacts {
 /** FRR's live state, as the FRR collector reads it (what metrics need of it). */
 export interface FrrLiveFacts {
   bgpSessions: ReadonlyArray<{ vrf: string; addressFamily: string; state: string }>;
-  evpnVnis: ReadonlyArray<{ type: string }>;
+  evpnVnis: ReadonlyArray<{ vni: number; type: string; remoteVteps: number }>;
+  bfdPeers: ReadonlyArray<{ vrf: string; status: string }>;
 }
 
 /** FRR's state as the FRR collector (frr-state.ts) reads it, in the metrics' terms: `ipv4-unicast`, `l2vpn-evpn`. */
 export function frrLiveFacts(s: {
   bgp: ReadonlyArray<{ vrf: string; afi: string; safi: string; state: string }>;
-  vnis: ReadonlyArray<{ type: string }>;
+  vnis: ReadonlyArray<{ vni: number; type: string; remoteVteps: readonly string[] }>;
+  bfd: ReadonlyArray<{ vrf: string; status: string }>;
 }): FrrLiveFacts {
   return {
     bgpSessions: s.bgp.map((n) => ({ vrf: n.vrf, addressFamily: `${n.afi}-${n.safi}`, state: n.state })),
-    evpnVnis: s.vnis.map((v) => ({ type: v.type })),
+    evpnVnis: s.vnis.map((v) => ({ vni: v.vni, type: v.type, remoteVteps: v.remoteVteps.length })),
+    bfdPeers: s.bfd.map((b) => ({ vrf: b.vrf, status: b.status })),
   };
+}
+
+/** The EVPN data-plane health check's counters (the daemon's status.evpn). */
+export interface EvpnHealthFacts {
+  /** VNI/VTEP pairs blackholing now. */
+  faults: number;
+  faultsDetected: number;
+  repairsByStep: Partial<Record<string, number>>;
 }
 
 export interface MetricsSources {
@@ -63,6 +74,8 @@ export interface MetricsSources {
   api?: () => ApiFacts | undefined;
   /** FRR's live state, read at scrape time (cached briefly, bounded by a timeout). */
   frr?: () => Promise<FrrLiveFacts>;
+  /** The EVPN data-plane health check's counters. */
+  evpn?: () => EvpnHealthFacts;
   /** Milliseconds since the epoch (tests). */
   now?: () => number;
 }
@@ -152,6 +165,7 @@ export class PerouterdMetrics {
     });
     this.setSource({ kind: 'static-only' });
     if (sources.api) this.apiMetrics(sources.api);
+    if (sources.evpn) this.evpnHealthMetrics(sources.evpn);
     if (sources.frr) this.frrMetrics(cachedWithTimeout(sources.frr, FRR_CACHE_MS, FRR_SCRAPE_TIMEOUT_MS, this.now));
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -271,6 +285,65 @@ export class PerouterdMetrics {
         const s = await read();
         this.reset();
         for (const v of s?.evpnVnis ?? []) this.inc({ type: v.type });
+      },
+    });
+    new Gauge({
+      name: 'perouterd_evpn_remote_vteps',
+      help: 'Remote VTEPs per EVPN VNI, as FRR reports them (0: the VNI reaches no other node).',
+      labelNames: ['vni', 'type'],
+      registers,
+      async collect() {
+        const s = await read();
+        this.reset();
+        for (const v of s?.evpnVnis ?? []) this.set({ vni: String(v.vni), type: v.type }, v.remoteVteps);
+      },
+    });
+    new Gauge({
+      name: 'perouterd_bfd_peers',
+      help: 'BFD peers by VRF and status (up, down, init, ...), as FRR reports them.',
+      labelNames: ['vrf', 'status'],
+      registers,
+      async collect() {
+        const s = await read();
+        this.reset();
+        for (const b of s?.bfdPeers ?? []) this.inc({ vrf: b.vrf, status: b.status });
+      },
+    });
+  }
+
+  private evpnHealthMetrics(read: () => EvpnHealthFacts): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'perouterd_evpn_dataplane_faults',
+      help: 'VNI/remote-VTEP pairs whose routes lack their router-MAC neighbour or FDB entry now (they blackhole).',
+      registers,
+      collect() {
+        this.set(read().faults);
+      },
+    });
+    let seenFaults = 0;
+    new Counter({
+      name: 'perouterd_evpn_dataplane_faults_total',
+      help: 'EVPN data-plane faults detected (a VNI/VTEP pair going from healthy to blackholing).',
+      registers,
+      collect() {
+        const n = read().faultsDetected;
+        if (n > seenFaults) this.inc(n - seenFaults);
+        seenFaults = Math.max(seenFaults, n);
+      },
+    });
+    const seenRepairs: Record<string, number> = {};
+    new Counter({
+      name: 'perouterd_evpn_repairs_total',
+      help: 'EVPN data-plane repairs run, by step (resync-vni, restart-frr).',
+      labelNames: ['step'],
+      registers,
+      collect() {
+        for (const [step, n = 0] of Object.entries(read().repairsByStep)) {
+          const seen = seenRepairs[step] ?? 0;
+          if (n > seen) this.inc({ step }, n - seen);
+          seenRepairs[step] = Math.max(seen, n);
+        }
       },
     });
   }

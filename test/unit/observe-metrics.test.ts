@@ -40,8 +40,16 @@ describe('metrics', () => {
   });
 
   it("names address families from the FRR collector's afi and safi", () => {
-    const s = frrLiveFacts({ bgp: [{ vrf: 'red', afi: 'l2vpn', safi: 'evpn', state: 'Established' }], vnis: [{ type: 'L3' }] });
-    expect(s).toEqual({ bgpSessions: [{ vrf: 'red', addressFamily: 'l2vpn-evpn', state: 'Established' }], evpnVnis: [{ type: 'L3' }] });
+    const s = frrLiveFacts({
+      bgp: [{ vrf: 'red', afi: 'l2vpn', safi: 'evpn', state: 'Established' }],
+      vnis: [{ vni: 100, type: 'L3', remoteVteps: ['192.168.1.2', '192.168.1.3'] }],
+      bfd: [{ vrf: 'default', status: 'up' }],
+    });
+    expect(s).toEqual({
+      bgpSessions: [{ vrf: 'red', addressFamily: 'l2vpn-evpn', state: 'Established' }],
+      evpnVnis: [{ vni: 100, type: 'L3', remoteVteps: 2 }],
+      bfdPeers: [{ vrf: 'default', status: 'up' }],
+    });
   });
 
   it('labels triggers from a fixed set', () => {
@@ -85,7 +93,16 @@ describe('metrics', () => {
         { vrf: 'default', addressFamily: 'l2VpnEvpn', state: 'Established' },
         { vrf: 'red', addressFamily: 'ipv4Unicast', state: 'Active' },
       ],
-      evpnVnis: [{ type: 'L3' }, { type: 'L2' }, { type: 'L3' }],
+      evpnVnis: [
+        { vni: 100, type: 'L3', remoteVteps: 2 },
+        { vni: 200, type: 'L2', remoteVteps: 1 },
+        { vni: 300, type: 'L3', remoteVteps: 0 },
+      ],
+      bfdPeers: [
+        { vrf: 'default', status: 'up' },
+        { vrf: 'default', status: 'down' },
+        { vrf: 'red', status: 'up' },
+      ],
     };
     let t = 0;
     const m = new PerouterdMetrics(
@@ -109,6 +126,10 @@ describe('metrics', () => {
     expect(s).toContain('perouterd_bgp_sessions{vrf="default",address_family="ipv4Unicast",state="Established"} 1');
     expect(s).toContain('perouterd_bgp_sessions{vrf="red",address_family="ipv4Unicast",state="Active"} 1');
     expect(s).toContain('perouterd_evpn_vnis{type="L3"} 2');
+    expect(s).toContain('perouterd_evpn_remote_vteps{vni="100",type="L3"} 2');
+    expect(s).toContain('perouterd_evpn_remote_vteps{vni="300",type="L3"} 0');
+    expect(s).toContain('perouterd_bfd_peers{vrf="default",status="up"} 1');
+    expect(s).toContain('perouterd_bfd_peers{vrf="default",status="down"} 1');
     restarts = 5;
     frr = new Error('vtysh: connection refused');
     t = 60_000; // past the cache
@@ -116,6 +137,25 @@ describe('metrics', () => {
     expect(s).toContain('perouterd_api_watch_restarts_total 5');
     expect(s).toContain('perouterd_frr_state_up 0');
     expect(s.filter((l) => l.startsWith('perouterd_bgp_sessions'))).toEqual([]);
+    expect(s.filter((l) => l.startsWith('perouterd_bfd_peers'))).toEqual([]);
+  });
+
+  it("counts the EVPN health check's faults and repairs from the daemon's counters", async () => {
+    let e = { faults: 0, faultsDetected: 0, repairsByStep: {} as Record<string, number> };
+    const m = new PerouterdMetrics({ evpn: () => e }, { processMetrics: false });
+    let s = await samples(m);
+    expect(s).toContain('perouterd_evpn_dataplane_faults 0');
+    expect(s).toContain('perouterd_evpn_dataplane_faults_total 0');
+    e = { faults: 2, faultsDetected: 3, repairsByStep: { 'resync-vni': 2 } };
+    s = await samples(m);
+    expect(s).toContain('perouterd_evpn_dataplane_faults 2');
+    expect(s).toContain('perouterd_evpn_dataplane_faults_total 3');
+    expect(s).toContain('perouterd_evpn_repairs_total{step="resync-vni"} 2');
+    e = { faults: 0, faultsDetected: 3, repairsByStep: { 'resync-vni': 3, 'restart-frr': 1 } };
+    s = await samples(m);
+    expect(s).toContain('perouterd_evpn_dataplane_faults 0');
+    expect(s).toContain('perouterd_evpn_repairs_total{step="resync-vni"} 3');
+    expect(s).toContain('perouterd_evpn_repairs_total{step="restart-frr"} 1');
   });
 
   it('serves the Prometheus text format with HELP and TYPE, process metrics included', async () => {

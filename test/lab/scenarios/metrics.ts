@@ -94,7 +94,11 @@ async function main(): Promise<void> {
       'perouterd_bgp_sessions Established in /metrics',
       1000,
     );
-    const lines = m.body.split('\n').filter((l) => /^perouterd_(bgp_sessions|evpn_vnis|frr_state_up)/.test(l));
+    if (!/^perouterd_evpn_dataplane_faults 0$/m.test(m.body)) throw new Error('perouterd_evpn_dataplane_faults 0 missing');
+    if (!/^perouterd_evpn_remote_vteps\{vni="\d+",type="L3"\} \d+$/m.test(m.body)) throw new Error('no perouterd_evpn_remote_vteps series');
+    const lines = m.body
+      .split('\n')
+      .filter((l) => /^perouterd_(bgp_sessions|evpn_vnis|evpn_remote_vteps|evpn_dataplane_faults|frr_state_up)/.test(l));
     return lines.join('; ');
   });
 
