@@ -281,12 +281,16 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
     return p;
   });
 
-  // L2 gateway subnets are advertised from the VRF instance they are attached to.
-  for (const l3 of l3vnis) {
-    const nets = new Set<string>();
-    for (const l2 of l2vnis) if (l2.vrf === l3.vrf) for (const g of l2.gatewayIPs) nets.add(maskedNetwork(g));
-    l3.gatewayNetworks = [...nets].sort();
+  // L2 gateway subnets are advertised from the VRF instance they are attached to (grouped
+  // by VRF first: one pass, not every L3VNI against every L2VNI).
+  const gatewaysByVrf = new Map<string, Set<string>>();
+  for (const l2 of l2vnis) {
+    if (l2.vrf === undefined) continue;
+    let nets = gatewaysByVrf.get(l2.vrf);
+    if (!nets) gatewaysByVrf.set(l2.vrf, (nets = new Set()));
+    for (const g of l2.gatewayIPs) nets.add(maskedNetwork(g));
   }
+  for (const l3 of l3vnis) l3.gatewayNetworks = [...(gatewaysByVrf.get(l3.vrf) ?? [])].sort();
 
   const pt = cfg.l3passthroughs[0];
   const plan: RouterPlan = {
