@@ -125,6 +125,8 @@ export function parseReloadTestOutput(out: string): FrrDiff {
 const DEFAULT_REQUIRED_DAEMONS = ['zebra', 'bgpd'];
 /** Allowance per line sent by `vtysh -f`, on top of the fixed 180 s. */
 const LINE_MS = 20;
+/** `vtysh -f` rounds (the delta, then what the read-back shows left) before frr-reload.py. */
+const DELTA_ROUNDS = 2;
 
 /** What FRR runs, as known without asking it: the configuration read or accepted last, and the PIDs then. */
 interface KnownRunning {
@@ -282,7 +284,7 @@ export class FrrReloader implements FrrControl {
   }
 
   /** The incremental path; undefined when the read-back differs and frr-reload.py must repair. */
-  private async applyDelta(config: string, base: FrrConfigTree, want: FrrConfigTree): Promise<FrrApplyResult | undefined> {
+  private async applyDelta(config: string, base: FrrConfigTree, want: FrrConfigTree, round = 1): Promise<FrrApplyResult | undefined> {
     const delta = frrDelta(base, want);
     if (delta.lines.length === 0) {
       await this.commit(config);
@@ -309,6 +311,18 @@ export class FrrReloader implements FrrControl {
       await this.commit(config);
       this.opts.log?.('frr delta applied (vtysh complained; read back equal)', { lines: delta.lines.length, code: r.code });
       return { outcome: 'applied', attempts: 1, diff };
+    }
+    // Some refusals are only a matter of time: bgpd refuses `no router bgp … vrf` until zebra has
+    // told it that the VRF's L3VNI is gone, a few lines earlier (lab, real VRFs). What is left
+    // goes once more, as a delta from the read-back, before frr-reload.py takes over.
+    if (after && round < DELTA_ROUNDS) {
+      this.opts.log?.('frr delta read back differs; sending what is left', {
+        blocks: off.slice(0, 5),
+        code: r.code,
+        stderr: r.stderr.slice(0, 300),
+      });
+      const again = await this.applyDelta(config, after, want, round + 1);
+      return again && { outcome: 'applied', attempts: round + 1, diff };
     }
     this.opts.log?.('frr delta read back differs; repairing with frr-reload.py', { blocks: off.slice(0, 5), code: r.code });
     return undefined;

@@ -18,8 +18,9 @@ class FakeFrr {
   calls: string[] = [];
   /** The content of each file vtysh was given, by call. */
   files: string[] = [];
-  /** `vtysh -f` reports this error and leaves FRR as it was. */
+  /** `vtysh -f` reports this error and leaves FRR as it was (`failTimes` times, then it works). */
   failApply: string | undefined;
+  failTimes = Infinity;
 
   exec = async (cmd: string, args: string[]): Promise<ExecResult> => {
     const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' });
@@ -42,7 +43,7 @@ class FakeFrr {
       return bad ? { code: 2, stdout: '', stderr: 'line 2: % Unknown command: bgp routr-id' } : ok();
     }
     this.calls.push('vtysh -f');
-    if (this.failApply) return { code: 2, stdout: '', stderr: this.failApply };
+    if (this.failApply && this.failTimes-- > 0) return { code: 2, stdout: '', stderr: this.failApply };
     this.running = this.pending;
     return ok();
   };
@@ -133,7 +134,20 @@ describe('FrrReloader: vtysh calls per change', () => {
     expect(frr.files).toEqual(['no ip route 192.0.2.0/24 Null0\n']);
   });
 
-  it('when vtysh -f reports an error, the touched blocks are read back and frr-reload.py repairs a difference', async () => {
+  it('a line FRR refuses only for a moment (bgpd before zebra caught up) is sent again from the read-back', async () => {
+    const { frr, apply } = setup();
+    await apply(C1);
+    frr.calls = [];
+    frr.files = [];
+    frr.failApply = 'line 4: Failure to communicate[13] to bgpd, line: no router bgp 64514 vrf blue';
+    frr.failTimes = 1;
+    expect(await apply(C2)).toMatchObject({ outcome: 'applied', attempts: 2 });
+    expect(frr.calls).toEqual(['vtysh -f', 'show running-config', 'vtysh -f']);
+    expect(frr.files).toEqual(['vrf blue\nvni 200\nexit-vrf\n', 'vrf blue\nvni 200\nexit-vrf\n']);
+    expect(frr.running).toBe(C2);
+  });
+
+  it('when vtysh -f keeps reporting an error, the touched blocks are read back and frr-reload.py repairs a difference', async () => {
     const { frr, r, apply } = setup();
     await apply(C1);
     frr.calls = [];
@@ -141,6 +155,8 @@ describe('FrrReloader: vtysh calls per change', () => {
     const out = await apply(C2);
     expect(out.outcome).toBe('applied');
     expect(frr.calls).toEqual([
+      'vtysh -f',
+      'show running-config',
       'vtysh -f',
       'show running-config',
       'frr-reload.py --test',
