@@ -128,6 +128,13 @@ function additions(to: FrrBlock, from: FrrBlock | undefined, out: string[]): voi
   out.push(exitOf(to.header));
 }
 
+/** Same lines in the same order: the block differs in nothing (the cheap test before a walk). */
+function sameLines(a: FrrBlock, b: FrrBlock): boolean {
+  if (a.lines.length !== b.lines.length) return false;
+  for (let i = 0; i < a.lines.length; i++) if (a.lines[i] !== b.lines[i]) return false;
+  return true;
+}
+
 /** The vtysh lines that turn `from` (running) into `to` (desired). Empty when nothing differs. */
 export function frrDelta(from: FrrConfigTree, to: FrrConfigTree): FrrDelta {
   const rm: string[] = [];
@@ -140,12 +147,16 @@ export function frrDelta(from: FrrConfigTree, to: FrrConfigTree): FrrDelta {
   const vrfFirst = [...reversed.filter((b) => /^vrf /.test(b.header)), ...reversed.filter((b) => !/^vrf /.test(b.header))];
   for (const b of vrfFirst) {
     const n = rm.length;
-    removals(b, to.blocks.get(b.header), rm);
+    const other = to.blocks.get(b.header);
+    if (other && sameLines(b, other)) continue; // most blocks, for a small change: nothing to walk
+    removals(b, other, rm);
     if (rm.length > n) touched.add(b.header);
   }
   for (const b of to.blocks.values()) {
     const n = add.length;
-    additions(b, from.blocks.get(b.header), add);
+    const other = from.blocks.get(b.header);
+    if (other && sameLines(b, other)) continue;
+    additions(b, other, add);
     if (add.length > n) touched.add(b.header);
   }
   return { lines: [...rm, ...add], touched: [...touched] };

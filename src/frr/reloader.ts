@@ -61,7 +61,7 @@ export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): 
   };
 }
 
-import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree } from './frr-config.js';
+import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree, type FrrDelta } from './frr-config.js';
 
 export interface FrrDiff {
   toDelete: string[];
@@ -148,6 +148,7 @@ function alive(pid: number): boolean {
 
 export class FrrReloader implements FrrControl {
   private known: KnownRunning | undefined;
+  private lastDelta: { base: FrrConfigTree; config: string; want: FrrConfigTree; delta: FrrDelta } | undefined;
   private readonly exec: Exec;
 
   constructor(
@@ -249,7 +250,7 @@ export class FrrReloader implements FrrControl {
    */
   async check(config: string): Promise<string | undefined> {
     const base = await this.trustedBase();
-    const delta = base ? frrDelta(base, parseFrrConfig(config)).lines : undefined;
+    const delta = base ? this.deltaFor(base, config).delta.lines : undefined;
     if (delta?.length === 0) return undefined;
     const candidate = await this.writeCandidate('frr.conf.check', delta ? delta.join('\n') + '\n' : config);
     try {
@@ -261,6 +262,15 @@ export class FrrReloader implements FrrControl {
     }
   }
 
+  /** The delta from `base` to `config`, kept for the apply that follows the check (parsing 1000 VNIs is not free). */
+  private deltaFor(base: FrrConfigTree, config: string): { want: FrrConfigTree; delta: FrrDelta } {
+    const c = this.lastDelta;
+    if (c && c.base === base && c.config === config) return c;
+    const want = parseFrrConfig(config);
+    this.lastDelta = { base, config, want, delta: frrDelta(base, want) };
+    return this.lastDelta;
+  }
+
   /** Reads the running configuration and remembers it (with the PIDs from before the read) as the base. */
   private async readRunning(): Promise<FrrConfigTree | undefined> {
     const pids = pidKey(await this.daemonPids());
@@ -270,9 +280,8 @@ export class FrrReloader implements FrrControl {
   }
 
   async apply(config: string, opts: { verify?: boolean } = {}): Promise<FrrApplyResult> {
-    const want = parseFrrConfig(config);
     const base = (opts.verify ? undefined : await this.trustedBase()) ?? (await this.readRunning());
-    const delta = base && (await this.applyDelta(config, base, want));
+    const delta = base && (await this.applyDelta(config, base));
     if (delta) return delta;
     this.known = undefined; // whatever frr-reload.py leaves is read again next time
     const candidate = await this.writeCandidate('frr.conf.candidate', config);
@@ -284,8 +293,8 @@ export class FrrReloader implements FrrControl {
   }
 
   /** The incremental path; undefined when the read-back differs and frr-reload.py must repair. */
-  private async applyDelta(config: string, base: FrrConfigTree, want: FrrConfigTree, round = 1): Promise<FrrApplyResult | undefined> {
-    const delta = frrDelta(base, want);
+  private async applyDelta(config: string, base: FrrConfigTree, round = 1): Promise<FrrApplyResult | undefined> {
+    const { want, delta } = this.deltaFor(base, config);
     if (delta.lines.length === 0) {
       await this.commit(config);
       return { outcome: 'unchanged' };
@@ -321,7 +330,7 @@ export class FrrReloader implements FrrControl {
         code: r.code,
         stderr: r.stderr.slice(0, 300),
       });
-      const again = await this.applyDelta(config, after, want, round + 1);
+      const again = await this.applyDelta(config, after, round + 1);
       return again && { outcome: 'applied', attempts: round + 1, diff };
     }
     this.opts.log?.('frr delta read back differs; repairing with frr-reload.py', { blocks: off.slice(0, 5), code: r.code });
