@@ -123,6 +123,15 @@ export function parseReloadTestOutput(out: string): FrrDiff {
 }
 
 const DEFAULT_REQUIRED_DAEMONS = ['zebra', 'bgpd'];
+
+/**
+ * What `vtysh -f` printed on stderr that is not FRR 10's progress notes
+ * (`[<pid>|<daemon>] done`, `[<pid>|<daemon>] Configuration file[…] processing …`,
+ * printed on success too): the lines a daemon refused.
+ */
+export function complaints(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.trim() !== '' && !/^\[\d+\|[\w-]+\] /.test(l));
+}
 /** Allowance per line sent by `vtysh -f`, on top of the fixed 180 s. */
 const LINE_MS = 20;
 /** `vtysh -f` rounds (the delta, then what the read-back shows left) before frr-reload.py. */
@@ -306,7 +315,7 @@ export class FrrReloader implements FrrControl {
     const r = await this.vtysh(['-f', file], this.opts.timeoutMs ?? 180_000 + LINE_MS * delta.lines.length);
     await fs.rm(file, { force: true });
     const diff = diffFromVtyshLines(delta.lines);
-    if (r.code === 0 && r.stderr.trim() === '') {
+    if (r.code === 0 && complaints(r.stderr).length === 0) {
       // vtysh reports every refused line: FRR now runs `want` (checked again at the next drift check).
       this.known = { tree: want, pids };
       await this.commit(config);

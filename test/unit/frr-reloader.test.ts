@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FrrReloader, frrPaths, type ExecResult } from '../../src/frr/reloader.js';
+import { complaints, FrrReloader, frrPaths, type ExecResult } from '../../src/frr/reloader.js';
 
 const C1 = 'router bgp 64514\n bgp router-id 10.0.0.1\nexit\n!\nvrf red\n vni 100\nexit-vrf\n';
 const C2 = C1 + '!\nvrf blue\n vni 200\nexit-vrf\n';
@@ -169,5 +169,15 @@ describe('FrrReloader: vtysh calls per change', () => {
     await r.check(C1);
     expect(frr.calls).toEqual(['vtysh -C -f']);
     expect(frr.files[frr.files.length - 1]).toBe(C1);
+  });
+});
+
+describe('vtysh -f stderr', () => {
+  it('FRR 10 progress notes are not complaints; refused lines are', () => {
+    const ok = '[1173|staticd] done\n[1163|bgpd] Configuration file[/etc/frr/ps/frr.conf] processing\n\n';
+    expect(complaints(ok)).toEqual([]);
+    expect(complaints('line 4: Failure to communicate[13] to bgpd, line: no router bgp 64514 vrf t1\n\n' + ok)).toEqual([
+      'line 4: Failure to communicate[13] to bgpd, line: no router bgp 64514 vrf t1',
+    ]);
   });
 });
