@@ -13,8 +13,12 @@ export const DEFAULTS = {
   frrPollMs: 2000,
   /** EVPN data-plane health check period (router MAC and FDB of remote VTEPs). */
   evpnHealthMs: 500,
-  /** Bridge refresher period: STALE neighbours on L2VNI bridges re-confirmed (upstream's 30 s). */
-  bridgeRefreshMs: 30_000,
+  /**
+   * Bridge refresher period: STALE neighbours on L2VNI bridges re-confirmed. Below the shortest
+   * time the kernel keeps a STALE entry before dropping it, gc_stale_time minus the longest
+   * reachable_time (60 - 45 = 15 s with its defaults); upstream's 30 s can miss an entry.
+   */
+  bridgeRefreshMs: 10_000,
   /**
    * /metrics, /healthz, /readyz. Port 9080 and the paths are upstream's (its reloader answers
    * /healthz and /readyz on :9080 in the router pod), so probes and runbooks keep them;

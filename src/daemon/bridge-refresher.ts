@@ -2,8 +2,8 @@
 // it has the kernel re-confirm the STALE ARP/ND entries on the br-pe-<vni>
 // bridges of the L2VNIs applied (dataplane/bridge-refresh.ts says which and why),
 // before the kernel drops them and zebra withdraws their EVPN type-2 routes.
-// Upstream's refresher does the same every 30 s. Never while a reconcile runs:
-// the bridges may be changing under it.
+// Upstream refreshes the same entries every 30 s (by pinging them). Never while
+// a reconcile runs: the bridges may be changing under it.
 import type { Logger } from 'pino';
 import type { KernelPort } from './ports.js';
 
