@@ -107,6 +107,16 @@ export async function killFrr(ns: string, daemons?: FrrDaemon[]): Promise<void> 
   await signalAll(ns, 'SIGKILL', daemons ?? started.get(ns) ?? FRR_ORDER, 5_000);
 }
 
+/**
+ * Whether FRR's running configuration still holds VRF `vrf` (or, when given, its VNI).
+ * FRR 10 keeps an empty `vrf <name>` / `exit-vrf` block once a VRF was configured, even
+ * after the VRF and everything in it are gone: that empty block alone counts as gone.
+ */
+export function vrfInRunning(running: string, vrf: string, vni?: number): boolean {
+  const rest = running.replace(new RegExp(`^vrf ${vrf}\\nexit-vrf\\n`, 'm'), '');
+  return new RegExp(`\\bvrf ${vrf}\\b`).test(rest) || (vni !== undefined && new RegExp(`\\bvni ${vni}\\b`).test(rest));
+}
+
 /** Run one or more vtysh commands in the instance; returns stdout. */
 export async function vtysh(ns: string, cmd: string | string[], timeoutMs = 30_000): Promise<string> {
   const cmds = Array.isArray(cmd) ? cmd : [cmd];

@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
 import { ping, waitFor } from '../harness/fabric.js';
-import { vtysh } from '../harness/frr.js';
+import { vrfInRunning, vtysh } from '../harness/frr.js';
 import {
   readStatus,
   removeConfig,
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
           `${pe}/${node}: blue objects gone`,
         );
         const running = await vtysh(pe, 'show running-config');
-        if (running.includes('vrf blue') || running.includes('vni 200')) throw new Error(`${pe}: FRR still has VRF blue / vni 200`);
+        if (vrfInRunning(running, 'blue', 200)) throw new Error(`${pe}: FRR still has VRF blue / vni 200`);
       }
       const gone = await waitFor(
         async () => type5(await evpnRoutes('tor', 'prefix'), svc(2).blue, 32).length === 0,

@@ -21,7 +21,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { ping, waitFor, sleep, run } from '../harness/fabric.js';
-import { startFrr, vtysh } from '../harness/frr.js';
+import { startFrr, vrfInRunning, vtysh } from '../harness/frr.js';
 import {
   readStatus,
   startPerouterd,
@@ -548,7 +548,7 @@ async function main(): Promise<void> {
       );
       expectNoLinks(await linkMap('node1'), GREEN_OBJECTS.host, 'node1');
       const running = await vtysh('pe1', 'show running-config');
-      if (running.includes('vrf green')) throw new Error('FRR still has VRF green');
+      if (vrfInRunning(running, 'green', 300)) throw new Error(`FRR still has VRF green:\n${running}`);
       sameOrThrow('red/blue links', keep, [
         ...(await objIndexes('pe1', 'node1', RED_OBJECTS)),
         ...(await objIndexes('pe1', 'node1', BLUE_OBJECTS)),

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
 import { ping, sleep, waitFor } from '../harness/fabric.js';
-import { killFrr, startFrr, vtysh } from '../harness/frr.js';
+import { killFrr, startFrr, vrfInRunning, vtysh } from '../harness/frr.js';
 import { readStatus, removeConfig, startPerouterd, waitForReconcile, writeConfig, type PerouterdProcess } from '../harness/perouterd.js';
 import {
   appliedL3vnis,
@@ -330,10 +330,8 @@ async function daemonManners(): Promise<void> {
           expectLinks(pe, RED_OBJECTS.router, `pe${n}`);
           expectNoLinks(await linkMap(`node${n}`), BLUE_OBJECTS.host, `node${n}`);
         }
-        // FRR 10 keeps an empty `vrf blue` / `exit-vrf` block once the VRF was configured
-        // (frr-reload.py does not remove empty blocks); what matters is that nothing is in it.
         const running = await vtysh('pe1', 'show running-config');
-        if (/vrf blue|vni 200/.test(running.replace(/^vrf blue\nexit-vrf\n/m, ''))) throw new Error(`FRR still has VRF blue:\n${running}`);
+        if (vrfInRunning(running, 'blue', 200)) throw new Error(`FRR still has VRF blue:\n${running}`);
       }),
       `removing ${BLUE_FILE} removed exactly blue's objects (kernel and FRR); red kept running`,
     );
