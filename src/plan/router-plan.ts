@@ -212,34 +212,37 @@ function vtepOf(u: UnderlayPlan | undefined, family: UnderlayAddressFamily): str
 /** Gateway IPs are host addresses in a subnet (192.170.1.1/24); FRR advertises the network. */
 const maskedNetwork = (cidr: string): string => formatNetwork(parseCidr(cidr));
 
+/** The underlay of the plan: ASN, router ID, NICs, neighbours, VTEPs, graceful restart, route reflection. */
+function planUnderlay(u: UnderlaySpec, cfg: RouterConfig, node: NodeSettings, listenLimit: number | undefined): UnderlayPlan {
+  const underlay: UnderlayPlan = {
+    asn: u.asn,
+    routerId: bare(routerID(u.routerIDCIDR, node.nodeIndex)),
+    nics: u.interfaces.flatMap((i) => (i.networkDevice ? [i.networkDevice.interfaceName] : [])),
+    neighbors: planNeighbors(u, cfg),
+    listenLimit: listenLimit ?? 65535,
+  };
+  for (const c of u.tunnelEndpoint?.cidrs ?? []) {
+    const ip = bare(vtepIP(c, node.nodeIndex));
+    if (isV6(ip)) underlay.vtepIPv6 = ip;
+    else underlay.vtepIPv4 = ip;
+  }
+  if (u.gracefulRestart) {
+    underlay.gracefulRestart = {
+      restartTime: u.gracefulRestart.restartTimeSeconds,
+      stalePathTime: u.gracefulRestart.stalePathTimeSeconds,
+    };
+  }
+  if (u.routeReflector) underlay.clusterId = canonicalIP(u.routeReflector.clusterID);
+  return underlay;
+}
+
 /**
  * Resolves a validated configuration into the router plan. Pure: same input, same plan.
  * The config must already have passed semantic validation (src/config/validate/).
  */
 export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listenLimit?: number } = {}): RouterPlan {
   const u = cfg.underlays[0]?.spec;
-  let underlay: UnderlayPlan | undefined;
-  if (u) {
-    underlay = {
-      asn: u.asn,
-      routerId: bare(routerID(u.routerIDCIDR, node.nodeIndex)),
-      nics: u.interfaces.flatMap((i) => (i.networkDevice ? [i.networkDevice.interfaceName] : [])),
-      neighbors: planNeighbors(u, cfg),
-      listenLimit: opts.listenLimit ?? 65535,
-    };
-    for (const c of u.tunnelEndpoint?.cidrs ?? []) {
-      const ip = bare(vtepIP(c, node.nodeIndex));
-      if (isV6(ip)) underlay.vtepIPv6 = ip;
-      else underlay.vtepIPv4 = ip;
-    }
-    if (u.gracefulRestart) {
-      underlay.gracefulRestart = {
-        restartTime: u.gracefulRestart.restartTimeSeconds,
-        stalePathTime: u.gracefulRestart.stalePathTimeSeconds,
-      };
-    }
-    if (u.routeReflector) underlay.clusterId = canonicalIP(u.routeReflector.clusterID);
-  }
+  const underlay = u ? planUnderlay(u, cfg, node, opts.listenLimit) : undefined;
 
   const l3vnis: L3VniPlan[] = cfg.l3vnis.map((r) => {
     const s = r.spec;
