@@ -1,6 +1,7 @@
 // L2VNIs: a stretched L2 segment without routing domain (VNI 300) and an L2VNI
 // routed into L3VNI red through the distributed anycast gateway (VNI 110), two
-// nodes, real FRR and the real perouterd. See test/lab/scenarios/l2vni.ts.
+// nodes, real FRR and the real perouterd; then a silent VM kept reachable by the
+// bridge refresher, and lost without it. See test/lab/scenarios/l2vni.ts.
 import { labScenarioSuite } from './harness/suite.js';
 
 labScenarioSuite('L2VNI stretched and L2VNI with gateway (perouterd + FRR)', 'l2vni', [
@@ -17,4 +18,6 @@ labScenarioSuite('L2VNI stretched and L2VNI with gateway (perouterd + FRR)', 'l2
   'l2vni-gateway: ToR holds the gateway subnet 192.170.1.0/24 as type-5 from both nodes',
   'l2vni-gateway: a workload on node1 reaches node2’s L3VNI service 10.100.2.1 through VRF red',
   'perouterd leaves operator additions on the Managed host bridges alone across a reconcile (an address on br-hs-300, workload ports)',
+  'bridge refresher: a VM silent for 30 s (over twice the shortened neighbour ageing) keeps its type-2 MAC+IP route at node2’s PE and answers node2',
+  'bridge refresher off (perouterd restarted with --bridge-refresh-ms 0): the silent VM’s entry is dropped and its type-2 route withdrawn',
 ]);

@@ -42,6 +42,7 @@ import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, twoNodeTopology } from '../fixtures/two-nodes.js';
 import { RED_L2_ITEM, RED_YAML } from '../fixtures/yaml.js';
 import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
+import { REFRESH_MS, silentHostPhases } from './l2vni-silent.js';
 
 const L2_YAML = `l2vnis:
 ${RED_L2_ITEM}  - name: storage
@@ -115,7 +116,10 @@ async function main(): Promise<void> {
   await check(
     'perouterd builds the L2VNI objects: VNI 110 bridged into VRF red with the gateway, VNI 300 without VRF, Managed host bridges',
     async () => {
-      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']));
+      measure(
+        'perouterd_first_apply_ms',
+        await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd'], undefined, { perouterdArgs: () => ['--bridge-refresh-ms', REFRESH_MS] }),
+      );
       const out: string[] = [];
       for (const [pe, node, idx] of [
         ['pe1', 'node1', 1],
@@ -389,6 +393,16 @@ async function main(): Promise<void> {
       return `before: ${p}; after reconcile #${after.reconciles} (writes ${after.kernel.writesLast}): ${p2}`;
     }),
   );
+
+  // ---------------------------------------------------------------- silent host (bridge refresher), last: its off phase leaves vm1 without a route
+  await silentHostPhases({
+    node1: n1,
+    procs,
+    diag,
+    vm: { ns: 'vm1', ip: WL.vm1.ip, mac: WL.vm1.mac },
+    gateway: '192.170.1.1',
+    vtep: VTEP[1],
+  });
   log('done');
 }
 
