@@ -15,7 +15,7 @@ import { Backoff } from '../util/backoff.js';
 import { SerialRunner } from './coalesce.js';
 import type { DesiredState } from './desired-state.js';
 import { checkIsolatingRawFrr } from './frr-isolation.js';
-import { countsPerBlock, summarize, type FrrChangeReason } from '../frr/explain.js';
+import { FrrPush } from './frr-push.js';
 import { apiStatus, needsRetry, outcomeState, type DaemonState, type Health, type Outcome } from './outcome.js';
 import { EvpnMonitor, type EvpnHealthStatus } from './evpn-monitor.js';
 import { BridgeRefresher, type BridgeRefreshStatus } from './bridge-refresher.js';
@@ -77,10 +77,7 @@ export class Daemon {
   private retryTimer: NodeJS.Timeout | undefined;
   private triggers: { stop(): void; rearm(): void } | undefined;
   private stopped = false;
-  private forceFrr = false;
-  /** A resync asks FRR for its running configuration instead of trusting the last apply (drift check). */
-  private verifyFrr = false;
-  private lastAppliedFrr: string | undefined;
+  private readonly frrPush: FrrPush;
   /** Digest of the files last seen settled: an unchanged set needs no quiet period. */
   private settledDigest: string | undefined;
   private api: ApiPort | undefined;
@@ -138,6 +135,7 @@ export class Daemon {
       log: log.child({ component: 'bridge-refresh' }),
     });
     this.status.bridgeRefresh = this.bridgeRefresh.status;
+    this.frrPush = new FrrPush(ports.frr, this.status.frr);
   }
 
   /** Connects the Kubernetes side; `fallback` is the persisted snapshot to use until the API syncs. */
@@ -154,7 +152,7 @@ export class Daemon {
         reconcile: (reason) => this.trigger(reason),
         frrRestarted: (pids) => {
           this.log.warn({ pids }, 'FRR (re)started: pushing configuration again');
-          this.forceFrr = true;
+          this.frrPush.frrRestarted();
           this.evpn.frrRestarted(FRR_RESTART_GRACE_MS);
           this.trigger('frr-restart');
         },
@@ -221,7 +219,7 @@ export class Daemon {
   private async reconcileOnce(reason: string, reasons: string[]): Promise<void> {
     this.busySince = Date.now();
     this.current = startProgress(reasons, this.busySince);
-    if (reasons.includes('resync')) this.verifyFrr = true;
+    if (reasons.includes('resync')) this.frrPush.checkDrift();
     try {
       await this.reconcileSteps(reason);
     } finally {
@@ -280,8 +278,7 @@ export class Daemon {
     let desired = built;
     if (this.current) this.current.desired = built;
     let failed = built.failed;
-    const frrChanged = this.forceFrr || this.lastAppliedFrr !== desired.frrConfig;
-    if (frrChanged) {
+    if (this.frrPush.changed(desired.frrConfig)) {
       if (!(await this.ports.frr.isRunning())) return { kind: 'waiting-for-frr' };
       const c = await checkIsolatingRawFrr(this.ports.frr, this.ports.sources, built, apiConfig);
       if (!c.ok) {
@@ -294,12 +291,13 @@ export class Daemon {
       for (const r of c.rejected) log.error({ kind: r.kind, name: r.name }, r.message);
     }
     // A new frr.conf after isolation may equal the one running: no reload then (a drift check still reads FRR).
-    const reload = this.forceFrr || this.verifyFrr || this.lastAppliedFrr !== desired.frrConfig;
+    const reload = this.frrPush.due(desired.frrConfig);
     // One observation of the kernel per reconcile: the removals are computed with the additions.
     const kernel = await this.ports.kernel.changes(desired.kernel);
     const additions = await kernel.additions();
     if (reload) {
-      const err = await this.reloadFrr(desired, log);
+      const { record, error: err } = await this.frrPush.push(desired.frrConfig, log);
+      if (this.current) this.current.frr = record;
       if (err !== undefined) {
         this.recordKernel([additions], log);
         return { kind: 'frr-failed', error: err, failed };
@@ -319,46 +317,6 @@ export class Daemon {
     };
     const errors = [...additions.errors, ...removals.errors];
     return errors.length > 0 ? { kind: 'kernel-failed', errors, failed } : { kind: 'applied', failed };
-  }
-
-  /** The FRR reload; undefined on success, else FRR's error. */
-  private async reloadFrr(desired: DesiredState, log: Logger): Promise<string | undefined> {
-    const last = this.lastAppliedFrr;
-    const why: FrrChangeReason = this.forceFrr
-      ? 'frr-restart'
-      : last === undefined
-        ? 'start'
-        : last === desired.frrConfig
-          ? 'drift'
-          : 'config-change';
-    this.forceFrr = false;
-    const t0 = Date.now();
-    const r = await this.ports.frr.apply(desired.frrConfig, { verify: this.verifyFrr || why === 'frr-restart' });
-    if (r.outcome !== 'failed') this.verifyFrr = false;
-    this.status.frr.lastOutcome = r.outcome;
-    if (this.current)
-      this.current.frr = {
-        result: r.outcome,
-        linesAdded: r.outcome === 'applied' ? r.diff.toAdd.length : 0,
-        linesRemoved: r.outcome === 'applied' ? r.diff.toDelete.length : 0,
-        durationMs: Date.now() - t0,
-        ...(r.outcome === 'failed' ? { error: r.error } : {}),
-      };
-    if (r.outcome === 'failed') {
-      this.status.frr.lastError = r.error;
-      // A push after an FRR restart must be retried even if the text did not change.
-      if (why === 'frr-restart') this.forceFrr = true;
-      return r.error;
-    }
-    if (r.outcome === 'applied') {
-      this.status.frr.reloads++;
-      // Every FRR change is explained: why, and which lines (debug: all of them; info: counts per block).
-      log.info({ why, blocks: countsPerBlock(r.diff), attempts: r.attempts }, `FRR configuration reloaded (${why}): ${summarize(r.diff)}`);
-      log.debug({ why, added: r.diff.toAdd, removed: r.diff.toDelete }, 'FRR reload lines');
-    } else (why === 'drift' ? log.debug.bind(log) : log.info.bind(log))({ why }, 'FRR already runs this configuration: no reload');
-    delete this.status.frr.lastError;
-    this.lastAppliedFrr = desired.frrConfig;
-    return undefined;
   }
 
   private recordKernel(reports: KernelReport[], log: Logger): void {
