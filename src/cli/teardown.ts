@@ -13,6 +13,7 @@ import type { KernelPlan } from '../plan/kernel-plan.js';
 import { UNDERLAY_LINK_GROUP } from '../net/names.js';
 import { acquireInstanceLock, InstanceLockedError } from '../service/instance-lock.js';
 import { VXLAN_OVERHEAD } from '../plan/router-plan.js';
+import { processAlive } from '../sys/process.js';
 
 /** Nothing desired: the kernel diff against it is exactly what teardown removes. */
 export const EMPTY_KERNEL_PLAN: KernelPlan = {
@@ -23,15 +24,6 @@ export const EMPTY_KERNEL_PLAN: KernelPlan = {
   sysctls: [],
   vxlanOverhead: VXLAN_OVERHEAD,
 };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface TeardownOptions {
   netns: string;
@@ -66,7 +58,7 @@ export async function teardownNode(o: TeardownOptions, out: (line: string) => vo
 
 async function tearDownLocked(o: TeardownOptions, out: (line: string) => void): Promise<number> {
   const ps = o.frrPathspace ?? o.netns;
-  const running = Object.entries(await new FrrReloader(frrPaths(ps)).daemonPids()).filter(([, pid]) => alive(pid));
+  const running = Object.entries(await new FrrReloader(frrPaths(ps)).daemonPids()).filter(([, pid]) => processAlive(pid));
   if (running.length) {
     out(`error: FRR still runs in path space ${ps} (${running.map(([d, p]) => `${d} ${p}`).join(', ')})`);
     out(`stop the daemon and FRR first: systemctl disable --now perouterd.service perouterd-netns.service frr@${ps}.service`);

@@ -62,6 +62,7 @@ export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): 
 }
 
 import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree, type FrrDelta } from './frr-config.js';
+import { processAlive } from '../sys/process.js';
 
 export interface FrrDiff {
   toDelete: string[];
@@ -146,15 +147,6 @@ interface KnownRunning {
 const pidKey = (pids: Record<string, number>): string =>
   JSON.stringify(Object.entries(pids).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class FrrReloader implements FrrControl {
   private known: KnownRunning | undefined;
   private lastDelta: { base: FrrConfigTree; config: string; want: FrrConfigTree; delta: FrrDelta } | undefined;
@@ -187,7 +179,7 @@ export class FrrReloader implements FrrControl {
     // The daemons that answered at the last apply, with the same PIDs and alive: no vtysh needed.
     if (this.known) {
       const pids = await this.daemonPids();
-      if (pidKey(pids) === this.known.pids && required.every((d) => pids[d] !== undefined && alive(pids[d]!))) return true;
+      if (pidKey(pids) === this.known.pids && required.every((d) => pids[d] !== undefined && processAlive(pids[d]!))) return true;
     }
     const r = await this.vtysh(['-c', 'show daemons'], 10_000);
     if (r.code !== 0) return false;
