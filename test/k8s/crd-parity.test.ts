@@ -2,11 +2,11 @@
 // fixtures/upstream-verdicts.ts is applied through the API server stand-in (admission by the
 // generated CRD, CEL by @bufbuild/cel) and through the JSON Schema path the daemon uses for CRs
 // (spec-check.ts), and both give upstream's answer.
-import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as k8s from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import { specRuleErrors, withSpecDefaults } from '../../src/k8s/spec-check.js';
 import type { ApiKind } from '../../src/k8s/kinds.js';
-import { type ApiServerStandIn, startApiServerStandIn } from './apiserver-standin/index.js';
+import { standInForSuite } from './fixtures/stand-in-suite.js';
 import { VERDICTS } from './fixtures/upstream-verdicts.js';
 
 const group = 'network.openperouter.io';
@@ -21,21 +21,10 @@ function schemaVerdict(kind: ApiKind, spec: unknown): { verdict: 'accept' | 'rej
 }
 
 describe("CR verdicts agree with upstream's CRDs", () => {
-  let api: ApiServerStandIn;
-  let co: k8s.CustomObjectsApi;
-
-  beforeAll(async () => {
-    api = await startApiServerStandIn();
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    co = kc.makeApiClient(k8s.CustomObjectsApi);
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const suite = standInForSuite();
 
   it('the stand-in evaluates every rule of the generated CRDs', () => {
-    expect(api.unevaluatedRules()).toEqual([]);
+    expect(suite.api.unevaluatedRules()).toEqual([]);
   });
 
   it.each(VERDICTS.map((c) => [`${c.kind} ${c.name} (${c.source})`, c] as const))('%s', async (_title, c) => {
@@ -44,7 +33,7 @@ describe("CR verdicts agree with upstream's CRDs", () => {
     let admitted: 'accept' | 'reject';
     let refusal = '';
     try {
-      await co.createNamespacedCustomObject({ group, version, namespace: 'default', plural: c.plural, body });
+      await suite.co.createNamespacedCustomObject({ group, version, namespace: 'default', plural: c.plural, body });
       admitted = 'accept';
     } catch (e) {
       expect((e as k8s.ApiException<unknown>).code).toBe(422);

@@ -10,12 +10,12 @@
 //     JSON Schema checks, then validation, plan and render as for the API stage).
 // The per-rule CRD cases (test/k8s/fixtures/upstream-verdicts*.ts) belong to the corpus too;
 // test/k8s/crd-parity.test.ts runs them. The summary at the end prints the counts.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { validateReport } from '../../src/cli/config-commands.js';
 import { configSources } from '../../src/cli/settings.js';
 import { loadNodeConfig } from '../../src/config/node-config.js';
@@ -25,7 +25,7 @@ import { convertApiObjects, reportUnsupported } from '../../src/k8s/convert.js';
 import type { KubeObject } from '../../src/k8s/kube-object.js';
 import type { ApiKind } from '../../src/k8s/kinds.js';
 import { loadCorpus, type CorpusCase, type Verdict } from '../parity/corpus.js';
-import { type ApiServerStandIn, startApiServerStandIn } from './apiserver-standin/index.js';
+import { standInForSuite } from './fixtures/stand-in-suite.js';
 import { VERDICTS } from './fixtures/upstream-verdicts.js';
 import { VALIDATION_CASES, type ValidationCase } from '../parity/upstream/validation-cases.js';
 import { FRR_CASES } from '../parity/upstream/frr-cases.js';
@@ -203,18 +203,7 @@ describe("frr.conf for the inputs of upstream's conversion test", () => {
 });
 
 describe("upstream's material through perouterd", () => {
-  let api: ApiServerStandIn;
-  let co: k8s.CustomObjectsApi;
-
-  beforeAll(async () => {
-    api = await startApiServerStandIn();
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    co = kc.makeApiClient(k8s.CustomObjectsApi);
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const suite = standInForSuite();
 
   /** Each object through the stand-in (names prefixed by the case's index, so cases never collide): the refusals. */
   async function admission(objects: KubeObject[], prefix: string): Promise<string[]> {
@@ -224,7 +213,7 @@ describe("upstream's material through perouterd", () => {
         const [group, version] = (o.apiVersion ?? '').split('/') as [string, string];
         const body = { ...o, metadata: { ...o.metadata, name: `${prefix}-${o.metadata?.name}`, namespace: ns } };
         try {
-          await co.createNamespacedCustomObject({ group, version, namespace: ns, plural: PLURALS[o.kind ?? ''] ?? 'unknown', body });
+          await suite.co.createNamespacedCustomObject({ group, version, namespace: ns, plural: PLURALS[o.kind ?? ''] ?? 'unknown', body });
           return undefined;
         } catch (e) {
           const err = e as k8s.ApiException<unknown>;
