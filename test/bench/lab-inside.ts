@@ -8,7 +8,7 @@
 // Every figure goes to the results as { n, what, ms, floorMs }.
 import { writeFileSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { NetlinkDataplane, reconcileKernel, type ApplyReport } from '../../src/dataplane/dataplane.js';
+import { NetlinkDataplane, reconcileKernel } from '../../src/dataplane/dataplane.js';
 import { frrDelta, parseFrrConfig } from '../../src/frr/frr-config.js';
 import { FrrReloader, frrPaths } from '../../src/frr/reloader.js';
 import { ZebraReadinessCheck } from '../../src/frr/zebra-readiness.js';
@@ -17,6 +17,7 @@ import { ipBatch, run } from '../lab/harness/fabric.js';
 import { confDir, startFrr, stopFrr, type FrrDaemon } from '../lab/harness/frr.js';
 import { log, measure, runScenario } from '../lab/harness/results.js';
 import { addVni, writeConfig } from './scale-config.js';
+import { withoutErrors } from './kernel-report.js';
 import { desired } from './scale-pure.js';
 import { addedLinks, ipCreateLines, ipDeleteLines, ipPlanLines } from './lab-floor.js';
 
@@ -54,17 +55,6 @@ async function drop(p: { host: string; router: string }): Promise<void> {
   for (const ns of [p.router, p.host]) await run('ip', ['netns', 'del', ns], LONG).catch(() => undefined);
 }
 
-function ok(r: ApplyReport, what: string): ApplyReport {
-  if (r.errors.length)
-    throw new Error(
-      `${what}: ${r.errors
-        .slice(0, 3)
-        .map((e) => e.error)
-        .join('; ')}`,
-    );
-  return r;
-}
-
 interface Sizes {
   kN: KernelPlan;
   kN1: KernelPlan;
@@ -92,16 +82,16 @@ async function perouterd(n: number, s: Sizes): Promise<Record<string, number>> {
     dp.ensureRouterNamespace();
     await startFrr(p.router, { daemons: DAEMONS });
     await reloader.apply('frr defaults datacenter\n'); // what FRR runs before perouterd's first apply
-    const [, kCold] = await timed(async () => ok(await reconcileKernel(dp, s.kN), 'cold'));
+    const [, kCold] = await timed(async () => withoutErrors(await reconcileKernel(dp, s.kN), 'cold'));
     const fCold = await frr(s.cN, ['applied']);
     const [again, kNoop] = await timed(() => reconcileKernel(dp, s.kN));
     if (again.writes !== 0) throw new Error(`no-op made ${again.writes} kernel writes`);
     const [noop, fNoop] = await timed(() => reloader.apply(s.cN, { verify: true }));
     if (noop.outcome !== 'unchanged') throw new Error(`no-op FRR: ${JSON.stringify(noop).slice(0, 300)}`);
-    const [, kUp] = await timed(async () => ok(await reconcileKernel(dp, s.kN1), '+1'));
+    const [, kUp] = await timed(async () => withoutErrors(await reconcileKernel(dp, s.kN1), '+1'));
     const fUp = await frr(s.cN1, ['applied']);
     const fDown = await frr(s.cN, ['applied']);
-    const [, kDown] = await timed(async () => ok(await reconcileKernel(dp, s.kN), '-1'));
+    const [, kDown] = await timed(async () => withoutErrors(await reconcileKernel(dp, s.kN), '-1'));
     return { kCold, fCold, kNoop, fNoop, kUp, fUp, kDown, fDown };
   } finally {
     dp.close();
