@@ -10,7 +10,7 @@ import { validateMergedSteps } from '../config/validate/index.js';
 import { runAsync, runSync, type Steps, turn } from '../util/steps.js';
 import { type ConfigProblem, emptyRouterConfig, type FailedResource, type NodeSettings, type RouterConfig } from '../config/model.js';
 import { planRouter, type RouterPlan } from '../plan/router-plan.js';
-import { planKernel, type KernelPlan } from '../plan/kernel-plan.js';
+import { planKernelSteps, type KernelPlan } from '../plan/kernel-plan.js';
 import { renderFrrConfig } from '../frr/render.js';
 
 export interface ConfigSources {
@@ -130,6 +130,7 @@ function* desiredSteps(...[node, staticConfig, problems, apiConfig, opts = {}]: 
   yield;
   const frrConfig = renderFrrConfig(plan);
   yield;
+  const kernel = yield* planKernelSteps(plan);
   return {
     ok: true,
     desired: {
@@ -138,7 +139,7 @@ function* desiredSteps(...[node, staticConfig, problems, apiConfig, opts = {}]: 
       staticConfig,
       plan,
       frrConfig,
-      kernel: planKernel(plan),
+      kernel,
       failed: v.failed,
       problems,
     },

@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
-import { diffKernel, phasesOf, type DataplaneOp, type ObservedState } from './diff.js';
+import { diffKernelSteps, type DataplaneOp, type ObservedState } from './diff.js';
+import { phasesOf } from './phases.js';
+import { runAsync } from '../util/steps.js';
 import { hostVethsWithUnseenPeer, missingUnderlayNics } from './unfixable.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
 import type { EvpnObservation } from './evpn-health.js';
@@ -334,7 +336,8 @@ export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<Ke
   const observed = await dp.observe(plan.sysctls.map((s) => s.path));
   const additions: DataplaneOp[] = [];
   const removals: DataplaneOp[] = [];
-  for (const o of diffKernel(plan, observed)) (isRemoval(o) ? removals : additions).push(o);
+  // Drained with a turn of the event loop every CHUNK objects: at 4000 VNIs the diff is tens of ms.
+  for (const o of await runAsync(diffKernelSteps(plan, observed))) (isRemoval(o) ? removals : additions).push(o);
   return { observed, additions, removals, missingNics: missingUnderlayNics(plan, observed), heldVeths: hostVethsWithUnseenPeer(observed) };
 }
 

@@ -1,6 +1,9 @@
 // RouterPlan → the kernel objects that must exist. Pure; the dataplane adapter
 // diffs this against what it observes and issues only the missing changes.
+// Written as Steps (pausing every CHUNK VNIs): at 10,000 VNIs building the
+// 54,000 link objects takes 50-200 ms, most of it garbage collection.
 import { names, UNDERLAY_LINK_GROUP } from '../net/names.js';
+import { CHUNK, runSync, type Steps } from '../util/steps.js';
 import { VXLAN_OVERHEAD, type RouterPlan, type VethAddressing } from './router-plan.js';
 
 import type { NetnsRole } from '../net/names.js';
@@ -112,6 +115,11 @@ const sessionAddrs = (hs: { ipv4?: VethAddressing; ipv6?: VethAddressing } | und
   [hs?.ipv4, hs?.ipv6].filter((a): a is VethAddressing => a !== undefined);
 
 export function planKernel(plan: RouterPlan): KernelPlan {
+  return runSync(planKernelSteps(plan));
+}
+
+/** planKernel, pausing every CHUNK VNIs. */
+export function* planKernelSteps(plan: RouterPlan): Steps<KernelPlan> {
   const links: DesiredLink[] = [];
   const u = plan.underlay;
   const loopbackAddresses: string[] = [];
@@ -123,7 +131,9 @@ export function planKernel(plan: RouterPlan): KernelPlan {
   for (const v of plan.l2vnis) if (v.vrf) vrfs.add(v.vrf);
   for (const vrf of [...vrfs].sort()) links.push({ ns: 'router', name: vrf, type: { kind: 'vrf' }, addresses: [], owner: `vrf ${vrf}` });
 
+  let n = 0;
   for (const v of plan.l3vnis) {
+    if (++n % CHUNK === 0) yield;
     const owner = `L3VNI ${v.name}`;
     links.push({
       ns: 'router',
@@ -147,6 +157,7 @@ export function planKernel(plan: RouterPlan): KernelPlan {
   }
 
   for (const v of plan.l2vnis) {
+    if (++n % CHUNK === 0) yield;
     const owner = `L2VNI ${v.name}`;
     const bridge: DesiredLink = {
       ns: 'router',
