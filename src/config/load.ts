@@ -26,6 +26,7 @@ import { type DirRead, readConfigDirSync, type SourceFile } from './read.js';
 import { type YamlSource } from './yaml-source.js';
 import { hasError, isObj, parseAndValidate } from './parse-document.js';
 import { runAsync, runSync, type Steps } from '../util/steps.js';
+import type { FileResult, StaticFileCache } from './file-cache.js';
 
 export { loadNodeConfig, nodeIndexFromAddresses, nodeNameError, type NodeConfigDeps } from './node-config.js';
 
@@ -182,6 +183,8 @@ export interface StaticConfigResult {
   config: RouterConfig;
   problems: ConfigProblem[];
   files: string[];
+  /** Each file's own result, in order, when they came through a cache (whose results are kept objects). */
+  parts?: FileResult[];
 }
 
 /**
@@ -189,27 +192,45 @@ export interface StaticConfigResult {
  * between files (setImmediate), so a directory of thousands of files never blocks it for
  * longer than one file takes. Same result, same code: both drain staticConfigSteps.
  */
-export function loadStaticConfigAsync(read: DirRead, node: NodeSettings, namespace = DEFAULT_NAMESPACE): Promise<StaticConfigResult> {
-  return runAsync(staticConfigSteps(read, node, namespace));
+export function loadStaticConfigAsync(
+  read: DirRead,
+  node: NodeSettings,
+  namespace = DEFAULT_NAMESPACE,
+  cache?: StaticFileCache,
+): Promise<StaticConfigResult> {
+  return runAsync(staticConfigSteps(read, node, namespace, cache));
 }
 
-/** Loads the files one by one, yielding after each; the result is the generator's return value. */
-function* staticConfigSteps(read: DirRead, node: NodeSettings, namespace: string): Steps<StaticConfigResult> {
+/** Files served from the cache between two pauses (a file parsed is followed by a pause). */
+const CACHED_PER_PAUSE = 256;
+
+/**
+ * Loads the files one by one (through `cache` when given), pausing after every file parsed
+ * and every CACHED_PER_PAUSE files served from the cache; the result is the generator's return value.
+ */
+function* staticConfigSteps(read: DirRead, node: NodeSettings, namespace: string, cache?: StaticFileCache): Steps<StaticConfigResult> {
   const config = emptyRouterConfig();
   const problems: ConfigProblem[] = [...read.problems];
   const files = read.files.map((f) => f.path);
+  const load = (f: SourceFile): FileResult => loadStaticFile(f, node, namespace);
+  let served = 0;
+  const parts: FileResult[] = [];
   for (const file of read.files) {
-    const r = loadStaticFile(file, node, namespace);
+    const parsedBefore = cache?.stats.parsed;
+    const r = cache ? cache.result(file, load) : load(file);
+    const parsed = cache === undefined || cache.stats.parsed !== parsedBefore;
+    parts.push(r);
     problems.push(...r.problems);
     config.underlays.push(...r.config.underlays);
     config.l3vnis.push(...r.config.l3vnis);
     config.l2vnis.push(...r.config.l2vnis);
     config.l3passthroughs.push(...r.config.l3passthroughs);
     config.rawFrrConfigs.push(...r.config.rawFrrConfigs);
-    yield;
+    if (parsed || ++served % CACHED_PER_PAUSE === 0) yield;
   }
+  cache?.keepOnly(files);
   problems.push(...nameClashes(config));
-  return { config, problems, files };
+  return { config, problems, files, ...(cache ? { parts } : {}) };
 }
 
 /** Same object name from two places: only one of them can be mirrored to the API. */

@@ -9,8 +9,8 @@
 // `readSources` is the daemon's (async: the event loop keeps running); `readSourcesSync`
 // serves the one-shot CLI commands. Both share every decision below; only the I/O differs.
 
-import { readdirSync, type Stats, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { type BigIntStats, readdirSync, type Stats, statSync } from 'node:fs';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { BoundedReadError, readFileBounded, readFileBoundedSync } from '../sys/bounded-read.js';
 import { join } from 'node:path';
 import type { ConfigProblem } from './model.js';
@@ -24,6 +24,21 @@ export interface SourceFile {
   path: string;
   text?: string;
   problems: ConfigProblem[];
+  /** Not read: a cache (KnownFiles) holds what the file says, and its identity proves it unchanged. */
+  unchanged?: true;
+  /** The file's identity (lstat) taken before it was read, and when (for the cache). */
+  seen?: FileSeen;
+}
+
+/** What lstat said of a regular file just before it was read, and the wall-clock time then. */
+export interface FileSeen {
+  st: BigIntStats;
+  atNs: bigint;
+}
+
+/** What a cache of parsed files knows: whether a file (lstat before reading) is unchanged since it was read. */
+export interface KnownFiles {
+  unchanged(path: string, seen: FileSeen): boolean;
 }
 
 /** Everything the configuration is made of, read once: parsing works on this, never on the disk. */
@@ -97,8 +112,14 @@ export function readConfigFileSync(path: string, what = 'this configuration file
   return judge(path, what, above, (onStat) => readFileBoundedSync(path, MAX_CONFIG_BYTES, { onStat }));
 }
 
-async function readConfigFile(path: string, what: string, trust: TrustCheck): Promise<SourceFile> {
-  const above = await trust.above(path, what);
+/** One file read with the bounds and checks above, without blocking (`above`: the trust verdict, when known already). */
+export async function readConfigFile(
+  path: string,
+  what: string,
+  trust: TrustCheck,
+  above?: { problem: ConfigProblem | undefined },
+): Promise<SourceFile> {
+  above ??= { problem: await trust.above(path, what) };
   let buf: Buffer | undefined;
   let failure: unknown;
   let seen: Stats | undefined;
@@ -107,7 +128,7 @@ async function readConfigFile(path: string, what: string, trust: TrustCheck): Pr
   } catch (e) {
     failure = e;
   }
-  return judge(path, what, above, (onStat) => {
+  return judge(path, what, above.problem, (onStat) => {
     if (seen) onStat(seen);
     if (buf === undefined) throw failure;
     return buf;
@@ -167,8 +188,26 @@ function collect(files: SourceFile[], problems: ConfigProblem[]): DirRead {
   return out;
 }
 
-/** Every `openpe_*.yaml` of `dir`, without blocking the event loop. */
-export async function readConfigDir(dir: string, trust = new TrustCheck()): Promise<DirRead> {
+const FILE = 'this configuration file';
+
+/**
+ * A static file through a cache (`known`): a regular file whose lstat proves it unchanged and
+ * that nothing makes untrusted now is not read again (`unchanged`); any other is read as
+ * without a cache, with its lstat (`seen`) for the cache to remember.
+ */
+async function readKnownFile(path: string, realDir: string | undefined, trust: TrustCheck, known: KnownFiles): Promise<SourceFile> {
+  const atNs = BigInt(Date.now()) * 1_000_000n;
+  const st = await lstat(path, { bigint: true }).catch(() => undefined);
+  if (!st?.isFile() || realDir === undefined) return readConfigFile(path, FILE, trust);
+  const problem = await trust.aboveIn(path, realDir, FILE);
+  const seen = { st, atNs };
+  const numbers = { mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid) };
+  if (!problem && !writableProblem(path, numbers, FILE) && known.unchanged(path, seen)) return { path, problems: [], unchanged: true };
+  return { ...(await readConfigFile(path, FILE, trust, { problem })), seen };
+}
+
+/** Every `openpe_*.yaml` of `dir`, without blocking the event loop; through `known` when given. */
+export async function readConfigDir(dir: string, trust = new TrustCheck(), known?: KnownFiles): Promise<DirRead> {
   const problems: ConfigProblem[] = [];
   let names: string[];
   try {
@@ -180,8 +219,9 @@ export async function readConfigDir(dir: string, trust = new TrustCheck()): Prom
     return { files: [], problems: [dirProblem(dir, err)] };
   }
   const c = classify(dir, names);
+  const realDir = known ? await trust.realDirectory(dir) : undefined;
   const files: SourceFile[] = [];
-  for (const path of c.read) files.push(await readConfigFile(path, 'this configuration file', trust));
+  for (const path of c.read) files.push(await (known ? readKnownFile(path, realDir, trust, known) : readConfigFile(path, FILE, trust)));
   return collect(files, [...problems, ...c.problems]);
 }
 

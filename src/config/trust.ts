@@ -15,7 +15,7 @@
 
 import { realpathSync, type Stats, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ConfigProblem } from './model.js';
 
 type Mode = Pick<Stats, 'mode' | 'uid' | 'gid'>;
@@ -90,6 +90,19 @@ export class TrustCheck {
   async above(path: string, what: string): Promise<ConfigProblem | undefined> {
     const real = await realpath(path).catch(() => undefined);
     return real === undefined ? undefined : this.judge(path, real, what, await this.statsAbove(real));
+  }
+
+  /**
+   * `above` for a file known (by lstat) not to be a link, in the directory whose real path is
+   * `realDir`: the same verdict without resolving the file's path (one realpath per file saved).
+   */
+  async aboveIn(path: string, realDir: string, what: string): Promise<ConfigProblem | undefined> {
+    return this.judge(path, join(realDir, basename(path)), what, await this.statsAbove(join(realDir, basename(path))));
+  }
+
+  /** The real path of `dir`, or undefined when it cannot be resolved. */
+  async realDirectory(dir: string): Promise<string | undefined> {
+    return realpath(dir).catch(() => undefined);
   }
 
   /** The configuration directory (`st`: its stat): who else can write it or a directory above it. */

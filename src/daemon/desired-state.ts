@@ -4,8 +4,10 @@
 // and lets the event loop run between files: same steps, same result), so the CLI can never
 // disagree with what the daemon would apply.
 import os from 'node:os';
-import { loadNodeConfig, loadStaticConfig, loadStaticConfigAsync, type StaticConfigResult } from '../config/load.js';
-import { readSources, readSourcesSync, type SourceSnapshot } from '../config/read.js';
+import { DEFAULT_NAMESPACE, loadNodeConfig, loadStaticConfig, loadStaticConfigAsync, type StaticConfigResult } from '../config/load.js';
+import { readConfigDir, readConfigFile, readSourcesSync, type SourceFile } from '../config/read.js';
+import { TrustCheck } from '../config/trust.js';
+import { type FileResult, StaticFileCache } from '../config/file-cache.js';
 import { validateMergedSteps } from '../config/validate/index.js';
 import { runAsync, runSync, type Steps, turn } from '../util/steps.js';
 import { type ConfigProblem, emptyRouterConfig, type FailedResource, type NodeSettings, type RouterConfig } from '../config/model.js';
@@ -45,7 +47,14 @@ export type PipelineResult =
 
 /** What the files hold, read once: the node settings and the static objects. */
 export type LoadedSources = (
-  | { ok: true; node: NodeSettings; staticConfig: RouterConfig; problems: ConfigProblem[] }
+  | {
+      ok: true;
+      node: NodeSettings;
+      staticConfig: RouterConfig;
+      problems: ConfigProblem[];
+      /** The files' results the static configuration was made of, when they came through a cache. */
+      parts?: readonly FileResult[];
+    }
   | { ok: false; problems: ConfigProblem[]; reason: string; node?: NodeSettings }
 ) & { /** The openpe_*.yaml files read (none when the node config failed first). */ files: string[] };
 
@@ -59,8 +68,8 @@ export function hostInterfaceAddresses(name: string): Array<{ address: string; p
 }
 
 /** The node settings from what was read, or the reason there are none. */
-function nodeSettings(src: ConfigSources, snap: SourceSnapshot): { node?: NodeSettings; problems: ConfigProblem[] } {
-  const nodeRes = loadNodeConfig(snap.nodeConfig, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
+function nodeSettings(src: ConfigSources, nodeConfig: SourceFile): { node?: NodeSettings; problems: ConfigProblem[] } {
+  const nodeRes = loadNodeConfig(nodeConfig, { hostname: () => os.hostname(), interfaceAddresses: hostInterfaceAddresses });
   const problems: ConfigProblem[] = [...nodeRes.problems];
   if (!nodeRes.settings || problems.some((p) => p.severity === 'error')) return { problems };
   const node: NodeSettings = { ...nodeRes.settings };
@@ -77,24 +86,30 @@ function withStatic(node: NodeSettings, problems: ConfigProblem[], stat: StaticC
   if (stat.problems.some((p) => p.severity === 'error')) {
     return { ok: false, problems, reason: 'static configuration is invalid', node, files: stat.files };
   }
-  return { ok: true, node, staticConfig: stat.config, problems, files: stat.files };
+  return { ok: true, node, staticConfig: stat.config, problems, files: stat.files, ...(stat.parts ? { parts: stat.parts } : {}) };
 }
 
 const NODE_INVALID = 'node configuration is invalid';
 
 export function loadSources(src: ConfigSources): LoadedSources {
   const snap = readSourcesSync(src.configDir, src.nodeConfigPath);
-  const { node, problems } = nodeSettings(src, snap);
+  const { node, problems } = nodeSettings(src, snap.nodeConfig);
   if (!node) return { ok: false, problems, reason: NODE_INVALID, files: [] };
   return withStatic(node, problems, loadStaticConfig({ files: snap.files, problems: snap.problems }, node, src.namespace));
 }
 
-/** loadSources without blocking: async reads, and the event loop runs between files. */
-export async function loadSourcesAsync(src: ConfigSources): Promise<LoadedSources> {
-  const snap = await readSources(src.configDir, src.nodeConfigPath);
-  const { node, problems } = nodeSettings(src, snap);
+/**
+ * loadSources without blocking: async reads, and the event loop runs between files. With a
+ * cache, static files that did not change are neither read nor parsed again (file-cache.ts).
+ */
+export async function loadSourcesAsync(src: ConfigSources, cache?: StaticFileCache): Promise<LoadedSources> {
+  const trust = new TrustCheck();
+  const nodeConfig = await readConfigFile(src.nodeConfigPath, 'the node configuration', trust);
+  const { node, problems } = nodeSettings(src, nodeConfig);
   if (!node) return { ok: false, problems, reason: NODE_INVALID, files: [] };
-  return withStatic(node, problems, await loadStaticConfigAsync({ files: snap.files, problems: snap.problems }, node, src.namespace));
+  cache?.use(node.nodeName, src.namespace ?? DEFAULT_NAMESPACE);
+  const dir = await readConfigDir(src.configDir, trust, cache);
+  return withStatic(node, problems, await loadStaticConfigAsync(dir, node, src.namespace, cache));
 }
 
 /** Pure: the desired state of `node` from its static objects with the API objects under them. */
@@ -150,15 +165,60 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
   return fromLoaded(src, loadSources(src), extra);
 }
 
+/**
+ * What the daemon keeps from one build to the next: the static files' results (read and parsed
+ * again only when they change) and the last desired state with what it was built from, reused
+ * as it is when nothing it depends on changed (the no-op reconcile of every resync).
+ */
+export class BuildCache {
+  readonly files: StaticFileCache;
+  private readonly ids = new WeakMap<FileResult, number>();
+  private nextId = 0;
+  private last: { key: string; result: PipelineResult } | undefined;
+  /** Builds that reused the last desired state (tests, the bench). */
+  reused = 0;
+
+  constructor(files = new StaticFileCache()) {
+    this.files = files;
+  }
+
+  /** Everything desiredFrom depends on, as one string: the files' results by identity, the rest by value. */
+  key(s: Extract<LoadedSources, { ok: true }>, apiConfig: RouterConfig | undefined, opts: { listenLimit?: number }): string {
+    const ids = (s.parts ?? []).map((r) => {
+      let id = this.ids.get(r);
+      if (id === undefined) this.ids.set(r, (id = this.nextId++));
+      return id;
+    });
+    return JSON.stringify([s.node, ids, s.parts ? undefined : s.staticConfig, s.problems, apiConfig ?? null, opts]);
+  }
+
+  /** The last result when `key` is the last key. */
+  reuse(key: string): PipelineResult | undefined {
+    if (this.last?.key !== key) return undefined;
+    this.reused++;
+    return this.last.result;
+  }
+
+  remember(key: string, result: PipelineResult): void {
+    this.last = { key, result };
+  }
+}
+
 /** buildDesiredState for the daemon: the files are read and parsed without blocking the event loop. */
 export async function buildDesiredStateAsync(
   src: ConfigSources,
   extra?: { apiConfig?: RouterConfig },
+  cache?: BuildCache,
 ): Promise<PipelineResult & { sourceFiles: string[] }> {
-  const s = await loadSourcesAsync(src);
+  const s = await loadSourcesAsync(src, cache?.files);
   await turn();
   if (!s.ok) return notLoaded(s);
-  return { ...(await desiredFromAsync(s.node, s.staticConfig, s.problems, extra?.apiConfig, planOpts(src))), sourceFiles: s.files };
+  const key = cache?.key(s, extra?.apiConfig, planOpts(src));
+  const kept = key === undefined ? undefined : cache?.reuse(key);
+  if (kept) return { ...kept, sourceFiles: s.files };
+  const r = await desiredFromAsync(s.node, s.staticConfig, s.problems, extra?.apiConfig, planOpts(src));
+  if (key !== undefined) cache?.remember(key, r);
+  return { ...r, sourceFiles: s.files };
 }
 
 function planOpts(src: ConfigSources): { listenLimit?: number } {

@@ -4,7 +4,7 @@ import { constants, promises as fs } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import path from 'node:path';
 import type { RouterConfig } from '../config/model.js';
-import { buildDesiredStateAsync, type ConfigSources, type PipelineResult } from './desired-state.js';
+import { BuildCache, buildDesiredStateAsync, type ConfigSources, type PipelineResult } from './desired-state.js';
 import type { SourcesPort } from './ports.js';
 
 /** Files larger than this are not hashed whole (the loader rejects them anyway). */
@@ -29,6 +29,9 @@ async function hashFile(h: Hash, file: string): Promise<void> {
 }
 
 export class FileSources implements SourcesPort {
+  /** Files parsed and the last desired state, kept between builds (an unchanged file is not parsed again). */
+  readonly cache = new BuildCache();
+
   constructor(private readonly src: ConfigSources) {}
 
   async digest(): Promise<{ ok: true; digest: string } | { ok: false; reason: string }> {
@@ -51,8 +54,8 @@ export class FileSources implements SourcesPort {
     return { ok: true, digest: h.digest('hex') };
   }
 
-  /** buildDesiredState, read and parsed without blocking the event loop (the daemon's path). */
+  /** buildDesiredState, read and parsed without blocking the event loop, through the cache (the daemon's path). */
   build(apiConfig?: RouterConfig): Promise<PipelineResult> {
-    return buildDesiredStateAsync(this.src, apiConfig ? { apiConfig } : undefined);
+    return buildDesiredStateAsync(this.src, apiConfig ? { apiConfig } : undefined, this.cache);
   }
 }

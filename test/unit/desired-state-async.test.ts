@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildDesiredState, buildDesiredStateAsync, type ConfigSources } from '../../src/daemon/desired-state.js';
+import { BuildCache, buildDesiredState, buildDesiredStateAsync, type ConfigSources } from '../../src/daemon/desired-state.js';
 import { EXAMPLES, exampleNames } from '../fuzz/cli-helper.js';
 import { writeConfig } from '../bench/scale-config.js';
 
@@ -31,7 +31,14 @@ describe('buildDesiredStateAsync', () => {
       { configDir: generated.configDir, nodeConfigPath: join(tmp, 'no-node-config.yaml') },
     ];
     expect(cases.length).toBeGreaterThan(5);
-    for (const src of cases) expect(await buildDesiredStateAsync(src), src.configDir).toEqual(buildDesiredState(src));
+    for (const src of cases) {
+      const scratch = buildDesiredState(src);
+      expect(await buildDesiredStateAsync(src), src.configDir).toEqual(scratch);
+      // The daemon's cached build, first (files read) and again (reused): the same.
+      const cache = new BuildCache();
+      expect(await buildDesiredStateAsync(src, undefined, cache), src.configDir).toEqual(scratch);
+      expect(await buildDesiredStateAsync(src, undefined, cache), src.configDir).toEqual(scratch);
+    }
   });
 
   it('lets the event loop run between files', async () => {
