@@ -1,11 +1,12 @@
 // Neighbour messages (RTM_GETNEIGH/RTM_NEWNEIGH): ARP/ND entries and, in the
 // AF_BRIDGE family, bridge and VXLAN FDB entries. perouterd observes what FRR's
-// zebra installs (the EVPN data-plane health check) and never writes an entry's
-// address or state: its one write is NTF_USE, which asks the kernel to re-confirm
-// an entry that exists (the bridge refresher).
+// zebra installs (the EVPN data-plane health check). Its writes: NTF_USE, which
+// asks the kernel to re-confirm an entry that exists (the bridge refresher), and
+// the EVPN patch, which puts back a router-MAC neighbour and its VXLAN FDB entry
+// that zebra lost (dataplane/evpn-patch.ts).
 import * as K from './constants.js';
-import { afToFamily, attr, formatIp, formatMac, parseAttrs, parseIp } from './codec-core.js';
-import type { NeighInfo } from './types.js';
+import { afToFamily, attr, formatIp, formatMac, parseAttrs, parseIp, parseMac } from './codec-core.js';
+import type { NeighEntry, NeighInfo } from './types.js';
 
 /** struct ndmsg for a dump of one family (AF_BRIDGE: the FDB). */
 export function encodeNeighDump(family: 4 | 6 | 'bridge'): Buffer {
@@ -28,6 +29,22 @@ export function encodeNeighUse(ifindex: number, dst: string): Buffer {
   b.writeUInt16LE(0, 8); // ndm_state: left as it is
   b.writeUInt8(K.NTF_USE, 10);
   return Buffer.concat([b, attr(K.NDA_DST, ip.bytes)]);
+}
+
+/**
+ * ndmsg + attributes naming one entry: an ARP/ND entry (family 4/6, `dst` the IP) or a
+ * VXLAN FDB entry (family 'bridge', `mac`, `dst` the remote VTEP). Body of
+ * RTM_NEWNEIGH (with the state and flags) and RTM_DELNEIGH.
+ */
+export function encodeNeighEntry(e: NeighEntry): Buffer {
+  const b = Buffer.alloc(K.NDMSG_LEN);
+  const dst = parseIp(e.dst);
+  const af = e.family === 'bridge' ? K.AF_BRIDGE : dst.family === 4 ? K.AF_INET : K.AF_INET6;
+  b.writeUInt8(af, 0);
+  b.writeInt32LE(e.ifindex, 4);
+  b.writeUInt16LE(e.state ?? 0, 8);
+  b.writeUInt8(e.flags ?? 0, 10);
+  return Buffer.concat([b, attr(K.NDA_DST, dst.bytes), ...(e.mac !== undefined ? [attr(K.NDA_LLADDR, parseMac(e.mac))] : [])]);
 }
 
 export function decodeNeigh(payload: Buffer): NeighInfo | undefined {

@@ -22,6 +22,12 @@ export const SOL_NETLINK = 270;
 export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
+export const NETLINK_ADD_MEMBERSHIP = 1;
+
+// Multicast groups (enum rtnetlink_groups) an event socket joins.
+export const RTNLGRP_NEIGH = 3;
+export const RTNLGRP_IPV4_ROUTE = 7;
+export const RTNLGRP_IPV6_ROUTE = 11;
 
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
@@ -80,6 +86,7 @@ export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
 export const RTM_NEWNEIGH = 28;
+export const RTM_DELNEIGH = 29;
 export const RTM_GETNEIGH = 30;
 
 // --- links --------------------------------------------------------------------
@@ -153,6 +160,8 @@ export const NDA_DST = 1;
 export const NDA_LLADDR = 2;
 /** ndm_flags of an RTM_NEWNEIGH: "use" the existing entry as traffic would (STALE -> DELAY -> PROBE). */
 export const NTF_USE = 0x01;
+/** An FDB entry of the device itself (a VXLAN device's remote entries), not of its bridge master. */
+export const NTF_SELF = 0x02;
 export const NTF_EXT_LEARNED = 0x10;
 export const NUD_INCOMPLETE = 0x01;
 export const NUD_REACHABLE = 0x02;

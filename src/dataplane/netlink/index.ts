@@ -3,7 +3,18 @@
 
 export { NetlinkError, isNetlinkError } from './error.js';
 export { errnoName, errnoNumber, errnoMessage } from './errno.js';
-export type { AddrInfo, LinkChange, LinkInfo, NeighInfo, NewLink, NewLinkSpec, RouteInfo, RouteNexthop, RouteSpec } from './types.js';
+export type {
+  AddrInfo,
+  LinkChange,
+  LinkInfo,
+  NeighEntry,
+  NeighInfo,
+  NewLink,
+  NewLinkSpec,
+  RouteInfo,
+  RouteNexthop,
+  RouteSpec,
+} from './types.js';
 export { openRtNetlink, type OpenRtNetlinkOptions, type RtNetlink } from './rtnetlink.js';
 export {
   attachNamedNetns,
@@ -18,3 +29,11 @@ export {
 } from './netns.js';
 export { readSysctl, writeSysctl } from './sysctl.js';
 export { setRequestListener, type RequestListener } from './socket.js';
+export {
+  subscribeRtNetlink,
+  type RtEvent,
+  type RtEventGroup,
+  type RtSubscription,
+  type RtSubscriptionHandlers,
+  type RtSubscriptionOptions,
+} from './subscription.js';

@@ -13,6 +13,7 @@ import {
   encodeIfInfoMsg,
   encodeLinkChange,
   encodeNeighDump,
+  encodeNeighEntry,
   encodeNeighUse,
   encodeNewLink,
   encodeRoute,
@@ -25,7 +26,7 @@ import { EADDRNOTAVAIL, EHOSTUNREACH, ENETUNREACH, ENODEV, ENOENT, ESRCH } from 
 import { NetlinkError } from './error.js';
 import { resolveNetnsPath } from './netns.js';
 import { NetlinkSocket } from './socket.js';
-import type { AddrInfo, LinkChange, LinkInfo, NeighInfo, NewLink, RouteInfo, RouteSpec } from './types.js';
+import type { AddrInfo, LinkChange, LinkInfo, NeighEntry, NeighInfo, NewLink, RouteInfo, RouteSpec } from './types.js';
 
 const RTEXT_FILTER_SKIP_STATS = 1 << 3; // stats are most of a link message and we never read them
 
@@ -59,6 +60,10 @@ export interface RtNetlink {
    * nothing answers). Never creates an entry: false when there is none (ENOENT, or ENODEV: the link is gone).
    */
   useNeighbour(ifindex: number, dst: string): Promise<boolean>;
+  /** CREATE|REPLACE of one ARP/ND entry or VXLAN FDB entry (`ip neigh replace`, `bridge fdb replace … self`). */
+  replaceNeighbour(e: NeighEntry): Promise<void>;
+  /** ENOENT (and ENODEV: the link is gone) are success. */
+  deleteNeighbour(e: NeighEntry): Promise<void>;
   /**
    * The route the kernel uses for `dst` (RTM_GETROUTE, as `ip route get … fibmatch`: the matching
    * FIB entry with every next hop, and the table it is in), in the VRF of device `vrfIndex` when
@@ -242,6 +247,16 @@ class RtNetlinkImpl implements RtNetlink {
         ENODEV,
       )) ?? false
     );
+  }
+
+  async replaceNeighbour(e: NeighEntry): Promise<void> {
+    const what = `${e.family === 'bridge' ? `fdb ${e.mac ?? '?'} dst` : (e.mac ?? '?')} ${e.dst} dev ${e.ifindex}`;
+    await this.sock.request(`RTM_NEWNEIGH replace ${what}`, K.RTM_NEWNEIGH, K.NLM_F_CREATE | K.NLM_F_REPLACE, encodeNeighEntry(e));
+  }
+
+  async deleteNeighbour(e: NeighEntry): Promise<void> {
+    const what = `${e.family === 'bridge' ? `fdb ${e.mac ?? '?'} dst` : ''} ${e.dst} dev ${e.ifindex}`;
+    await ignoring(this.sock.request(`RTM_DELNEIGH${what}`, K.RTM_DELNEIGH, 0, encodeNeighEntry(e)), ENOENT, ENODEV);
   }
 
   async replaceRoute(r: RouteSpec): Promise<void> {

@@ -75,6 +75,19 @@ export interface NeighInfo {
   mac?: string;
 }
 
+/** One neighbour or FDB entry to write or delete (see encodeNeighEntry). */
+export interface NeighEntry {
+  /** 4 or 6: ARP/ND entry for `dst`; 'bridge': FDB entry `mac` -> `dst` (NTF_SELF on a VXLAN device). */
+  family: 4 | 6 | 'bridge';
+  ifindex: number;
+  dst: string;
+  mac?: string;
+  /** NUD_* (writes). */
+  state?: number;
+  /** NTF_* (writes; NTF_SELF for a VXLAN device's own FDB). */
+  flags?: number;
+}
+
 export type NewLinkSpec =
   | { kind: 'bridge' }
   | { kind: 'vrf'; table: number }
