@@ -34,7 +34,9 @@ export async function startHttpEndpoint(
     frr: () => frrState.read().then(frrLiveFacts),
     evpn: () => {
       const e = daemon.status.evpn;
-      return { faults: e.faults.length, faultsDetected: e.faultsDetected, repairsByStep: e.repairsByStep };
+      // The patch counts as a step of its own: `patch` (the router MAC written by perouterd).
+      const repairsByStep = e.patches > 0 ? { patch: e.patches, ...e.repairsByStep } : e.repairsByStep;
+      return { faults: e.faults.length, faultsDetected: e.faultsDetected, repairsByStep };
     },
   });
   setRequestListener((kind, errno) => metrics.netlinkRequest(kind, errno));

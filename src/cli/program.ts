@@ -61,6 +61,10 @@ function addRun(program: Command): void {
     .option('--resync-seconds <n>', 'periodic drift check interval (0 = off)', String(DEFAULTS.resyncSeconds))
     .option('--no-watch', 'do not watch the configuration files')
     .option('--evpn-check-ms <n>', 'EVPN data-plane health check period in ms (0 = off)', String(DEFAULTS.evpnHealthMs))
+    .option(
+      '--no-evpn-patch',
+      "never write a remote VTEP's router-MAC neighbour and FDB entry that FRR's zebra lost (the VNI re-sync repairs it instead)",
+    )
     .addOption(
       new Option(
         '--bridge-refresh-ms <n>',

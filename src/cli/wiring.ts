@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Daemon, type LoopOptions } from '../daemon/daemon.js';
 import { FileSources } from '../daemon/sources.js';
 import type { DaemonObserver, FrrPort, KernelPort, StatusSink } from '../daemon/ports.js';
-import { evpnFaults } from '../dataplane/evpn-health.js';
+import { EvpnPatcher, EvpnWatch } from '../dataplane/evpn-patcher.js';
 import { FrrEvpnRepair } from '../frr/evpn-repair.js';
 import { installSignalHandlers } from '../daemon/triggers.js';
 import { netnsExists } from '../dataplane/netlink/index.js';
@@ -40,6 +40,8 @@ export interface RunOptions extends SourceOptions {
   http: boolean;
   /** EVPN data-plane health check period (0 = off). */
   evpnCheckMs?: string;
+  /** false (--no-evpn-patch): perouterd never writes the router-MAC entries zebra lost. */
+  evpnPatch?: boolean;
   /** Bridge refresher period in ms (0 = off); parsed by the command line. */
   bridgeRefreshMs?: number;
   /** The command that restarts the FRR instance in the router namespace (last EVPN repair step). */
@@ -58,7 +60,8 @@ export function frrPort(reloader: FrrReloader, repair: FrrEvpnRepair): FrrPort {
 }
 
 /** The dataplane adapter seen through the daemon's KernelPort. */
-export function kernelPort(dp: Dataplane): KernelPort {
+export function kernelPort(dp: Dataplane, opts: { evpnPatch?: boolean } = {}): KernelPort {
+  const patcher = new EvpnPatcher(dp, opts.evpnPatch ?? true);
   return {
     ensureRouterNamespace: () => dp.ensureRouterNamespace() === 'created',
     changes: async (plan) => {
@@ -75,7 +78,8 @@ export function kernelPort(dp: Dataplane): KernelPort {
         heldVeths: c.heldVeths,
       };
     },
-    evpnFaults: async (l3vnis) => evpnFaults(l3vnis, await dp.observeEvpn()),
+    checkEvpn: (l3vnis) => patcher.check(l3vnis),
+    watchEvpn: (changed) => new EvpnWatch(dp, () => patcher.devices, changed),
     refreshStaleNeighbours: (l2vnis) => refreshStaleNeighbours(dp, l2vnis),
     close: () => dp.close(),
   };
@@ -128,7 +132,7 @@ export async function runDaemon(o: RunOptions, log: Logger): Promise<void> {
   const daemon = new Daemon(
     loopOptions(o),
     {
-      kernel: kernelPort(dp),
+      kernel: kernelPort(dp, { evpnPatch: o.evpnPatch !== false }),
       frr,
       sources: new FileSources(src),
       status: statusFile(o.stateDir, gid),

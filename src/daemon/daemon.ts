@@ -17,7 +17,7 @@ import type { DesiredState } from './desired-state.js';
 import { checkIsolatingRawFrr } from './frr-isolation.js';
 import { FrrPush } from './frr-push.js';
 import { apiStatus, needsRetry, outcomeState, type DaemonState, type Health, type Outcome } from './outcome.js';
-import { EvpnMonitor, type EvpnHealthStatus } from './evpn-monitor.js';
+import { EvpnMonitor, emptyEvpnStatus, type EvpnHealthStatus } from './evpn-monitor.js';
 import { BridgeRefresher, type BridgeRefreshStatus } from './bridge-refresher.js';
 import type { EvpnRepairOptions } from './evpn-repair.js';
 import type { ApiPort, DaemonObserver, FrrPort, KernelPort, KernelReport, SourceState, SourcesPort, StatusSink } from './ports.js';
@@ -101,7 +101,7 @@ export class Daemon {
     problems: [],
     missingNics: [],
     heldVeths: [],
-    evpn: { faults: [], faultsDetected: 0, repairs: 0, repairsByStep: {}, gaveUp: false },
+    evpn: emptyEvpnStatus(),
     bridgeRefresh: { intervalMs: 0, rounds: 0, refreshes: 0, gone: 0 },
   };
 

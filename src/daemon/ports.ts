@@ -3,7 +3,7 @@
 // no adapter, so its unit test drives the loop with fakes (test/support/fake-*.ts).
 import type { FailedResource, RouterConfig } from '../config/model.js';
 import type { KernelPlan } from '../plan/kernel-plan.js';
-import type { EvpnFault } from '../dataplane/evpn-health.js';
+import type { EvpnCheck } from '../dataplane/evpn-patcher.js';
 import type { NeighbourRefreshReport } from '../dataplane/bridge-refresh.js';
 import type { EvpnRepairStep, EvpnRepairTarget } from '../frr/evpn-repair.js';
 import type { DesiredState, PipelineResult } from './desired-state.js';
@@ -36,10 +36,22 @@ export interface KernelPort {
   ensureRouterNamespace(): boolean;
   /** Observes the kernel once and diffs it against `plan`. */
   changes(plan: KernelPlan): Promise<KernelChanges>;
-  /** What FRR installed for the routes through remote VTEPs that is missing (router MAC, FDB). */
-  evpnFaults(l3vnis: EvpnRepairTarget[]): Promise<EvpnFault[]>;
+  /**
+   * What FRR installed for the routes through remote VTEPs that is missing (router MAC,
+   * FDB), and what perouterd's EVPN patch put back of it (README "EVPN data-plane health").
+   */
+  checkEvpn(l3vnis: EvpnRepairTarget[]): Promise<EvpnCheck>;
+  /** Calls `changed` as soon as the kernel announces a change that may break a route through a remote VTEP. */
+  watchEvpn?(changed: (why: string) => void): EvpnWatchPort;
   /** Has the kernel re-confirm the STALE ARP/ND entries on the bridges of these L2VNIs (bridge refresher). */
   refreshStaleNeighbours(l2vnis: number[]): Promise<NeighbourRefreshReport>;
+  close(): void;
+}
+
+/** The kernel event watch behind the EVPN check. */
+export interface EvpnWatchPort {
+  /** Subscribes when not yet (or again, when the router namespace was rebuilt); why it cannot, else undefined. Cheap. */
+  ensure(): string | undefined;
   close(): void;
 }
 

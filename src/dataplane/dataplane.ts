@@ -22,8 +22,13 @@ import {
   readSysctl,
   netnsDir,
   netnsInode,
+  subscribeRtNetlink,
   type LinkInfo,
+  type NeighEntry,
+  type RtEventGroup,
   type RtNetlink,
+  type RtSubscription,
+  type RtSubscriptionHandlers,
 } from './netlink/index.js';
 
 export interface ApplyReport {
@@ -54,6 +59,13 @@ export interface Dataplane {
   observeNeighbours(): Promise<NeighbourObservation>;
   /** Asks the kernel to re-confirm an existing router-namespace neighbour (NTF_USE); false when it is gone. */
   useNeighbour(ifindex: number, ip: string): Promise<boolean>;
+  /** Writes (CREATE|REPLACE) or deletes one router-namespace neighbour or FDB entry (the EVPN patch). */
+  replaceNeighbour(e: NeighEntry): Promise<void>;
+  deleteNeighbour(e: NeighEntry): Promise<void>;
+  /** Kernel events of the router namespace (a socket of their own, opened there now). */
+  subscribeRouter(groups: RtEventGroup[], on: RtSubscriptionHandlers): RtSubscription;
+  /** Identity (inode) of the namespace behind the router namespace's name now; undefined when absent. */
+  routerNamespaceId(): number | undefined;
   /** `observed` is the state the ops were computed from (saves a re-dump). */
   apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport>;
   close(): void;
@@ -225,6 +237,22 @@ export class NetlinkDataplane implements Dataplane {
 
   useNeighbour(ifindex: number, ip: string): Promise<boolean> {
     return this.nl('router').useNeighbour(ifindex, ip);
+  }
+
+  replaceNeighbour(e: NeighEntry): Promise<void> {
+    return this.nl('router').replaceNeighbour(e);
+  }
+
+  deleteNeighbour(e: NeighEntry): Promise<void> {
+    return this.nl('router').deleteNeighbour(e);
+  }
+
+  subscribeRouter(groups: RtEventGroup[], on: RtSubscriptionHandlers): RtSubscription {
+    return subscribeRtNetlink({ netnsPath: `${netnsDir()}/${this.routerNetns}`, groups }, on);
+  }
+
+  routerNamespaceId(): number | undefined {
+    return netnsInode(`${netnsDir()}/${this.routerNetns}`);
   }
 
   async apply(ops: DataplaneOp[], observed?: ObservedState): Promise<ApplyReport> {

@@ -9,7 +9,7 @@
 // adapter (dataplane.ts) dumps the kernel, this decides.
 import { names } from '../net/names.js';
 import * as K from './netlink/constants.js';
-import type { LinkInfo, NeighInfo, RouteInfo } from './netlink/index.js';
+import type { LinkInfo, NeighInfo, RouteInfo, RtEvent } from './netlink/index.js';
 
 export interface EvpnObservation {
   /** Router namespace links. */
@@ -42,7 +42,7 @@ export function describeEvpnFault(f: EvpnFault): string {
 }
 
 /** `::ffff:a.b.c.d` (how zebra gives an IPv6 route an IPv4 VTEP) -> a.b.c.d. */
-const vtepOf = (gateway: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(gateway)?.[1] ?? gateway;
+export const vtepOf = (gateway: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(gateway)?.[1] ?? gateway;
 
 /** A neighbour that forwards: it has a MAC and is not unresolved. */
 const usable = (n: NeighInfo): boolean => n.mac !== undefined && (n.state & (K.NUD_INCOMPLETE | K.NUD_FAILED)) === 0;
@@ -84,4 +84,36 @@ export function evpnFaults(l3vnis: Array<{ vni: number; vrf: string }>, o: EvpnO
     for (const [vtep, v] of perVtep) if (v.missing) faults.push({ vni, vrf, vtep, missing: v.missing, routes: v.routes });
   }
   return faults;
+}
+
+/** The ifindexes of the L3VNIs' bridges (router-MAC neighbours) and VXLAN devices (their FDB entries). */
+export interface EvpnDevices {
+  bridges: Set<number>;
+  vxlans: Set<number>;
+}
+
+export function evpnDevices(l3vnis: Array<{ vni: number }>, links: LinkInfo[]): EvpnDevices {
+  const byName = new Map(links.map((l) => [l.name, l.index]));
+  const idx = (name: string): number[] => (byName.has(name) ? [byName.get(name)!] : []);
+  return {
+    bridges: new Set(l3vnis.flatMap((v) => idx(names.peBridge(v.vni)))),
+    vxlans: new Set(l3vnis.flatMap((v) => idx(names.vxlan(v.vni)))),
+  };
+}
+
+/**
+ * Why a kernel event may have broken a route through a remote VTEP, or undefined: a
+ * neighbour on an L3VNI bridge deleted or unresolved (the kernel makes an INCOMPLETE
+ * entry for a lost one as soon as traffic needs it), or an FDB entry on an L3VNI's
+ * VXLAN device deleted. Additions cannot break anything. `d` undefined (no
+ * observation yet): every such event counts.
+ */
+export function evpnEventReason(e: RtEvent, d: EvpnDevices | undefined): string | undefined {
+  if (e.kind !== 'neigh') return undefined;
+  const n = e.neigh;
+  if (!e.deleted && (n.state & (K.NUD_INCOMPLETE | K.NUD_FAILED)) === 0) return undefined;
+  const what = e.deleted ? 'deleted' : 'unresolved';
+  if (n.family === 'bridge')
+    return !e.deleted || (d && !d.vxlans.has(n.ifindex)) ? undefined : `FDB entry ${n.mac ?? '?'} dst ${n.dst ?? '?'} deleted`;
+  return d && !d.bridges.has(n.ifindex) ? undefined : `neighbour ${n.dst ?? '?'} ${what}`;
 }

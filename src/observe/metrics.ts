@@ -335,7 +335,7 @@ export class PerouterdMetrics {
     const seenRepairs: Record<string, number> = {};
     new Counter({
       name: 'perouterd_evpn_repairs_total',
-      help: 'EVPN data-plane repairs run, by step (resync-vni, restart-frr).',
+      help: 'EVPN data-plane repairs run, by step (patch, resync-vni, restart-frr).',
       labelNames: ['step'],
       registers,
       collect() {

@@ -1,8 +1,9 @@
 // A KernelPort for the daemon's unit test: diffs VNIs once per reconcile, records each phase
 // in a shared event log and fails the ops it is told to fail.
 import type { KernelPlan } from '../../src/plan/kernel-plan.js';
-import type { KernelChanges, KernelPort, KernelReport } from '../../src/daemon/ports.js';
+import type { EvpnWatchPort, KernelChanges, KernelPort, KernelReport } from '../../src/daemon/ports.js';
 import type { EvpnFault } from '../../src/dataplane/evpn-health.js';
+import type { EvpnCheck } from '../../src/dataplane/evpn-patcher.js';
 import type { EvpnRepairTarget } from '../../src/frr/evpn-repair.js';
 import type { NeighbourRefreshReport } from '../../src/dataplane/bridge-refresh.js';
 
@@ -17,6 +18,11 @@ export class FakeDataplane implements KernelPort {
   /** What the EVPN health check finds (set by the test, healed by FakeFrr's repairs). */
   evpn: EvpnFault[] = [];
   evpnChecks = 0;
+  /** `vni/vtep` of faults the fake EVPN patch puts back (then healed) at the next check. */
+  patchable = new Set<string>();
+  /** The EVPN watch's callback (fire it as the kernel would), and whether it is subscribed. */
+  evpnEvent: ((why: string) => void) | undefined;
+  evpnWatched = false;
   /** The L2VNIs of each bridge-refresher round, and what the next rounds report. */
   refreshRounds: number[][] = [];
   refreshReport: NeighbourRefreshReport = { refreshed: [], gone: 0, errors: [] };
@@ -58,9 +64,26 @@ export class FakeDataplane implements KernelPort {
     };
   }
 
-  async evpnFaults(l3vnis: EvpnRepairTarget[]): Promise<EvpnFault[]> {
+  async checkEvpn(l3vnis: EvpnRepairTarget[]): Promise<EvpnCheck> {
     this.evpnChecks++;
-    return this.evpn.filter((f) => l3vnis.some((v) => v.vni === f.vni));
+    const faults = this.evpn.filter((f) => l3vnis.some((v) => v.vni === f.vni));
+    const patched = faults.map((f) => `${f.vni}/${f.vtep}`).filter((k) => this.patchable.has(k));
+    this.evpn = this.evpn.filter((f) => !patched.includes(`${f.vni}/${f.vtep}`));
+    return { faults, patched, held: patched.map((k) => `held ${k}`), actions: patched.map((k) => `wrote ${k}`), errors: [] };
+  }
+
+  watchEvpn(changed: (why: string) => void): EvpnWatchPort {
+    this.evpnEvent = changed;
+    return {
+      ensure: () => {
+        this.evpnWatched = true;
+        return undefined;
+      },
+      close: () => {
+        this.evpnWatched = false;
+        this.evpnEvent = undefined;
+      },
+    };
   }
 
   async refreshStaleNeighbours(l2vnis: number[]): Promise<NeighbourRefreshReport> {

@@ -89,6 +89,50 @@ describe('EVPN data-plane health', () => {
     await r.d.stop();
   });
 
+  it('checks at once when the kernel announces a lost entry, without waiting for the poll', async () => {
+    const r = rig(withVnis(100), { evpnHealthMs: 60_000 });
+    await r.d.start();
+    await r.settle();
+    expect(r.kernel.evpnWatched).toBe(true);
+    const checks = r.kernel.evpnChecks;
+    r.kernel.evpn = [RMAC_LOST];
+    r.kernel.evpnEvent!('neighbour 100.65.0.2 deleted');
+    r.kernel.evpnEvent!('FDB entry deleted'); // a burst: one check
+    await vi.advanceTimersByTimeAsync(50);
+    expect(r.kernel.evpnChecks).toBe(checks + 1);
+    expect(r.last()).toMatchObject({ state: 'degraded', evpn: { faultsDetected: 1, eventChecks: 1 } });
+    await r.d.stop();
+    expect(r.kernel.evpnWatched).toBe(false);
+  });
+
+  it('the patch puts a lost router MAC back at once: counted, held, ready, no repair step', async () => {
+    const r = rig(withVnis(100), HEALTH);
+    await r.d.start();
+    await r.settle();
+    r.kernel.patchable.add('100/100.65.0.2');
+    r.kernel.evpn = [RMAC_LOST];
+    r.kernel.evpnEvent!('neighbour 100.65.0.2 deleted');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(r.last()).toMatchObject({ state: 'ready', evpn: { faults: [], faultsDetected: 1, patches: 1, held: ['held 100/100.65.0.2'] } });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(r.frr.repairs).toEqual([]);
+    await r.d.stop();
+  });
+
+  it('a patch undone again and again is left to the repair ladder', async () => {
+    const r = rig(withVnis(100), HEALTH);
+    await r.d.start();
+    await r.settle();
+    r.kernel.patchable.add('100/100.65.0.2');
+    for (let i = 0; i < 5; i++) {
+      r.kernel.evpn = [RMAC_LOST]; // undone before every check
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(r.last().evpn.patches).toBe(3);
+    expect(r.frr.repairs).toEqual(['resync-vni 100']);
+    await r.d.stop();
+  });
+
   it('is off unless configured, and only checks the L3VNIs applied', async () => {
     const r = rig(withVnis(100));
     await r.d.start();

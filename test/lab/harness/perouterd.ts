@@ -43,6 +43,9 @@ export interface PerouterdStatus {
     repairsByStep: Record<string, number>;
     lastRepair?: { step: string; at: string; error?: string };
     gaveUp: boolean;
+    patches?: number;
+    held?: string[];
+    eventChecks?: number;
   };
 }
 

@@ -13,8 +13,8 @@ if (!scenario) {
   process.exit(2);
 }
 const quiet = process.env.LAB_QUIET === '1';
-/** Knobs scenarios read (fabric-faults: which faults, perouterd's EVPN check period). */
-const SCENARIO_ENV = ['LAB_FAULTS', 'LAB_EVPN_CHECK_MS'];
+/** Knobs scenarios read (fabric-faults: which faults, perouterd's EVPN check period and patch). */
+const SCENARIO_ENV = ['LAB_FAULTS', 'LAB_EVPN_CHECK_MS', 'LAB_EVPN_PATCH'];
 const env = Object.fromEntries(SCENARIO_ENV.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
 const run = await bootLab({
   scenario,

@@ -42,10 +42,13 @@ import { BLUE, RED, l3vnisYaml } from '../fixtures/yaml.js';
 
 const PE_DAEMONS: FrrDaemon[] = ['zebra', 'bfdd', 'bgpd'];
 const EVPN_CHECK_MS = process.env.LAB_EVPN_CHECK_MS ?? '1000';
+/** LAB_EVPN_PATCH=0: perouterd never writes the router MAC zebra lost (--no-evpn-patch), to measure the repair ladder alone. */
+const EVPN_PATCH = process.env.LAB_EVPN_PATCH !== '0';
 const FAULTS = new Set((process.env.LAB_FAULTS ?? 'leaves,perouterd,frr,nic,netns').split(','));
 const perouterdArgs = (n: PerouterdNode): string[] => [
   '--evpn-check-ms',
   EVPN_CHECK_MS,
+  ...(EVPN_PATCH ? [] : ['--no-evpn-patch']),
   '--frr-restart-command',
   `${process.execPath} ${REPO}build/test/lab/harness/frr-restart.js ${n.routerNs} ${PE_DAEMONS.join(',')}`,
 ];
@@ -270,7 +273,8 @@ async function main(): Promise<void> {
         .map((n, i) => {
           const e = readStatus(n)?.evpn;
           const seen = (e?.faultsDetected ?? 0) - (evpnBefore[i]?.faultsDetected ?? 0);
-          return `${n.name}: EVPN faults ${seen}, repairs ${JSON.stringify(e?.repairsByStep ?? {})} (before ${JSON.stringify(evpnBefore[i]?.repairsByStep ?? {})})`;
+          const patches = (e?.patches ?? 0) - (evpnBefore[i]?.patches ?? 0);
+          return `${n.name}: EVPN faults ${seen}, patched ${patches}, repairs ${JSON.stringify(e?.repairsByStep ?? {})} (before ${JSON.stringify(evpnBefore[i]?.repairsByStep ?? {})})`;
         })
         .join('; ');
       log(`FAULT ${role}_leaf_lost: ${repaired}`);
