@@ -298,6 +298,55 @@ describe('netlink codec: links', () => {
     expect([...port.get(K.IFLA_BRPORT_NEIGH_SUPPRESS)!]).toEqual([1]);
     expect([...port.get(K.IFLA_BRPORT_LEARNING)!]).toEqual([0]);
   });
+
+  it('decodes in one pass what parseAttrs would: last of a repeated attribute, short ones absent, truncated tail ignored', () => {
+    const port = attrNest(K.IFLA_INFO_SLAVE_DATA, [attrU8(K.IFLA_BRPORT_NEIGH_SUPPRESS, 0), attrU8(K.IFLA_BRPORT_LEARNING, 1)]);
+    const info = attrNest(K.IFLA_LINKINFO, [attrStr(K.IFLA_INFO_KIND, 'veth'), attrStr(K.IFLA_INFO_SLAVE_KIND, 'bridge'), port]);
+    const p = Buffer.concat([
+      encodeIfInfoMsg({ index: 9, flags: K.IFF_UP | K.IFF_LOWER_UP }),
+      attrStr(K.IFLA_IFNAME, 'old'),
+      attrStr(K.IFLA_IFNAME, 'pe-e-1'),
+      attrU32(K.IFLA_MTU, 1450),
+      attr(K.IFLA_GROUP, Buffer.from([1, 2])), // too short for a u32: absent
+      attrU8(K.IFLA_OPERSTATE, K.IF_OPER_UNKNOWN),
+      attr(K.IFLA_ADDRESS, Buffer.from([2, 0, 0, 0, 0, 0xab])),
+      attrU32(K.IFLA_LINK, 4),
+      attrU32(K.IFLA_LINK_NETNSID, 0),
+      info,
+      Buffer.from([0x40, 0x00, 0x04, 0x00]), // an attribute claiming 64 bytes at the end: ignored
+    ]);
+    expect(decodeLink(p)).toStrictEqual({
+      index: 9,
+      name: 'pe-e-1',
+      up: true,
+      mtu: 1450,
+      group: 0,
+      operUp: true,
+      mac: '02:00:00:00:00:ab',
+      linkIndex: 4,
+      linkNetnsId: 0,
+      kind: 'veth',
+      bridgePort: { neighSuppress: false, learning: true },
+    });
+    expect(() => decodeLink(Buffer.alloc(8))).toThrow('short ifinfomsg');
+  });
+
+  it('decodes an address: IFA_LOCAL before IFA_ADDRESS (point-to-point peer), ifa_flags without IFA_FLAGS, unknown families skipped', () => {
+    const local = parseIp('192.0.2.1').bytes;
+    const peer = parseIp('192.0.2.2').bytes;
+    const msg = (family: number, ...attrs: Buffer[]): Buffer => Buffer.concat([Buffer.from([family, 32, 0x80, 0, 7, 0, 0, 0]), ...attrs]);
+    expect(decodeAddr(msg(K.AF_INET, attr(K.IFA_ADDRESS, peer), attr(K.IFA_LOCAL, local)))).toStrictEqual({
+      index: 7,
+      family: 4,
+      address: '192.0.2.1',
+      prefixLen: 32,
+      scope: 0,
+      flags: 0x80,
+    });
+    expect(decodeAddr(msg(K.AF_INET, attr(K.IFA_ADDRESS, peer)))?.address).toBe('192.0.2.2');
+    expect(decodeAddr(msg(K.AF_INET))).toBeUndefined();
+    expect(decodeAddr(msg(K.AF_BRIDGE, attr(K.IFA_LOCAL, local)))).toBeUndefined();
+  });
 });
 
 describe('errno table', () => {

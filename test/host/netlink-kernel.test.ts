@@ -21,6 +21,9 @@ import {
   type LinkInfo,
   type RtNetlink,
 } from '../../src/dataplane/netlink/index.js';
+import { encodeIfInfoMsg } from '../../src/dataplane/netlink/codec.js';
+import * as K from '../../src/dataplane/netlink/constants.js';
+import type { NetlinkSocket } from '../../src/dataplane/netlink/socket.js';
 
 const isRoot = process.getuid?.() === 0;
 const tag = `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -386,6 +389,21 @@ describe.skipIf(!isRoot)('rtnetlink against the host kernel', () => {
     }
     expect(stats.dumpRetries).toBeGreaterThan(0);
     await rt.deleteLinksByGroup(88);
+  });
+
+  it('a dump whose decoding throws fails alone, read to its end: the next dump on the socket works', async () => {
+    const N = 60; // ~4 datagrams: the throw comes in the first one
+    await Promise.all(Array.from({ length: N }, (_, i) => rt.createLink({ name: `x${i}`, spec: { kind: 'bridge' }, group: 89 })));
+    const sock = (rt as unknown as { socket: NetlinkSocket }).socket;
+    let seen = 0;
+    const bad = sock.dump('RTM_GETLINK dump', K.RTM_GETLINK, encodeIfInfoMsg({}), () => {
+      if (++seen === 5) throw new Error('bad message');
+      return seen;
+    });
+    await expect(bad).rejects.toThrow('bad message');
+    expect(seen).toBe(5); // nothing decoded after the throw
+    expect((await rt.dumpLinks()).filter((l) => /^x\d+$/.test(l.name))).toHaveLength(N);
+    await rt.deleteLinksByGroup(89);
   });
 
   it('rejects pending requests on close', async () => {

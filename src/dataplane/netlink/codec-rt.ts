@@ -1,7 +1,7 @@
 // rtnetlink payloads: links, addresses, routes, and the NLMSG_ERROR / NLMSG_DONE replies.
 
 import * as K from './constants.js';
-import type { AddrInfo, LinkChange, LinkInfo, NewLink, NewLinkSpec, RouteInfo, RouteNexthop, RouteSpec } from './types.js';
+import type { LinkChange, NewLink, NewLinkSpec, RouteInfo, RouteNexthop, RouteSpec } from './types.js';
 import {
   afToFamily,
   align4,
@@ -11,20 +11,14 @@ import {
   attrStr,
   attrU32,
   attrU8,
-  decodeIfAddrMsg,
-  decodeIfInfoMsg,
   decodeRtMsg,
   encodeIfAddrMsg,
   encodeIfInfoMsg,
   encodeRtMsg,
   familyToAf,
   formatIp,
-  formatMac,
-  getBe16,
-  getS32,
   getStr,
   getU32,
-  getU8,
   parseAttrs,
   parseCidr,
   parseIp,
@@ -122,67 +116,6 @@ export function encodeGetLink(nameOrIndex: string | number): Buffer {
   return Buffer.concat([encodeIfInfoMsg({}), attrStr(K.IFLA_IFNAME, nameOrIndex)]);
 }
 
-export function decodeLink(payload: Buffer): LinkInfo {
-  const h = decodeIfInfoMsg(payload);
-  const a = parseAttrs(payload, K.IFINFOMSG_LEN);
-  const link: LinkInfo = {
-    index: h.index,
-    name: getStr(a.get(K.IFLA_IFNAME)) ?? '',
-    up: (h.flags & K.IFF_UP) !== 0,
-    mtu: getU32(a.get(K.IFLA_MTU)) ?? 0,
-    group: getU32(a.get(K.IFLA_GROUP)) ?? 0,
-  };
-  const oper = getU8(a.get(K.IFLA_OPERSTATE));
-  if (oper !== undefined) {
-    link.operUp = oper === K.IF_OPER_UP || (oper === K.IF_OPER_UNKNOWN && (h.flags & K.IFF_LOWER_UP) !== 0);
-  }
-  const master = getU32(a.get(K.IFLA_MASTER));
-  if (master !== undefined && master !== 0) link.master = master;
-  const mac = a.get(K.IFLA_ADDRESS);
-  if (mac && mac.length > 0) link.mac = formatMac(mac);
-  const li = getU32(a.get(K.IFLA_LINK));
-  if (li !== undefined) link.linkIndex = li;
-  const nsid = getS32(a.get(K.IFLA_LINK_NETNSID));
-  if (nsid !== undefined) link.linkNetnsId = nsid;
-
-  const infoBuf = a.get(K.IFLA_LINKINFO);
-  if (infoBuf) {
-    const info = parseAttrs(infoBuf);
-    const kind = getStr(info.get(K.IFLA_INFO_KIND));
-    if (kind) link.kind = kind;
-    const data = info.get(K.IFLA_INFO_DATA);
-    if (data && kind === 'vxlan') {
-      const d = parseAttrs(data);
-      const local4 = d.get(K.IFLA_VXLAN_LOCAL);
-      const local6 = d.get(K.IFLA_VXLAN_LOCAL6);
-      const local = local4 ?? local6;
-      const vx: NonNullable<LinkInfo['vxlan']> = {
-        vni: getU32(d.get(K.IFLA_VXLAN_ID)) ?? 0,
-        port: getBe16(d.get(K.IFLA_VXLAN_PORT)) ?? 0,
-        learning: (getU8(d.get(K.IFLA_VXLAN_LEARNING)) ?? 0) !== 0,
-      };
-      if (local && (local.length === 4 || local.length === 16)) vx.local = formatIp(local);
-      const dev = getU32(d.get(K.IFLA_VXLAN_LINK));
-      if (dev !== undefined && dev !== 0) vx.dev = dev;
-      link.vxlan = vx;
-    } else if (data && kind === 'vrf') {
-      link.vrf = { table: getU32(parseAttrs(data).get(K.IFLA_VRF_TABLE)) ?? 0 };
-    }
-    const slaveKind = getStr(info.get(K.IFLA_INFO_SLAVE_KIND));
-    const slaveData = info.get(K.IFLA_INFO_SLAVE_DATA);
-    if (slaveKind === 'bridge' && slaveData) {
-      const d = parseAttrs(slaveData);
-      const port: NonNullable<LinkInfo['bridgePort']> = {};
-      const ns = getU8(d.get(K.IFLA_BRPORT_NEIGH_SUPPRESS));
-      if (ns !== undefined) port.neighSuppress = ns !== 0;
-      const learning = getU8(d.get(K.IFLA_BRPORT_LEARNING));
-      if (learning !== undefined) port.learning = learning !== 0;
-      link.bridgePort = port;
-    }
-  }
-  return link;
-}
-
 // --- addresses ------------------------------------------------------------------------
 
 /** RTM_NEWADDR / RTM_DELADDR payload. */
@@ -197,24 +130,6 @@ export function encodeAddr(index: number, cidr: string, opts: { noPrefixRoute?: 
   ];
   if (opts.noPrefixRoute) parts.push(attrU32(K.IFA_FLAGS, K.IFA_F_NOPREFIXROUTE));
   return Buffer.concat(parts);
-}
-
-export function decodeAddr(payload: Buffer): AddrInfo | undefined {
-  const h = decodeIfAddrMsg(payload);
-  const family = afToFamily(h.family);
-  if (!family) return undefined;
-  const a = parseAttrs(payload, K.IFADDRMSG_LEN);
-  // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
-  const addr = a.get(K.IFA_LOCAL) ?? a.get(K.IFA_ADDRESS);
-  if (!addr) return undefined;
-  return {
-    index: h.index,
-    family,
-    address: formatIp(addr),
-    prefixLen: h.prefixLen,
-    scope: h.scope,
-    flags: getU32(a.get(K.IFA_FLAGS)) ?? h.flags,
-  };
 }
 
 // --- routes ------------------------------------------------------------------------------

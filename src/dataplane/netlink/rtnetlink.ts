@@ -117,8 +117,7 @@ class RtNetlinkImpl implements RtNetlink {
 
   async dumpLinks(): Promise<LinkInfo[]> {
     const req = Buffer.concat([encodeIfInfoMsg({}), attrU32(K.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)]);
-    const msgs = await this.sock.request('RTM_GETLINK dump', K.RTM_GETLINK, K.NLM_F_DUMP, req);
-    return msgs.filter((m) => m.type === K.RTM_NEWLINK).map((m) => decodeLink(m.payload));
+    return this.sock.dump('RTM_GETLINK dump', K.RTM_GETLINK, req, (m) => (m.type === K.RTM_NEWLINK ? decodeLink(m.payload) : undefined));
   }
 
   private getLinkReq(nameOrIndex: string | number): Promise<LinkInfo | undefined> {
@@ -186,14 +185,11 @@ class RtNetlinkImpl implements RtNetlink {
   }
 
   async dumpAddresses(family?: 4 | 6): Promise<AddrInfo[]> {
-    const msgs = await this.sock.request('RTM_GETADDR dump', K.RTM_GETADDR, K.NLM_F_DUMP, encodeIfAddrMsg({ family: familyToAf(family) }));
-    const out: AddrInfo[] = [];
-    for (const m of msgs) {
-      if (m.type !== K.RTM_NEWADDR) continue;
+    return this.sock.dump('RTM_GETADDR dump', K.RTM_GETADDR, encodeIfAddrMsg({ family: familyToAf(family) }), (m) => {
+      if (m.type !== K.RTM_NEWADDR) return undefined;
       const a = decodeAddr(m.payload);
-      if (a && (family === undefined || a.family === family)) out.push(a);
-    }
-    return out;
+      return a && (family === undefined || a.family === family) ? a : undefined;
+    });
   }
 
   async addAddress(index: number, cidr: string, opts: { noPrefixRoute?: boolean } = {}): Promise<void> {
