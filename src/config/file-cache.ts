@@ -25,7 +25,8 @@ export interface FileResult {
 }
 
 interface Entry {
-  identity: string;
+  /** Undefined for a link: compared by content only, its identity never trusted. */
+  identity: Identity | undefined;
   /** ctime, and when the file was seen before the read whose text is `hash`. */
   ctimeNs: bigint;
   readAtNs: bigint;
@@ -33,9 +34,12 @@ interface Entry {
   result: FileResult;
 }
 
-function identityOf(st: BigIntStats): string {
-  return [st.dev, st.ino, st.size, st.mode, st.uid, st.gid, st.nlink, st.mtimeNs, st.ctimeNs].join(':');
-}
+/** The lstat fields that identify a file's version (compared one by one: no string built per file). */
+const IDENTITY = ['dev', 'ino', 'size', 'mode', 'uid', 'gid', 'nlink', 'mtimeNs', 'ctimeNs'] as const;
+type Identity = Pick<BigIntStats, (typeof IDENTITY)[number]>;
+
+const identityOf = (st: BigIntStats): Identity => Object.fromEntries(IDENTITY.map((k) => [k, st[k]])) as unknown as Identity;
+const sameIdentity = (a: Identity, b: BigIntStats): boolean => IDENTITY.every((k) => a[k] === b[k]);
 
 const hashOf = (text: string): string => createHash('sha256').update(text).digest('base64');
 
@@ -60,7 +64,7 @@ export class StaticFileCache implements KnownFiles {
 
   unchanged(path: string, seen: FileSeen): boolean {
     const e = this.entries.get(path);
-    return e !== undefined && e.identity !== '' && e.identity === identityOf(seen.st) && e.ctimeNs + this.conclusiveNs < e.readAtNs;
+    return e?.identity !== undefined && sameIdentity(e.identity, seen.st) && e.ctimeNs + this.conclusiveNs < e.readAtNs;
   }
 
   /** The result of `file` as read (`load` parses it when nothing kept says what it holds). */
@@ -82,7 +86,7 @@ export class StaticFileCache implements KnownFiles {
     this.stats[same ? 'sameContent' : 'parsed']++;
     // A link (no lstat of a regular file) is compared by content only: its identity is never trusted.
     const st = file.seen?.st;
-    const identity = st ? identityOf(st) : '';
+    const identity = st ? identityOf(st) : undefined;
     this.entries.set(file.path, { identity, ctimeNs: st?.ctimeNs ?? 0n, readAtNs: file.seen?.atNs ?? 0n, hash, result });
     return result;
   }

@@ -9,8 +9,9 @@
 // `readSources` is the daemon's (async: the event loop keeps running); `readSourcesSync`
 // serves the one-shot CLI commands. Both share every decision below; only the I/O differs.
 
-import { type BigIntStats, readdirSync, type Stats, statSync } from 'node:fs';
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { type BigIntStats, lstatSync, readdirSync, type Stats, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { CHUNK, turn } from '../util/steps.js';
 import { BoundedReadError, readFileBounded, readFileBoundedSync } from '../sys/bounded-read.js';
 import { join } from 'node:path';
 import type { ConfigProblem } from './model.js';
@@ -195,15 +196,52 @@ const FILE = 'this configuration file';
  * that nothing makes untrusted now is not read again (`unchanged`); any other is read as
  * without a cache, with its lstat (`seen`) for the cache to remember.
  */
-async function readKnownFile(path: string, realDir: string | undefined, trust: TrustCheck, known: KnownFiles): Promise<SourceFile> {
-  const atNs = BigInt(Date.now()) * 1_000_000n;
-  const st = await lstat(path, { bigint: true }).catch(() => undefined);
+async function readKnownFile(
+  path: string,
+  look: { st: BigIntStats | undefined; atNs: bigint },
+  realDir: string | undefined,
+  trust: TrustCheck,
+  known: KnownFiles,
+): Promise<SourceFile> {
+  const { st, atNs } = look;
   if (!st?.isFile() || realDir === undefined) return readConfigFile(path, FILE, trust);
   const problem = await trust.aboveIn(path, realDir, FILE);
   const seen = { st, atNs };
-  const numbers = { mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid) };
-  if (!problem && !writableProblem(path, numbers, FILE) && known.unchanged(path, seen)) return { path, problems: [], unchanged: true };
+  if (!problem && unchanged(path, seen, known)) return { path, problems: [], unchanged: true };
   return { ...(await readConfigFile(path, FILE, trust, { problem })), seen };
+}
+
+/** A regular file that no other user can write and that `known` says is unchanged. */
+function unchanged(path: string, seen: FileSeen, known: KnownFiles): boolean {
+  const st = seen.st;
+  const numbers = { mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid) };
+  return st.isFile() && !writableProblem(path, numbers, FILE) && known.unchanged(path, seen);
+}
+
+/** lstat, or undefined when it fails (reading the file then reports why). */
+function lstatOrNot(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The lstat of every path (undefined when it failed), each with the wall-clock time taken
+ * before it. Synchronous, CHUNK paths between two turns of the event loop: an lstat opens
+ * nothing (a FIFO cannot stall it) and answers from the inode cache of a local directory in
+ * microseconds, where a round trip to the thread pool costs several times that (17 ms for
+ * 1000 files against 4 ms).
+ */
+async function lstatAll(paths: readonly string[]): Promise<Array<{ st: BigIntStats | undefined; atNs: bigint }>> {
+  const out: Array<{ st: BigIntStats | undefined; atNs: bigint }> = [];
+  for (let i = 0; i < paths.length; i += CHUNK) {
+    if (i > 0) await turn();
+    const atNs = BigInt(Date.now()) * 1_000_000n;
+    for (const p of paths.slice(i, i + CHUNK)) out.push({ st: lstatOrNot(p), atNs });
+  }
+  return out;
 }
 
 /** Every `openpe_*.yaml` of `dir`, without blocking the event loop; through `known` when given. */
@@ -219,9 +257,18 @@ export async function readConfigDir(dir: string, trust = new TrustCheck(), known
     return { files: [], problems: [dirProblem(dir, err)] };
   }
   const c = classify(dir, names);
-  const realDir = known ? await trust.realDirectory(dir) : undefined;
   const files: SourceFile[] = [];
-  for (const path of c.read) files.push(await (known ? readKnownFile(path, realDir, trust, known) : readConfigFile(path, FILE, trust)));
+  if (!known) for (const path of c.read) files.push(await readConfigFile(path, FILE, trust));
+  else {
+    const realDir = await trust.realDirectory(dir);
+    const looks = await lstatAll(c.read);
+    for (const [i, path] of c.read.entries()) {
+      const { st, atNs } = looks[i]!;
+      // The common case answered without a promise: a trusted directory, an unchanged file.
+      const known1 = realDir !== undefined && st !== undefined && trust.safe(realDir) && unchanged(path, { st, atNs }, known);
+      files.push(known1 ? { path, problems: [], unchanged: true } : await readKnownFile(path, { st, atNs }, realDir, trust, known));
+    }
+  }
   return collect(files, [...problems, ...c.problems]);
 }
 

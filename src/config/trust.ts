@@ -79,6 +79,8 @@ export class TrustCheck {
   private readonly verdicts = new Map<string, string | undefined>();
   /** Directories already reported: one error each, not one per file under it. */
   private readonly reported = new Set<string>();
+  /** Real directories whose whole chain up to / was judged safe. */
+  private readonly safeDirs = new Set<string>();
 
   /** Problem of the directories above `path` (after links), for the one-shot commands. */
   aboveSync(path: string, what: string): ConfigProblem | undefined {
@@ -97,7 +99,18 @@ export class TrustCheck {
    * `realDir`: the same verdict without resolving the file's path (one realpath per file saved).
    */
   async aboveIn(path: string, realDir: string, what: string): Promise<ConfigProblem | undefined> {
-    return this.judge(path, join(realDir, basename(path)), what, await this.statsAbove(join(realDir, basename(path))));
+    if (this.safe(realDir)) return undefined;
+    const real = join(realDir, basename(path));
+    return this.judge(path, real, what, await this.statsAbove(real));
+  }
+
+  /** True when `realDir` and every directory above it were judged safe (no I/O: what aboveIn answers at once). */
+  safe(realDir: string): boolean {
+    if (this.safeDirs.has(realDir)) return true;
+    const chain = upToRoot(realDir);
+    if (!chain.every((d) => this.verdicts.has(d) && this.verdicts.get(d) === undefined)) return false;
+    this.safeDirs.add(realDir);
+    return true;
   }
 
   /** The real path of `dir`, or undefined when it cannot be resolved. */

@@ -74,10 +74,36 @@ class Lines {
   sep(): void {
     this.out.push('!');
   }
+  /** Lines rendered before (a kept VRF block), as they are. */
+  addRendered(lines: readonly string[]): void {
+    for (const line of lines) this.out.push(line);
+  }
+  lines(): string[] {
+    return this.out;
+  }
   toString(): string {
     return this.out.join('\n') + '\n';
   }
 }
+
+/**
+ * Each VRF's BGP instance as rendered, kept per plan object with the underlay it was rendered
+ * for (as JSON): an unchanged L3VNI keeps its plan object (router-plan.ts), so a reconcile
+ * renders only the VRFs that changed. Plans are never mutated.
+ */
+const vrfBlocks = new WeakMap<L3VniPlan, { underlay: string; lines: string[] }>();
+
+function vrfInstanceLines(v: L3VniPlan, u: UnderlayPlan, underlayKey: string): string[] {
+  const kept = vrfBlocks.get(v);
+  if (kept?.underlay === underlayKey) return kept.lines;
+  const l = new Lines();
+  renderVrfInstance(l, v, u);
+  vrfBlocks.set(v, { underlay: underlayKey, lines: l.lines() });
+  return l.lines();
+}
+
+/** The underlay plan as a key (its Sets as arrays in their order). */
+const underlayKeyOf = (u: UnderlayPlan): string => JSON.stringify(u, (_k, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v));
 
 const isV6 = (a: string): boolean => a.includes(':');
 const hostRoute = (addr: string): string => `${addressOf(addr)}/${isV6(addr) ? 128 : 32}`;
@@ -130,7 +156,8 @@ export function renderFrrConfig(plan: RouterPlan): string {
 
   if (plan.underlay) {
     renderUnderlay(l, plan, plan.underlay);
-    for (const v of plan.l3vnis) renderVrfInstance(l, v, plan.underlay);
+    const key = underlayKeyOf(plan.underlay);
+    for (const v of plan.l3vnis) l.addRendered(vrfInstanceLines(v, plan.underlay, key));
   }
 
   // Raw snippets, already ordered by priority: verbatim, after every BGP instance.

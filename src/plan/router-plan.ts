@@ -1,12 +1,13 @@
 // Desired state of one node's router, resolved from validated configuration:
 // every name, address and number that the kernel and FRR need is decided here,
 // once, so the FRR renderer and the kernel planner never disagree.
-import type { BFDSettings, HostSession, Neighbor, NodeSettings, RouterConfig, UnderlaySpec } from '../config/model.js';
+import type { BFDSettings, HostSession, L3VNIResource, Neighbor, NodeSettings, RouterConfig, UnderlaySpec } from '../config/model.js';
 import { pickVtep, type UnderlayAddressFamily } from '../config/vtep.js';
 import { routerID, vethIPs, vtepIP, distributedGatewayMac } from '../net/ipam.js';
 import { canonicalIP, formatNetwork, parseCidr } from '../net/ipnet.js';
 
 import { names } from '../net/names.js';
+import { perObject } from '../util/memo.js';
 
 /** VXLAN overhead subtracted from the underlay MTU for the veth legs. */
 export const VXLAN_OVERHEAD = 50;
@@ -203,7 +204,7 @@ function planNeighbors(u: UnderlaySpec, cfg: RouterConfig): NeighborPlan[] {
 }
 
 /** The local VTEP of an overlay (src/config/vtep.ts decides which; validation made sure there is one). */
-function vtepOf(u: UnderlayPlan | undefined, family: UnderlayAddressFamily): string {
+function vtepOf(u: Pick<UnderlayPlan, 'vtepIPv4' | 'vtepIPv6'> | undefined, family: UnderlayAddressFamily): string {
   const v = u ? pickVtep({ v4: u.vtepIPv4, v6: u.vtepIPv6 }, family) : undefined;
   if (!v) throw new Error(`no ${family ?? 'local'} VTEP for an overlay: the configuration was not validated`);
   return v;
@@ -237,6 +238,36 @@ function planUnderlay(u: UnderlaySpec, cfg: RouterConfig, node: NodeSettings, li
 }
 
 /**
+ * An L3VNI's plan but for its gateway networks, kept per object with what it depends on
+ * (src/util/memo.ts): an unchanged L3VNI keeps the same plan object, which the renderer's own
+ * memo then recognises. Plans are never mutated.
+ */
+const l3vniBase = perObject(
+  (r: L3VNIResource, nodeIndex: number, asn: number | undefined, vtepIPv4: string | undefined, vtepIPv6: string | undefined): L3VniPlan => {
+    const s = r.spec;
+    const u = asn === undefined ? undefined : { vtepIPv4, vtepIPv6 };
+    const p: L3VniPlan = {
+      name: r.name,
+      vrf: s.vrf,
+      vni: s.vni,
+      vxlanPort: s.vxlanPort,
+      vtep: vtepOf(u, s.underlayAddressFamily),
+      importRTs: s.importRTs ?? [],
+      exportRTs: s.exportRTs ?? [],
+      gatewayNetworks: [],
+    };
+    if (s.hostSession) p.hostSession = planHostSession(s.hostSession, nodeIndex, asn);
+    return p;
+  },
+);
+
+/** The plan with the gateway networks of its VRF (`networks`: sorted, one a line), kept per base plan. */
+const withGateways = perObject((base: L3VniPlan, networks: string): L3VniPlan => ({
+  ...base,
+  gatewayNetworks: networks === '' ? [] : networks.split('\n'),
+}));
+
+/**
  * Resolves a validated configuration into the router plan. Pure: same input, same plan.
  * The config must already have passed semantic validation (src/config/validate/).
  */
@@ -244,21 +275,6 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
   const u = cfg.underlays[0]?.spec;
   const underlay = u ? planUnderlay(u, cfg, node, opts.listenLimit) : undefined;
 
-  const l3vnis: L3VniPlan[] = cfg.l3vnis.map((r) => {
-    const s = r.spec;
-    const p: L3VniPlan = {
-      name: r.name,
-      vrf: s.vrf,
-      vni: s.vni,
-      vxlanPort: s.vxlanPort,
-      vtep: vtepOf(underlay, s.underlayAddressFamily),
-      importRTs: s.importRTs ?? [],
-      exportRTs: s.exportRTs ?? [],
-      gatewayNetworks: [],
-    };
-    if (s.hostSession) p.hostSession = planHostSession(s.hostSession, node.nodeIndex, underlay?.asn);
-    return p;
-  });
   const vrfOfL3vni = new Map(cfg.l3vnis.map((r) => [r.name, r.spec.vrf]));
 
   const l2vnis: L2VniPlan[] = cfg.l2vnis.map((r) => {
@@ -293,7 +309,10 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
     if (!nets) gatewaysByVrf.set(l2.vrf, (nets = new Set()));
     for (const g of l2.gatewayIPs) nets.add(maskedNetwork(g));
   }
-  for (const l3 of l3vnis) l3.gatewayNetworks = [...(gatewaysByVrf.get(l3.vrf) ?? [])].sort();
+  const l3vnis = cfg.l3vnis.map((r) => {
+    const base = l3vniBase(r, node.nodeIndex, underlay?.asn, underlay?.vtepIPv4, underlay?.vtepIPv6);
+    return withGateways(base, [...(gatewaysByVrf.get(r.spec.vrf) ?? [])].sort().join('\n'));
+  });
 
   const pt = cfg.l3passthroughs[0];
   const plan: RouterPlan = {

@@ -29,11 +29,17 @@ export async function runAsync<R>(steps: Steps<R>): Promise<R> {
 
 /** Calls `each` on every item in order, pausing after every `size` items. */
 export function* eachInChunks<T>(items: Iterable<T>, each: (item: T) => void, size = CHUNK): Steps<void> {
-  let n = 0;
-  for (const item of items) {
-    each(item);
-    if (++n % size === 0) yield;
+  const all = Array.isArray(items) ? (items as readonly T[]) : [...items];
+  for (let from = 0; from < all.length; from += size) {
+    const to = Math.min(all.length, from + size);
+    eachOf(all, from, to, each);
+    if (to - from === size) yield;
   }
+}
+
+/** One chunk, outside the generator: a plain loop that V8 optimises as any other. */
+function eachOf<T>(all: readonly T[], from: number, to: number, each: (item: T) => void): void {
+  for (let i = from; i < to; i++) each(all[i]!);
 }
 
 /** The items `keep` accepts, in order (`keep` may have effects), pausing after every `size` items. */

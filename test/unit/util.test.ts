@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff, backoffDelay } from '../../src/util/backoff.js';
 import { escapeControl, safeText, truncate } from '../../src/util/text.js';
+import { perObject } from '../../src/util/memo.js';
 
 describe('backoff', () => {
   it('doubles from initialMs up to maxMs and starts over after reset', () => {
@@ -28,5 +29,17 @@ describe('text', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
     expect(safeText('\u001b'.repeat(10), 8)).toBe('\\x1b\\x1…');
+  });
+});
+
+describe('perObject', () => {
+  it('computes once per object and context, again when the context differs', () => {
+    let calls = 0;
+    const f = perObject((o: { n: number }, k: number) => (calls++, o.n * k));
+    const a = { n: 2 };
+    expect([f(a, 3), f(a, 3), f({ n: 2 }, 3)]).toEqual([6, 6, 6]);
+    expect(calls).toBe(2); // a second object with the same content is another object
+    expect(f(a, 4)).toBe(8);
+    expect(calls).toBe(3);
   });
 });

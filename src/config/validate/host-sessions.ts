@@ -7,6 +7,7 @@ import type { HostSession, L3PassthroughResource, L3VNIResource } from '../model
 import { tryParseCidr } from '../../net/ipnet.js';
 import { PrefixSet } from '../../net/prefix-set.js';
 import { CHUNK, type Steps } from '../../util/steps.js';
+import { perObject } from '../../util/memo.js';
 import { type AnyResource, droppedOf, failure, isStatic, lose, type State } from './state.js';
 
 type WithSession = L3VNIResource | L3PassthroughResource;
@@ -15,7 +16,10 @@ function session(r: WithSession): HostSession | undefined {
   return r.spec.hostSession;
 }
 
-function cidrsOf(r: WithSession): Array<{ text: string; c: NonNullable<ReturnType<typeof tryParseCidr>> }> {
+/** The host-session CIDRs of an object, kept per object (src/util/memo.ts). */
+const cidrsOf = perObject(cidrsOfObject);
+
+function cidrsOfObject(r: WithSession): Array<{ text: string; c: NonNullable<ReturnType<typeof tryParseCidr>> }> {
   const lc = session(r)?.localCIDR;
   const out = [];
   for (const text of [lc?.ipv4, lc?.ipv6]) {

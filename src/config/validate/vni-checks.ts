@@ -8,6 +8,7 @@ import { tryParseCidr } from '../../net/ipnet.js';
 import { vethIPs } from '../../net/ipam.js';
 import { isReservedLinkName } from '../../net/names.js';
 import { filterInChunks, type Steps } from '../../util/steps.js';
+import { perObject } from '../../util/memo.js';
 import { fail, type State, type ValidateOptions } from './state.js';
 
 type Problem = { reason: FailureReason; message: string } | undefined;
@@ -78,9 +79,15 @@ function l2vniProblem(v: L2VNIResource, u: UnderlayResource | undefined): Proble
   return dep ? { reason: 'DependencyFailed', message: dep } : undefined;
 }
 
+// Kept per object (src/util/memo.ts): an unchanged file's objects are checked once.
+const l3vniVerdict = perObject((v: L3VNIResource, u: UnderlayResource | undefined, nodeIndex: number | undefined) =>
+  l3vniProblem(v, u, nodeIndex === undefined ? {} : { nodeIndex }),
+);
+const l2vniVerdict = perObject(l2vniProblem);
+
 export function* l3vniStep(st: State): Steps<void> {
   st.l3 = yield* filterInChunks(st.l3, (v) => {
-    const p = l3vniProblem(v, st.underlay, st.opts);
+    const p = l3vniVerdict(v, st.underlay, st.opts.nodeIndex);
     if (p) fail(st, v, p.reason, p.message);
     return !p;
   });
@@ -88,7 +95,7 @@ export function* l3vniStep(st: State): Steps<void> {
 
 export function* l2vniStep(st: State): Steps<void> {
   st.l2 = yield* filterInChunks(st.l2, (v) => {
-    const p = l2vniProblem(v, st.underlay);
+    const p = l2vniVerdict(v, st.underlay);
     if (p) fail(st, v, p.reason, p.message);
     return !p;
   });

@@ -7,6 +7,7 @@ import type { L2VNIResource, L3VNIResource } from '../model.js';
 import { type Cidr, type Family, formatNetwork, tryParseCidr } from '../../net/ipnet.js';
 import { PrefixSet } from '../../net/prefix-set.js';
 import { eachInChunks, filterInChunks, type Steps } from '../../util/steps.js';
+import { perObject } from '../../util/memo.js';
 import { type AnyResource, fail, isStatic, label, lose, type State } from './state.js';
 
 interface Subnet {
@@ -23,7 +24,10 @@ function firstOfFamily(cidrs: readonly string[], fam: Family): { c: Cidr; text: 
   return undefined;
 }
 
-function subnetsOf(r: L3VNIResource | L2VNIResource): Subnet[] {
+/** The subnets an object claims in its VRF, kept per object (src/util/memo.ts). */
+const subnetsOf = perObject(subnetsOfObject);
+
+function subnetsOfObject(r: L3VNIResource | L2VNIResource): Subnet[] {
   const out: Subnet[] = [];
   if (r.kind === 'L3VNI') {
     for (const text of [r.spec.hostSession?.localCIDR?.ipv4, r.spec.hostSession?.localCIDR?.ipv6]) {
