@@ -11,9 +11,9 @@ import { type FileResult, StaticFileCache } from '../config/file-cache.js';
 import { validateMergedSteps } from '../config/validate/index.js';
 import { runAsync, runSync, type Steps, turn } from '../util/steps.js';
 import { type ConfigProblem, emptyRouterConfig, type FailedResource, type NodeSettings, type RouterConfig } from '../config/model.js';
-import { planRouter, type RouterPlan } from '../plan/router-plan.js';
+import { planRouterSteps, type RouterPlan } from '../plan/router-plan.js';
 import { planKernelSteps, type KernelPlan } from '../plan/kernel-plan.js';
-import { renderFrrConfig } from '../frr/render.js';
+import { renderFrrConfigSteps } from '../frr/render.js';
 
 export interface ConfigSources {
   configDir: string;
@@ -138,12 +138,12 @@ function* desiredSteps(...[node, staticConfig, problems, apiConfig, opts = {}]: 
   yield;
   let plan: RouterPlan;
   try {
-    plan = planRouter(v.valid, node, opts.listenLimit !== undefined ? { listenLimit: opts.listenLimit } : {});
+    plan = yield* planRouterSteps(v.valid, node, opts.listenLimit !== undefined ? { listenLimit: opts.listenLimit } : {});
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e), v.failed);
   }
   yield;
-  const frrConfig = renderFrrConfig(plan);
+  const frrConfig = yield* renderFrrConfigSteps(plan);
   yield;
   const kernel = yield* planKernelSteps(plan);
   return {

@@ -15,6 +15,7 @@ import type { BFDSettings } from '../config/model.js';
 import type { HostSessionPlan, L3VniPlan, NeighborPlan, RouterPlan, UnderlayPlan, VethAddressing } from '../plan/router-plan.js';
 import { addressOf } from '../plan/router-plan.js';
 import { canonicalIP } from '../net/ipnet.js';
+import { eachInChunks, runSync, type Steps } from '../util/steps.js';
 
 /**
  * FRR 8.4 (datacenter profile) defaults: a line carrying one of these values is
@@ -123,6 +124,11 @@ const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
 
 /** Renders the complete frr.conf for the plan. */
 export function renderFrrConfig(plan: RouterPlan): string {
+  return runSync(renderFrrConfigSteps(plan));
+}
+
+/** renderFrrConfig as pausing work (src/util/steps.ts): a pause every CHUNK VRFs, the same text. */
+export function* renderFrrConfigSteps(plan: RouterPlan): Steps<string> {
   const l = new Lines();
   // The datacenter profile is required (packaging/frr/daemons sets it): its
   // defaults (no ebgp-requires-policy, fast timers) are what this config assumes.
@@ -139,12 +145,12 @@ export function renderFrrConfig(plan: RouterPlan): string {
 
   // VRF ↔ L3VNI binding: zebra needs it before the BGP VRF instance advertises type-5 routes.
   if (plan.underlay) {
-    for (const v of plan.l3vnis) {
+    yield* eachInChunks(plan.l3vnis, (v) => {
       l.add(0, `vrf ${v.vrf}`);
       l.add(1, `vni ${v.vni}`);
       l.add(0, 'exit-vrf');
       l.sep();
-    }
+    });
   }
 
   if (plan.underlay) renderBfd(l, plan.underlay);
@@ -156,8 +162,9 @@ export function renderFrrConfig(plan: RouterPlan): string {
 
   if (plan.underlay) {
     renderUnderlay(l, plan, plan.underlay);
-    const key = underlayKeyOf(plan.underlay);
-    for (const v of plan.l3vnis) l.addRendered(vrfInstanceLines(v, plan.underlay, key));
+    const u = plan.underlay;
+    const key = underlayKeyOf(u);
+    yield* eachInChunks(plan.l3vnis, (v) => l.addRendered(vrfInstanceLines(v, u, key)));
   }
 
   // Raw snippets, already ordered by priority: verbatim, after every BGP instance.

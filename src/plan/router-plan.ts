@@ -1,13 +1,23 @@
 // Desired state of one node's router, resolved from validated configuration:
 // every name, address and number that the kernel and FRR need is decided here,
 // once, so the FRR renderer and the kernel planner never disagree.
-import type { BFDSettings, HostSession, L3VNIResource, Neighbor, NodeSettings, RouterConfig, UnderlaySpec } from '../config/model.js';
+import type {
+  BFDSettings,
+  HostSession,
+  L2VNIResource,
+  L3VNIResource,
+  Neighbor,
+  NodeSettings,
+  RouterConfig,
+  UnderlaySpec,
+} from '../config/model.js';
 import { pickVtep, type UnderlayAddressFamily } from '../config/vtep.js';
 import { routerID, vethIPs, vtepIP, distributedGatewayMac } from '../net/ipam.js';
 import { canonicalIP, formatNetwork, parseCidr } from '../net/ipnet.js';
 
 import { names } from '../net/names.js';
 import { perObject } from '../util/memo.js';
+import { eachInChunks, runSync, type Steps } from '../util/steps.js';
 
 /** VXLAN overhead subtracted from the underlay MTU for the veth legs. */
 export const VXLAN_OVERHEAD = 50;
@@ -267,38 +277,44 @@ const withGateways = perObject((base: L3VniPlan, networks: string): L3VniPlan =>
   gatewayNetworks: networks === '' ? [] : networks.split('\n'),
 }));
 
+/** An L2VNI's plan (`vrfOfL3vni`: the VRF of each L3VNI by name). */
+function l2vniPlan(r: L2VNIResource, underlay: UnderlayPlan | undefined, vrfOfL3vni: ReadonlyMap<string, string>): L2VniPlan {
+  const s = r.spec;
+  const p: L2VniPlan = {
+    name: r.name,
+    vni: s.vni,
+    vxlanPort: s.vxlanPort,
+    vtep: vtepOf(underlay, s.underlayAddressFamily),
+    gatewayIPs: s.gatewayIPs ?? [],
+  };
+  const ref = s.routingDomain?.l3vni?.name;
+  if (ref !== undefined) {
+    const vrf = vrfOfL3vni.get(ref);
+    if (vrf) p.vrf = vrf;
+  }
+  if (p.gatewayIPs.length > 0) p.gatewayMac = distributedGatewayMac(s.vni);
+  const lb = s.hostMaster?.linuxBridge;
+  if (s.hostMaster?.type === 'LinuxBridge' && lb) {
+    p.hostBridge = lb.lifecycle === 'Managed' ? { name: names.hostBridge(s.vni), managed: true } : { name: lb.name ?? '', managed: false };
+  }
+  return p;
+}
+
 /**
  * Resolves a validated configuration into the router plan. Pure: same input, same plan.
  * The config must already have passed semantic validation (src/config/validate/).
  */
 export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listenLimit?: number } = {}): RouterPlan {
+  return runSync(planRouterSteps(cfg, node, opts));
+}
+
+/** planRouter as pausing work (src/util/steps.ts): a pause every CHUNK VNIs, the same plan. */
+export function* planRouterSteps(cfg: RouterConfig, node: NodeSettings, opts: { listenLimit?: number } = {}): Steps<RouterPlan> {
   const u = cfg.underlays[0]?.spec;
   const underlay = u ? planUnderlay(u, cfg, node, opts.listenLimit) : undefined;
-
   const vrfOfL3vni = new Map(cfg.l3vnis.map((r) => [r.name, r.spec.vrf]));
-
-  const l2vnis: L2VniPlan[] = cfg.l2vnis.map((r) => {
-    const s = r.spec;
-    const p: L2VniPlan = {
-      name: r.name,
-      vni: s.vni,
-      vxlanPort: s.vxlanPort,
-      vtep: vtepOf(underlay, s.underlayAddressFamily),
-      gatewayIPs: s.gatewayIPs ?? [],
-    };
-    const ref = s.routingDomain?.l3vni?.name;
-    if (ref !== undefined) {
-      const vrf = vrfOfL3vni.get(ref);
-      if (vrf) p.vrf = vrf;
-    }
-    if (p.gatewayIPs.length > 0) p.gatewayMac = distributedGatewayMac(s.vni);
-    const lb = s.hostMaster?.linuxBridge;
-    if (s.hostMaster?.type === 'LinuxBridge' && lb) {
-      p.hostBridge =
-        lb.lifecycle === 'Managed' ? { name: names.hostBridge(s.vni), managed: true } : { name: lb.name ?? '', managed: false };
-    }
-    return p;
-  });
+  const l2vnis: L2VniPlan[] = [];
+  yield* eachInChunks(cfg.l2vnis, (r) => void l2vnis.push(l2vniPlan(r, underlay, vrfOfL3vni)));
 
   // L2 gateway subnets are advertised from the VRF instance they are attached to (grouped
   // by VRF first: one pass, not every L3VNI against every L2VNI).
@@ -309,9 +325,10 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
     if (!nets) gatewaysByVrf.set(l2.vrf, (nets = new Set()));
     for (const g of l2.gatewayIPs) nets.add(maskedNetwork(g));
   }
-  const l3vnis = cfg.l3vnis.map((r) => {
+  const l3vnis: L3VniPlan[] = [];
+  yield* eachInChunks(cfg.l3vnis, (r) => {
     const base = l3vniBase(r, node.nodeIndex, underlay?.asn, underlay?.vtepIPv4, underlay?.vtepIPv6);
-    return withGateways(base, [...(gatewaysByVrf.get(r.spec.vrf) ?? [])].sort().join('\n'));
+    l3vnis.push(withGateways(base, [...(gatewaysByVrf.get(r.spec.vrf) ?? [])].sort().join('\n')));
   });
 
   const pt = cfg.l3passthroughs[0];
@@ -319,8 +336,8 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
     nodeName: node.nodeName,
     nodeIndex: node.nodeIndex,
     logLevel: node.logLevel,
-    l3vnis: [...l3vnis].sort((a, b) => a.vni - b.vni),
-    l2vnis: [...l2vnis].sort((a, b) => a.vni - b.vni),
+    l3vnis: l3vnis.sort((a, b) => a.vni - b.vni),
+    l2vnis: l2vnis.sort((a, b) => a.vni - b.vni),
     rawSnippets: [...cfg.rawFrrConfigs].sort((a, b) => a.spec.priority - b.spec.priority).map((r) => r.spec.rawConfig),
   };
   if (underlay) plan.underlay = underlay;
