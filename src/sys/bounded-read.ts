@@ -66,18 +66,25 @@ export function readFileBoundedSync(file: string, maxBytes = DEFAULT_MAX_BYTES, 
     throw openError(file, e);
   }
   try {
-    checkStat(file, fstatSync(fd), maxBytes, opts);
-    const chunks: Buffer[] = [];
+    const st = fstatSync(fd);
+    checkStat(file, st, maxBytes, opts);
+    // One buffer the size fstat gave (+1: a file that grows while being read is still
+    // caught), as readFileBounded: two zero-filled 64 KiB chunks per file cost
+    // `perouterd render` ~40 MB of RSS at 1000 files.
+    let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, st.size + 1));
     let n = 0;
     for (;;) {
-      const buf = Buffer.alloc(64 * 1024);
-      const got = readSync(fd, buf, 0, buf.length, null);
+      if (n === buf.length) {
+        if (n > maxBytes) throw new BoundedReadError(file, 'too-large', `${file}: larger than ${maxBytes} bytes (grew while read)`);
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const got = readSync(fd, buf, n, buf.length - n, null);
       if (got <= 0) break;
-      chunks.push(buf.subarray(0, got));
       n += got;
-      if (n > maxBytes) throw new BoundedReadError(file, 'too-large', `${file}: larger than ${maxBytes} bytes (grew while read)`);
     }
-    return Buffer.concat(chunks);
+    return buf.subarray(0, n);
   } catch (e) {
     if (e instanceof BoundedReadError) throw e;
     throw new BoundedReadError(file, 'unreadable', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
