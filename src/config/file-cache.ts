@@ -43,6 +43,32 @@ const sameIdentity = (a: Identity, b: BigIntStats): boolean => IDENTITY.every((k
 
 const hashOf = (text: string): string => createHash('sha256').update(text).digest('base64');
 
+/**
+ * A value derived from a regular file's content (the settle digest's hash of it), kept while
+ * the file's identity proves the content unchanged: the same rule as the static files' cache.
+ */
+export class ByIdentity<T> {
+  private readonly entries = new Map<string, { identity: Identity; readAtNs: bigint; value: T }>();
+
+  constructor(private readonly conclusiveNs = CONCLUSIVE_NS) {}
+
+  /** The value kept for `path` when `seen` (its lstat now) proves it unchanged since it was read. */
+  get(path: string, seen: FileSeen): T | undefined {
+    const e = this.entries.get(path);
+    if (!e || !sameIdentity(e.identity, seen.st) || !(e.identity.ctimeNs + this.conclusiveNs < e.readAtNs)) return undefined;
+    return e.value;
+  }
+
+  /** `value` was derived from what `path` held after `seen` (its lstat, taken before the read). */
+  set(path: string, seen: FileSeen, value: T): void {
+    this.entries.set(path, { identity: identityOf(seen.st), readAtNs: seen.atNs, value });
+  }
+
+  keepOnly(paths: ReadonlySet<string>): void {
+    for (const p of this.entries.keys()) if (!paths.has(p)) this.entries.delete(p);
+  }
+}
+
 export class StaticFileCache implements KnownFiles {
   private readonly entries = new Map<string, Entry>();
   private readonly conclusiveNs: bigint;

@@ -4,11 +4,20 @@ import { constants, promises as fs } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import path from 'node:path';
 import type { RouterConfig } from '../config/model.js';
+import { ByIdentity } from '../config/file-cache.js';
+import { lstatAll } from '../config/read.js';
 import { BuildCache, buildDesiredStateAsync, type ConfigSources, type PipelineResult } from './desired-state.js';
 import type { SourcesPort } from './ports.js';
 
 /** Files larger than this are not hashed whole (the loader rejects them anyway). */
 const DIGEST_CAP = 8 << 20;
+
+/** What `file` is now, hashed: its content, or its type/size when it is not a small regular file. */
+async function fileToken(file: string): Promise<string> {
+  const h = createHash('sha256');
+  await hashFile(h, file);
+  return h.digest('base64');
+}
 
 /** Adds what `file` is now to `h`: its content, or its type/size when it is not a small regular file. */
 async function hashFile(h: Hash, file: string): Promise<void> {
@@ -31,8 +40,16 @@ async function hashFile(h: Hash, file: string): Promise<void> {
 export class FileSources implements SourcesPort {
   /** Files parsed and the last desired state, kept between builds (an unchanged file is not parsed again). */
   readonly cache = new BuildCache();
+  /** Each static file's content hash for the settle digest, kept while its identity proves it unchanged. */
+  private readonly hashes: ByIdentity<string>;
 
-  constructor(private readonly src: ConfigSources) {}
+  /** `conclusiveNs`: tests shorten the age a file must have had when hashed for its identity to be trusted. */
+  constructor(
+    private readonly src: ConfigSources,
+    opts: { conclusiveNs?: bigint } = {},
+  ) {
+    this.hashes = new ByIdentity<string>(opts.conclusiveNs);
+  }
 
   async digest(): Promise<{ ok: true; digest: string } | { ok: false; reason: string }> {
     const dir = this.src.configDir;
@@ -47,11 +64,34 @@ export class FileSources implements SourcesPort {
     const h = createHash('sha256');
     h.update('node-config');
     await hashFile(h, this.src.nodeConfigPath);
-    for (const n of names.sort()) {
+    const files = names.sort().filter((n) => /^openpe_.*\.ya?ml$/.test(n));
+    const tokens = await this.tokens(files.map((n) => path.join(dir, n)));
+    for (const n of names) {
       h.update(`\0entry:${n}`);
-      if (/^openpe_.*\.ya?ml$/.test(n)) await hashFile(h, path.join(dir, n));
+      const t = tokens.get(path.join(dir, n));
+      if (t !== undefined) h.update(`\0${t}`);
     }
     return { ok: true, digest: h.digest('hex') };
+  }
+
+  /**
+   * Each file's content hash: kept from an earlier digest while the file's lstat proves it
+   * unchanged (file-cache.ts's rule), read and hashed otherwise. The digest is thus the same
+   * whichever way a file's hash came, and a no-op reconcile reads no file.
+   */
+  private async tokens(paths: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const looks = await lstatAll(paths);
+    for (const [i, p] of paths.entries()) {
+      const { st, atNs } = looks[i]!;
+      const seen = st?.isFile() ? { st, atNs } : undefined;
+      const kept = seen && this.hashes.get(p, seen);
+      const token = kept ?? (await fileToken(p));
+      if (seen && kept === undefined) this.hashes.set(p, seen, token);
+      out.set(p, token);
+    }
+    this.hashes.keepOnly(new Set(paths));
+    return out;
   }
 
   /** buildDesiredState, read and parsed without blocking the event loop, through the cache (the daemon's path). */

@@ -33,6 +33,33 @@ describe('FileSources.digest', () => {
     expect(await s.digest()).toEqual({ ok: false, reason: `configuration directory ${cfg} does not exist` });
   });
 
+  it('is the digest of the files as they are, whether a hash was kept (identity unchanged) or read again', async () => {
+    const { root, cfg, node } = dirs();
+    const src = { configDir: cfg, nodeConfigPath: node };
+    const kept = new FileSources(src, { conclusiveNs: 0n }); // identity trusted as soon as the clock moved
+    const fresh = async (): Promise<unknown> => new FileSources(src).digest();
+    const f = path.join(cfg, 'openpe_a.yaml');
+    const steps: Array<() => void> = [
+      () => undefined,
+      () => writeFileSync(f, 'l3vnis: [ ]\n'), // same size, other content
+      () => writeFileSync(path.join(cfg, 'openpe_b.yaml'), 'l2vnis: []\n'),
+      () => writeFileSync(path.join(root, 'target.yaml'), 'l3vnis: []  \n'), // not linked yet: no change
+      () => (rmSync(f), execFileSync('ln', ['-s', path.join(root, 'target.yaml'), f])),
+      () => writeFileSync(path.join(root, 'target.yaml'), 'l3vnis: []\n\n'),
+      () => rmSync(path.join(cfg, 'openpe_b.yaml')),
+    ];
+    const seen = new Set<string>();
+    for (const step of steps) {
+      step();
+      await new Promise((r) => setTimeout(r, 5));
+      const d = await kept.digest();
+      expect(d).toEqual(await fresh());
+      expect(await kept.digest()).toEqual(d);
+      if (d.ok) seen.add(d.digest);
+    }
+    expect(seen.size).toBe(steps.length - 1); // every step changed it but the first and the unlinked target
+  });
+
   it('never blocks on a FIFO planted under a configuration name', async () => {
     const { cfg, node } = dirs();
     execFileSync('mkfifo', [path.join(cfg, 'openpe_fifo.yaml')]);
