@@ -7,7 +7,7 @@ import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import { diffKernelSteps, type DataplaneOp, type ObservedState } from './diff.js';
 import { phasesOf } from './phases.js';
 import { runAsync } from '../util/steps.js';
-import { hostVethsWithUnseenPeer, missingUnderlayNics } from './unfixable.js';
+import { hostVethsWithUnseenPeerSteps, missingUnderlayNics } from './unfixable.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
 import type { EvpnObservation } from './evpn-health.js';
 import { staleNeighbours, type NeighbourObservation, type NeighbourRefreshReport } from './bridge-refresh.js';
@@ -380,7 +380,8 @@ export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<Ke
   const removals: DataplaneOp[] = [];
   // Drained with a turn of the event loop every CHUNK objects: at 4000 VNIs the diff is tens of ms.
   for (const o of await runAsync(diffKernelSteps(plan, observed))) (isRemoval(o) ? removals : additions).push(o);
-  return { observed, additions, removals, missingNics: missingUnderlayNics(plan, observed), heldVeths: hostVethsWithUnseenPeer(observed) };
+  const heldVeths = await runAsync(hostVethsWithUnseenPeerSteps(observed));
+  return { observed, additions, removals, missingNics: missingUnderlayNics(plan, observed), heldVeths };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { DesiredLink, KernelPlan, NetnsRole } from '../plan/kernel-plan.js'
 import { isManagedHostBridgeName, isManagedName, routerPeerOfHostVeth } from '../net/names.js';
 import { CHUNK, runSync, type Steps } from '../util/steps.js';
 import type { AddrInfo, LinkInfo } from './netlink/index.js';
-import { hostVethsWithUnseenPeer } from './unfixable.js';
+import { hostVethsWithUnseenPeerSteps } from './unfixable.js';
 
 export interface ObservedNamespace {
   links: LinkInfo[];
@@ -61,7 +61,7 @@ function normalizeCidr(c: string): string {
 /** One namespace's observation, looked up by name and by index instead of scanned. */
 class NsView {
   readonly byName = new Map<string, LinkInfo>();
-  private readonly byIndex = new Map<number, LinkInfo>();
+  readonly byIndex = new Map<number, LinkInfo>();
   private readonly addrsByIndex = new Map<number, AddrInfo[]>();
 
   private constructor(readonly observed: ObservedNamespace) {}
@@ -374,7 +374,7 @@ export function* diffKernelSteps(plan: KernelPlan, observed: ObservedState): Ste
     ...deletes,
     ...(yield* linkOps(plan, observed, v, desired, recreate)),
   ];
-  const held = new Set(hostVethsWithUnseenPeer(observed));
+  const held = new Set(yield* hostVethsWithUnseenPeerSteps(observed, v.router.byIndex));
   if (held.size === 0) return ops;
   const heldPeers = new Set([...held].map((h) => routerPeerOfHostVeth(h)));
   return ops.filter((o) => {

@@ -3,6 +3,8 @@
 import { isManagedName } from '../net/names.js';
 import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import type { ObservedState } from './diff.js';
+import type { LinkInfo } from './netlink/index.js';
+import { CHUNK, runSync, type Steps } from '../util/steps.js';
 
 /**
  * Configured underlay NICs found in neither namespace (e.g. left in a router
@@ -23,12 +25,27 @@ export function missingUnderlayNics(plan: KernelPlan, observed: ObservedState): 
  * router namespace holds a veth pointing back at it.
  */
 export function hostVethsWithUnseenPeer(observed: ObservedState): string[] {
-  const router = new Map(observed.router.links.map((l) => [l.index, l]));
-  return observed.host.links
-    .filter((l) => l.kind === 'veth' && l.linkNetnsId !== undefined && isManagedName('host', l.name))
-    .filter((l) => {
-      const peer = l.linkIndex === undefined ? undefined : router.get(l.linkIndex);
-      return !(peer?.kind === 'veth' && peer.linkIndex === l.index);
-    })
-    .map((l) => l.name);
+  return runSync(hostVethsWithUnseenPeerSteps(observed));
+}
+
+/** hostVethsWithUnseenPeer, pausing every CHUNK links; `routerByIndex` when the caller has it already. */
+export function* hostVethsWithUnseenPeerSteps(observed: ObservedState, routerByIndex?: ReadonlyMap<number, LinkInfo>): Steps<string[]> {
+  let n = 0;
+  let router = routerByIndex;
+  if (!router) {
+    const m = new Map<number, LinkInfo>();
+    for (const l of observed.router.links) {
+      m.set(l.index, l);
+      if (++n % CHUNK === 0) yield;
+    }
+    router = m;
+  }
+  const out: string[] = [];
+  for (const l of observed.host.links) {
+    if (++n % CHUNK === 0) yield;
+    if (l.kind !== 'veth' || l.linkNetnsId === undefined || !isManagedName('host', l.name)) continue;
+    const peer = l.linkIndex === undefined ? undefined : router.get(l.linkIndex);
+    if (!(peer?.kind === 'veth' && peer.linkIndex === l.index)) out.push(l.name);
+  }
+  return out;
 }
