@@ -104,8 +104,8 @@ export function evpnDevices(l3vnis: Array<{ vni: number }>, links: LinkInfo[]): 
 /**
  * Why a kernel event may have broken a route through a remote VTEP, or undefined: a
  * neighbour on an L3VNI bridge deleted or unresolved (the kernel makes an INCOMPLETE
- * entry for a lost one as soon as traffic needs it), or an FDB entry on an L3VNI's
- * VXLAN device deleted. Additions cannot break anything. `d` undefined (no
+ * entry for a lost one as soon as traffic needs it), or a remote FDB entry (with a
+ * VTEP) on an L3VNI's VXLAN device deleted. Additions cannot break anything. `d` undefined (no
  * observation yet): every such event counts.
  */
 export function evpnEventReason(e: RtEvent, d: EvpnDevices | undefined): string | undefined {
@@ -113,7 +113,10 @@ export function evpnEventReason(e: RtEvent, d: EvpnDevices | undefined): string 
   const n = e.neigh;
   if (!e.deleted && (n.state & (K.NUD_INCOMPLETE | K.NUD_FAILED)) === 0) return undefined;
   const what = e.deleted ? 'deleted' : 'unresolved';
+  // Only a remote entry (with a VTEP) of an L3VNI's VXLAN device carries a router MAC.
   if (n.family === 'bridge')
-    return !e.deleted || (d && !d.vxlans.has(n.ifindex)) ? undefined : `FDB entry ${n.mac ?? '?'} dst ${n.dst ?? '?'} deleted`;
+    return !e.deleted || n.dst === undefined || (d && !d.vxlans.has(n.ifindex))
+      ? undefined
+      : `FDB entry ${n.mac ?? '?'} dst ${n.dst} deleted`;
   return d && !d.bridges.has(n.ifindex) ? undefined : `neighbour ${n.dst ?? '?'} ${what}`;
 }

@@ -155,6 +155,8 @@ describe('evpnEventReason', () => {
     expect(evpnEventReason(neigh(true, { ifindex: 99 }), d)).toBeUndefined();
     expect(evpnEventReason({ kind: 'neigh', deleted: true, neigh: { ...zebraFdb(), ifindex: 99 } }, d)).toBeUndefined();
     expect(evpnEventReason({ kind: 'neigh', deleted: false, neigh: zebraFdb() }, d)).toBeUndefined();
+    const { dst: _local, ...bridgeEntry } = zebraFdb(); // the bridge's own entry on the port: no VTEP
+    expect(evpnEventReason({ kind: 'neigh', deleted: true, neigh: bridgeEntry }, d)).toBeUndefined();
     const route = { table: 1000, family: 4 as const, dst: '10.0.0.0/8', protocol: 186, type: 1 };
     expect(evpnEventReason({ kind: 'route', deleted: true, route }, d)).toBeUndefined();
   });

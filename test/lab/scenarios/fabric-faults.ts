@@ -52,6 +52,8 @@ const perouterdArgs = (n: PerouterdNode): string[] => [
   '--frr-restart-command',
   `${process.execPath} ${REPO}build/test/lab/harness/frr-restart.js ${n.routerNs} ${PE_DAEMONS.join(',')}`,
 ];
+/** Packets the 10 ms ping may lose when a leaf is lost (issue 10: ~1 s on FRR 8.4 as on 10.x). */
+const LEAF_LOST_BOUND = 150;
 const LEAVES = { leaf1: { asn: 65001, seg: '192.168.11.1' }, leaf2: { asn: 65002, seg: '192.168.11.2' } } as const;
 type Leaf = keyof typeof LEAVES;
 
@@ -305,8 +307,11 @@ async function main(): Promise<void> {
         );
       }
       const f = figures[`leaf-${role}-lost`]!;
-      // Generous bounds (UML on a shared machine): BFD 800 ms + ECMP shrink, or the repair.
-      if (f.lostPackets > 1500) throw new Error(`${leaf} lost: ${f.lostPackets} packets lost (bound 1500); ${repaired}`);
+      // BFD detection (800 ms) plus ECMP shrink, with a margin for UML on a shared machine:
+      // 37-57 packets on FRR 8.4 (perouterd's EVPN patch puts back the router MAC zebra
+      // loses) and on 10.3; 241-471 on 8.4 with the VNI re-sync alone (LAB_EVPN_PATCH=0).
+      if (f.lostPackets > LEAF_LOST_BOUND)
+        throw new Error(`${leaf} lost: ${f.lostPackets} packets lost (bound ${LEAF_LOST_BOUND}); ${repaired}`);
       return `${leaf}, best path was via ${best ?? '?'}; ${JSON.stringify(f)}; ${repaired}`;
     });
     await check(`${role}-path leaf back: red keeps working`, async () => {
