@@ -59,7 +59,7 @@ describe.skipIf(!isRoot)('rtnetlink events on the host kernel', () => {
     rt = openRtNetlink({ netnsPath: NS });
     br = (await rt.getLink('br-pe-100'))!;
     vx = (await rt.getLink('vni100'))!;
-  });
+  }, 60_000); // creating a namespace waits for rtnl_lock, held for seconds by any namespace being torn down
 
   afterAll(() => {
     for (const s of subs) s.close();
