@@ -207,31 +207,24 @@ class RtNetlinkImpl implements RtNetlink {
 
   async dumpRoutes(family?: 4 | 6, table?: number): Promise<RouteInfo[]> {
     // With a family set, a missing table is ENOENT; with AF_UNSPEC it is an empty dump.
-    const msgs = await ignoring(
-      this.sock.request('RTM_GETROUTE dump', K.RTM_GETROUTE, K.NLM_F_DUMP, encodeRouteDump(family, table)),
+    const routes = await ignoring(
+      this.sock.dump('RTM_GETROUTE dump', K.RTM_GETROUTE, encodeRouteDump(family, table), (m) => {
+        if (m.type !== K.RTM_NEWROUTE) return undefined;
+        const r = decodeRoute(m.payload); // skips ipmr/ip6mr/MPLS families of an AF_UNSPEC dump
+        if (!r || (family !== undefined && r.family !== family) || (table !== undefined && r.table !== table)) return undefined;
+        return r;
+      }),
       ENOENT,
     );
-    const out: RouteInfo[] = [];
-    for (const m of msgs ?? []) {
-      if (m.type !== K.RTM_NEWROUTE) continue;
-      const r = decodeRoute(m.payload); // skips ipmr/ip6mr/MPLS families of an AF_UNSPEC dump
-      if (!r) continue;
-      if (family !== undefined && r.family !== family) continue;
-      if (table !== undefined && r.table !== table) continue;
-      out.push(r);
-    }
-    return out;
+    return routes ?? [];
   }
 
   async dumpNeighbours(family: 4 | 6 | 'bridge'): Promise<NeighInfo[]> {
-    const msgs = await this.sock.request(`RTM_GETNEIGH dump ${family}`, K.RTM_GETNEIGH, K.NLM_F_DUMP, encodeNeighDump(family));
-    const out: NeighInfo[] = [];
-    for (const m of msgs) {
-      if (m.type !== K.RTM_NEWNEIGH) continue;
+    return this.sock.dump(`RTM_GETNEIGH dump ${family}`, K.RTM_GETNEIGH, encodeNeighDump(family), (m) => {
+      if (m.type !== K.RTM_NEWNEIGH) return undefined;
       const n = decodeNeigh(m.payload);
-      if (n && n.family === family) out.push(n);
-    }
-    return out;
+      return n && n.family === family ? n : undefined;
+    });
   }
 
   async useNeighbour(ifindex: number, dst: string): Promise<boolean> {
