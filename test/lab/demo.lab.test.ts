@@ -19,7 +19,7 @@ const CHECKS = [
   'trace of node2’s service from node1: host → VRF red → VTEP of node2 → node2',
   'live change: openpe_blue.yaml dropped in on both nodes → VRF blue, its host sessions, routes and a ping over blue; red untouched',
   'a second apply (SIGHUP) makes no netlink write and no FRR reload',
-  'FRR killed and restarted: perouterd pushes its configuration again, routes come back',
+  "FRR killed and restarted: it comes back with perouterd's configuration (no reload), routes come back",
   'removing openpe_blue.yaml removes exactly its objects',
   'perouterd exits cleanly on SIGTERM and leaves the dataplane in place',
 ];

@@ -163,6 +163,15 @@ export function daemonOptions(daemonsFile: string): (d: FrrDaemon) => string[] {
 }
 
 /**
+ * The daemons a daemons file turns on (`bgpd=yes`), zebra first: what frrinit.sh starts
+ * (mgmtd besides on FRR 9+, see daemonsFor). Names this launcher does not know are left out.
+ */
+export function daemonsEnabled(daemonsFile: string): FrrDaemon[] {
+  const on = new Set([...readFileSync(daemonsFile, 'utf8').matchAll(/^(\w+)=yes\s*$/gm)].map((m) => m[1]));
+  return FRR_ORDER.filter((d) => d === 'zebra' || on.has(d));
+}
+
+/**
  * Starts FRR in namespace `ns` (which must exist, with prepareFrrDirs done) and
  * waits until zebra's socket and every daemon's PID file are there. Returns the PIDs.
  */

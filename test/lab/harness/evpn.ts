@@ -271,7 +271,7 @@ export class ContinuousPing {
   constructor(
     readonly ns: string,
     readonly dst: string,
-    readonly o: { source?: string; intervalSec?: number; family?: 4 | 6 } = {},
+    readonly o: { source?: string; intervalSec?: number; family?: 4 | 6; timestamps?: boolean } = {},
   ) {
     const args = [
       'netns',
@@ -279,6 +279,7 @@ export class ContinuousPing {
       ns,
       'ping',
       '-n',
+      ...(o.timestamps ? ['-D'] : []),
       '-i',
       String(o.intervalSec ?? 0.05),
       ...(o.family === 6 ? ['-6'] : []),
@@ -290,6 +291,11 @@ export class ContinuousPing {
     this.child.stderr?.on('data', (b: Buffer) => (this.out += b.toString()));
     this.done = new Promise((res) => this.child.once('close', () => res()));
     log(`continuous ping ${ns} → ${dst} started (pid ${this.child.pid})`);
+  }
+
+  /** With `timestamps` (ping -D): each reply's sequence number and when it arrived (epoch ms). */
+  replies(): Array<{ seq: number; atMs: number }> {
+    return [...this.out.matchAll(/^\[(\d+\.\d+)\] .*icmp_seq=(\d+) ttl=/gm)].map((x) => ({ seq: Number(x[2]), atMs: Number(x[1]) * 1000 }));
   }
 
   /** Replies so far (for "is it running" checks). */

@@ -1,20 +1,19 @@
-// perouterd's --frr-restart-command in the lab: SIGKILL the FRR instance of a
-// namespace and start it again from its frr.conf, as a service manager would.
-//   node build/test/lab/harness/frr-restart.js <ns> zebra,bfdd,bgpd
+// perouterd's --frr-restart-command in the lab: SIGKILL a node's FRR instance and start it
+// again as packaged FRR does (startNodeFrr), as a service manager would.
+//   node build/test/lab/harness/frr-restart.js <ns>
+import { killFrr, NODE_FRR_DAEMONS, startNodeFrr } from './frr.js';
 import { daemonsFor } from '../../support/frr.js';
-import { killFrr, startFrr, type FrrDaemon } from './frr.js';
 import { outsideLabReason } from './inside-lab.js';
 
-const [ns, list] = process.argv.slice(2);
+const [ns] = process.argv.slice(2);
 const outside = outsideLabReason();
 if (outside) {
   console.error(outside);
   process.exit(2);
 }
-if (!ns || !list) {
-  console.error('usage: frr-restart.js <ns> <daemon,daemon,...>');
+if (!ns) {
+  console.error('usage: frr-restart.js <ns>');
   process.exit(2);
 }
-const daemons = list.split(',') as FrrDaemon[];
-await killFrr(ns, [...daemonsFor(daemons)].reverse());
-await startFrr(ns, { daemons, packaged: true });
+await killFrr(ns, [...daemonsFor(NODE_FRR_DAEMONS)].reverse());
+await startNodeFrr(ns);

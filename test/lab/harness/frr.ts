@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   confDir,
   daemonOptions,
+  daemonsEnabled,
   daemonsFor,
   FRR_ORDER,
   launchFrr,
@@ -33,16 +34,13 @@ export interface StartFrrOptions {
   config?: string;
   /** Daemon log level for the per-daemon log files (default "informational"). */
   logLevel?: string;
-  /**
-   * Started as packaged FRR is (frrinit.sh): each daemon with its options from
-   * packaging/frr/daemons (zebra `-K 60` keeps the routes of a crashed instance),
-   * frr.conf loaded through `vtysh -b` (see launchFrr).
-   */
-  packaged?: boolean;
 }
 
 /** The daemons file perouterd's package installs for its FRR instance. */
 const PACKAGED_DAEMONS = fileURLToPath(new URL('../../../../packaging/frr/daemons', import.meta.url));
+
+/** The daemons of a node's FRR instance: those packaging/frr/daemons turns on, zebra first. */
+export const NODE_FRR_DAEMONS: readonly FrrDaemon[] = daemonsEnabled(PACKAGED_DAEMONS);
 
 export const logFile = (ns: string, d: FrrDaemon) => `/var/log/frr/${ns}-${d}.log`;
 
@@ -76,16 +74,36 @@ export function assertAlive(ns: string): string {
     .join(' ');
 }
 
-/** Start an FRR instance in network namespace `ns` (which must exist). */
+/**
+ * Start an FRR instance in network namespace `ns` (which must exist): a fabric switch or a
+ * host speaker, each daemon reading frr.conf itself (`-f`; FRR 9+ loads it through
+ * `vtysh -b`). A node's own FRR (the router namespace perouterd drives) starts with
+ * startNodeFrr instead.
+ */
 export async function startFrr(ns: string, opts: StartFrrOptions): Promise<void> {
+  await launch(ns, opts, false);
+}
+
+/**
+ * Start the FRR instance of a node's router namespace as a node runs it, i.e. as packaged
+ * FRR starts it (frrinit.sh): the daemons packaging/frr/daemons turns on, each with its
+ * options from that file (zebra `-K 60` keeps the routes of a crashed instance), started
+ * empty, then frr.conf (perouterd's, when it wrote one) loaded through `vtysh -b`. Every
+ * scenario starts, and restarts, a node's FRR through this one function.
+ */
+export async function startNodeFrr(ns: string, opts: { logLevel?: string } = {}): Promise<void> {
+  await launch(ns, { daemons: [...NODE_FRR_DAEMONS], logLevel: opts.logLevel }, true);
+}
+
+async function launch(ns: string, opts: StartFrrOptions, packaged: boolean): Promise<void> {
   prepareFrrDirs(ns, opts.config);
   started.set(ns, daemonsFor(opts.daemons));
   await launchFrr(ns, {
     daemons: opts.daemons,
     logFile: (d) => logFile(ns, d),
     logLevel: opts.logLevel,
-    integrated: opts.packaged,
-    ...(opts.packaged ? { options: daemonOptions(PACKAGED_DAEMONS) } : {}),
+    integrated: packaged,
+    ...(packaged ? { options: daemonOptions(PACKAGED_DAEMONS) } : {}),
     logTail: (d) => logTail(ns, 20, d),
     warn: log,
   });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { log } from './results.js';
 import { waitFor } from './fabric.js';
-import { startFrr, type FrrDaemon } from './frr.js';
+import { startNodeFrr } from './frr.js';
 
 /** Repository root, from build/test/lab/harness/perouterd.js. */
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -166,20 +166,19 @@ export async function waitForReconcile(
 }
 
 /**
- * Starts perouterd on every node, FRR in each router namespace as soon as
- * perouterd created it, and waits for each node's first successful reconcile.
+ * Starts perouterd on every node, FRR in each router namespace (as packaged, startNodeFrr)
+ * as soon as perouterd created it, and waits for each node's first successful reconcile.
  * Returns the milliseconds from FRR start to the last node ready.
  */
 export async function bringUpNodes(
   nodes: PerouterdNode[],
   procs: PerouterdProcess[],
-  daemons: FrrDaemon[] = ['zebra', 'bgpd'],
   timeoutMs = 150_000,
-  o: { perouterdArgs?: (n: PerouterdNode) => string[]; packagedFrr?: boolean } = {},
+  o: { perouterdArgs?: (n: PerouterdNode) => string[] } = {},
 ): Promise<number> {
   procs.push(...nodes.map((n) => startPerouterd(n, o.perouterdArgs?.(n) ?? [])));
   await waitFor(() => nodes.every((n) => existsSync(`/run/netns/${n.routerNs}`)), 90_000, 'router namespaces', 200);
-  for (const n of nodes) await startFrr(n.routerNs, { daemons, packaged: o.packagedFrr ?? false });
+  for (const n of nodes) await startNodeFrr(n.routerNs);
   const t = Date.now();
   for (const n of nodes) await waitForReconcile(n, 0, timeoutMs);
   return Date.now() - t;

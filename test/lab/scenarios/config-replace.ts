@@ -42,7 +42,7 @@ async function main(): Promise<void> {
         .apply();
       await startTor();
       Object.assign(files, writeNodeFiles([n1, n2], { 'openpe_10_red.yaml': RED_YAML }));
-      await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']);
+      await bringUpNodes([n1, n2], procs);
       for (const n of [1, 2] as const)
         await startFrr(`node${n}`, {
           daemons: ['zebra', 'bgpd'],

@@ -25,7 +25,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { ipBatch, ping, sleep, Topology, waitFor } from '../harness/fabric.js';
-import { killFrr, startFrr, vtysh, vtyshJson, type FrrDaemon } from '../harness/frr.js';
+import { killFrr, startFrr, startNodeFrr, vtyshJson } from '../harness/frr.js';
 import {
   bringUpNodes,
   readStatus,
@@ -39,8 +39,8 @@ import { ContinuousPing, diagnoser, finishNodes, waitEstablished, withDiag } fro
 import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc } from '../fixtures/two-nodes.js';
 import { BLUE, RED, l3vnisYaml } from '../fixtures/yaml.js';
+import { frrCrash, type FaultFigures } from './fabric-faults-frr.js';
 
-const PE_DAEMONS: FrrDaemon[] = ['zebra', 'bfdd', 'bgpd'];
 const EVPN_CHECK_MS = process.env.LAB_EVPN_CHECK_MS ?? '1000';
 /** LAB_EVPN_PATCH=0: perouterd never writes the router MAC zebra lost (--no-evpn-patch), to measure the repair ladder alone. */
 const EVPN_PATCH = process.env.LAB_EVPN_PATCH !== '0';
@@ -50,7 +50,7 @@ const perouterdArgs = (n: PerouterdNode): string[] => [
   EVPN_CHECK_MS,
   ...(EVPN_PATCH ? [] : ['--no-evpn-patch']),
   '--frr-restart-command',
-  `${process.execPath} ${REPO}build/test/lab/harness/frr-restart.js ${n.routerNs} ${PE_DAEMONS.join(',')}`,
+  `${process.execPath} ${REPO}build/test/lab/harness/frr-restart.js ${n.routerNs}`,
 ];
 /** Packets the 10 ms ping may lose when a leaf is lost (issue 10: ~1 s on FRR 8.4 as on 10.x). */
 const LEAF_LOST_BOUND = 150;
@@ -121,16 +121,13 @@ function switchConfig(name: string, asn: number, rid: string, peers: Array<{ add
   return `${l.join('\n')}\n`;
 }
 
-interface FaultFigures {
-  lostPackets: number;
-  /** ms from the fault until the last lost packet (0: none lost). */
-  recoveryMs: number;
-  windows: string;
-}
-
-/** Runs `fault` under a 10 ms ping; waits `settleMs` after it, then counts. */
-async function underPing(name: string, fault: () => Promise<void>, settleMs: number): Promise<FaultFigures> {
-  const p = new ContinuousPing('node1', svc(2).red, { source: svc(1).red, intervalSec: 0.01 });
+/** Runs `fault` under a 10 ms ping (`p`, or a new one); waits `settleMs` after it, then counts. */
+async function underPing(
+  name: string,
+  fault: () => Promise<void>,
+  settleMs: number,
+  p = new ContinuousPing('node1', svc(2).red, { source: svc(1).red, intervalSec: 0.01 }),
+): Promise<FaultFigures> {
   await waitFor(() => p.repliesSoFar() > 20, 20_000, `${name}: ping running before the fault`, 100);
   const at = Date.now() - p.startedAt;
   await fault();
@@ -187,7 +184,8 @@ async function main(): Promise<void> {
       t.ip('node2', `addr add ${svc(2).red}/32 dev lo`, `addr add ${svc(2).blue}/32 dev lo`);
       await t.apply();
       const sw = (n: string, asn: number, rid: string, peers: Array<{ addr: string; asn: number; bfd?: boolean }>) =>
-        startFrr(n, { daemons: ['zebra', 'bfdd', 'bgpd'], config: switchConfig(n, asn, rid, peers) });
+        // Debug-level log files: the FRR-crash phase switches BGP debugging on in leaf1.
+        startFrr(n, { daemons: ['zebra', 'bfdd', 'bgpd'], config: switchConfig(n, asn, rid, peers), logLevel: 'debugging' });
       await sw(
         'spine',
         65000,
@@ -223,7 +221,7 @@ async function main(): Promise<void> {
       );
       writeConfig(n2, 'openpe_underlay.yaml', underlay([{ asn: 65003, addr: '192.168.12.2' }]));
       for (const n of [n1, n2]) writeConfig(n, 'openpe_tenants.yaml', l3vnisYaml(RED, BLUE));
-      measure('first_apply_ms', await bringUpNodes([n1, n2], procs, PE_DAEMONS, 240_000, { perouterdArgs, packagedFrr: true }));
+      measure('first_apply_ms', await bringUpNodes([n1, n2], procs, 240_000, { perouterdArgs }));
       for (const [i, n] of [n1, n2].entries()) {
         await startFrr(n.hostNs, {
           daemons: ['zebra', 'bgpd'],
@@ -290,7 +288,7 @@ async function main(): Promise<void> {
         const t = Date.now();
         for (const pe of ['pe1', 'pe2']) {
           await killFrr(pe);
-          await startFrr(pe, { daemons: PE_DAEMONS, packaged: true });
+          await startNodeFrr(pe);
         }
         await waitFor(
           async () =>
@@ -345,34 +343,7 @@ async function main(): Promise<void> {
     });
 
   if (FAULTS.has('frr'))
-    await check('FRR daemons SIGKILL + restart 2 s later: red recovers, no reload', async () => {
-      const reloadsBefore = readStatus(n1)?.frr.reloads;
-      // What the node's graceful-restart capability covers, as the leaf (the helper) sees it.
-      const nbr = await vtysh('leaf1', 'show bgp neighbors 192.168.11.3').catch(() => '');
-      const gr = nbr.slice(nbr.indexOf('Graceful restart information'), nbr.indexOf('Message statistics')).trim();
-      log(`leaf1's view of node1's graceful restart before the kill:\n${gr}`);
-      figures['frr-kill'] = await underPing(
-        'frr_kill',
-        async () => {
-          await killFrr('pe1');
-          await sleep(2000);
-          await startFrr('pe1', { daemons: PE_DAEMONS, packaged: true });
-        },
-        25_000,
-      );
-      await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
-      const f = figures['frr-kill']!;
-      // FRR started from perouterd's frr.conf (vtysh -b) runs exactly that configuration:
-      // perouterd notices the restart and pushes nothing.
-      const reloads = (readStatus(n1)?.frr.reloads ?? 0) - (reloadsBefore ?? 0);
-      measure('fault_frr_kill_reloads', reloads);
-      if (reloads !== 0) throw new Error(`FRR restart: perouterd reloaded FRR ${reloads} time(s): frr.conf does not round-trip`);
-      // FRR 8.4 and 10.3 leave L2VPN EVPN out of their graceful-restart capability, so the
-      // leaves drop the node's EVPN routes until bgpd is back: the loss spans the restart
-      // (549-1230 packets on 8.4, 1713 on 10.3 in UML). Bound with a margin.
-      if (f.lostPackets > 2500) throw new Error(`FRR restart: ${f.lostPackets} packets lost (bound 2500)`);
-      return JSON.stringify(f);
-    });
+    await check('FRR daemons SIGKILL + restart 2 s later: red recovers, no reload', () => frrCrash(n1, underPing, figures));
 
   if (FAULTS.has('nic'))
     await check('underlay NIC down 3 s and up: red recovers', async () => {

@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   await check(
     'perouterd runs with L3VNI red; red’s sessions come up and node1 pings node2 over red',
     withDiag(diag, async () => {
-      await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']);
+      await bringUpNodes([n1, n2], procs);
       await startHostSpeakers();
       await waitEstablished('pe1', '192.169.10.3', 'ipv4Unicast', 90_000, 'red');
       await waitEstablished('pe2', '192.169.10.4', 'ipv4Unicast', 90_000, 'red');

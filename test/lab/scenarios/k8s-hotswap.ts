@@ -21,7 +21,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { ping, waitFor, sleep, run } from '../harness/fabric.js';
-import { startFrr, vrfInRunning, vtysh } from '../harness/frr.js';
+import { startFrr, startNodeFrr, vrfInRunning, vtysh } from '../harness/frr.js';
 import {
   readStatus,
   startPerouterd,
@@ -303,8 +303,8 @@ async function main(): Promise<void> {
         200,
       );
       await waitFor(() => (status(n1) && status(n2) ? true : undefined), 30_000, 'status files', 200).catch(() => undefined);
-      await startFrr('pe1', { daemons: ['zebra', 'bgpd'] });
-      await startFrr('pe2', { daemons: ['zebra', 'bgpd'] });
+      await startNodeFrr('pe1');
+      await startNodeFrr('pe2');
       await waitForReconcile(n1, 0, 150_000);
       await waitForReconcile(n2, 0, 150_000);
       measure('static_first_apply_ms', Date.now() - tBoot);

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     async () => {
       measure(
         'perouterd_first_apply_ms',
-        await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd'], undefined, { perouterdArgs: () => ['--bridge-refresh-ms', REFRESH_MS] }),
+        await bringUpNodes([n1, n2], procs, undefined, { perouterdArgs: () => ['--bridge-refresh-ms', REFRESH_MS] }),
       );
       const out: string[] = [];
       for (const [pe, node, idx] of [

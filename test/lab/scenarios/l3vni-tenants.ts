@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   await check(
     'perouterd builds VRFs red and blue; host-e-100 is dual-stack, host-e-200 IPv4',
     async () => {
-      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']));
+      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs));
       const out: string[] = [];
       for (const n of [1, 2] as const) {
         const pe = `pe${n}`;

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { run, waitFor } from '../harness/fabric.js';
-import { startFrr } from '../harness/frr.js';
+import { startNodeFrr } from '../harness/frr.js';
 import { startPerouterd, waitForReconcile, writeConfig, readStatus, type PerouterdProcess } from '../harness/perouterd.js';
 import { finishNodes, waitEstablished } from '../harness/evpn.js';
 import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   await check(
     '/readyz and /healthz answer 200 "ok" once FRR runs and the configuration is applied',
     async () => {
-      await startFrr(n1.routerNs, { daemons: ['zebra', 'bgpd'] });
+      await startNodeFrr(n1.routerNs);
       const t = Date.now();
       await waitForReconcile(n1, 0, 150_000);
       const ready = await curl('node1', '/readyz');

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       await t.apply();
       await startTor();
       writeNodeFiles([n1, n2], { 'openpe_10_tenants.yaml': l3vnisYaml(RED, BLUE) });
-      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs, ['zebra', 'bgpd']));
+      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs));
       await startHostSpeakers();
       for (const n of [1, 2] as const) {
         await waitEstablished(`pe${n}`, hostIp(n).red, 'ipv4Unicast', 90_000, 'red');

@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   await check(
     'perouterd applies: pt-host/pt-ns for the passthrough (no VTEP, no VXLAN), BFD profile and graceful restart in pe2’s FRR',
     async () => {
-      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs, ['zebra', 'bfdd', 'bgpd']));
+      measure('perouterd_first_apply_ms', await bringUpNodes([n1, n2], procs));
       const pe1 = await linkMap('pe1');
       expectLinks(pe1, ['pt-ns', 'eth1'], 'pe1');
       const pe1Addrs = await addrsOf('pe1', 'pt-ns');
