@@ -42,6 +42,9 @@ export const FRR_DEFAULTS = {
   bfdEchoInterval: 50,
 } as const;
 
+/** `bgp route-map delay-timer`, seconds (FRR's default: 5). */
+const ROUTE_MAP_DELAY_S = 1;
+
 const FRR_LOG_LEVEL: Record<RouterPlan['logLevel'], string> = {
   debug: 'debugging',
   info: 'informational',
@@ -141,6 +144,12 @@ export function* renderFrrConfigSteps(plan: RouterPlan): Steps<string> {
   if (plan.logLevel === 'debug') for (const d of DEBUG_LINES) l.add(0, d);
   l.add(0, 'ip nht resolve-via-default');
   l.add(0, 'ipv6 nht resolve-via-default');
+  // bgpd holds every session back after reading its configuration until the route-map
+  // update timer has run out, and the first route-map line starts it (FRR's default: 5 s):
+  // a restarted FRR re-established its sessions 4-5 s later than it could (lab, FRR 8.4
+  // and 10.3). So before any route-map line; 1 s keeps the batching of route-map edits.
+  // bgpd-global, printed back by FRR (not its default).
+  if (plan.underlay) l.add(0, `bgp route-map delay-timer ${ROUTE_MAP_DELAY_S}`);
   l.sep();
 
   // VRF ↔ L3VNI binding: zebra needs it before the BGP VRF instance advertises type-5 routes.

@@ -106,11 +106,14 @@ function pingEvents(p: ContinuousPing, fromMs: number): TimelineEvent[] {
   ];
 }
 
-/** BGP debugging on leaf1 and millisecond timestamps on the instances the timeline reads. */
+/** A log file with millisecond timestamps (the command line's --log target has none). */
+const traceLog = (ns: string): string => `/var/log/frr/${ns}-trace.log`;
+
+/** BGP debugging on leaf1, and millisecond logs of leaf1 and node1's host speaker. */
 async function traceOn(): Promise<void> {
-  await vtysh('leaf1', ['configure terminal', 'log timestamp precision 3']);
+  for (const ns of ['leaf1', 'node1'])
+    await vtysh(ns, ['configure terminal', 'log timestamp precision 3', `log file ${traceLog(ns)} debugging`]);
   await vtysh('leaf1', ['debug bgp neighbor-events', 'debug bgp updates', 'debug bgp graceful-restart']);
-  await vtysh('node1', ['configure terminal', 'log timestamp precision 3']);
 }
 
 /** The phase's check body: returns its summary, throws when a bound is broken. */
@@ -143,11 +146,11 @@ export async function frrCrash(n1: PerouterdNode, underPing: UnderPing, figures:
   const events = [
     ...marks,
     ...pingEvents(p, t0),
-    ...frrLogEvents(logFile('leaf1', 'bgpd'), 'leaf1 bgpd', LEAF_RULES, t0 - 200, to),
+    ...frrLogEvents(traceLog('leaf1'), 'leaf1 bgpd', LEAF_RULES, t0 - 200, to),
     ...frrLogEvents(logFile('pe1', 'bgpd'), 'pe1 bgpd', PE_BGP_RULES, t0, to),
     ...frrLogEvents(logFile('pe1', 'zebra'), 'pe1 zebra', ZEBRA_RULES, t0, to),
     ...frrLogEvents(logFile('pe1', 'bfdd'), 'pe1 bfdd', BFD_RULES, t0, to),
-    ...frrLogEvents(logFile('node1', 'bgpd'), 'node1 host speaker', [adjChange, notification], t0, to),
+    ...frrLogEvents(traceLog('node1'), 'node1 host speaker', [adjChange, notification], t0, to),
     ...eventsOf(monitors.pe2.stop(), monitorTime, 'pe2 kernel', kernelRules('pe2', `${svc(1).red}`), t0 - 200, to),
     ...eventsOf(monitors.pe1.stop(), monitorTime, 'pe1 kernel', kernelRules('pe1', `${svc(2).red}`), t0 - 200, to),
   ];
