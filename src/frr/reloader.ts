@@ -147,8 +147,19 @@ interface KnownRunning {
 const pidKey = (pids: Record<string, number>): string =>
   JSON.stringify(Object.entries(pids).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
+/**
+ * A restarted packaged FRR loads frr.conf with `vtysh -b` after its daemons started: until
+ * that ends its running configuration is partial, and a delta from it would push lines that
+ * are on their way anyway (a reload after every FRR restart, lab). So after new PIDs the
+ * running configuration is read until two reads this far apart agree (at most ~30 s).
+ */
+const RESTART_SETTLE_MS = 1000;
+const RESTART_SETTLE_READS = 30;
+
 export class FrrReloader implements FrrControl {
   private known: KnownRunning | undefined;
+  /** The PIDs at the last read of the running configuration: new ones mean FRR restarted since. */
+  private pidsRead: string | undefined;
   private lastDelta: { base: FrrConfigTree; config: string; want: FrrConfigTree; delta: FrrDelta } | undefined;
   private readonly exec: Exec;
 
@@ -158,6 +169,8 @@ export class FrrReloader implements FrrControl {
       attempts?: number;
       timeoutMs?: number;
       requiredDaemons?: string[];
+      /** Wait between two reads of a restarted FRR's running configuration (default 1 s). */
+      restartSettleMs?: number;
       log?: (msg: string, extra?: object) => void;
       /** Runs vtysh / python (tests fake it). */
       exec?: Exec;
@@ -272,10 +285,27 @@ export class FrrReloader implements FrrControl {
     return this.lastDelta;
   }
 
-  /** Reads the running configuration and remembers it (with the PIDs from before the read) as the base. */
+  /**
+   * Reads the running configuration and remembers it (with the PIDs from before the read) as
+   * the base; FRR restarted since the last read (new PIDs) is read until it has settled
+   * (RESTART_SETTLE_MS). The first read does not wait: at perouterd's start FRR's unit has
+   * long finished its `vtysh -b` (perouterd.service comes after it).
+   */
   private async readRunning(): Promise<FrrConfigTree | undefined> {
     const pids = pidKey(await this.daemonPids());
-    const r = await this.vtysh(['-c', 'show running-config']);
+    const show = () => this.vtysh(['-c', 'show running-config']);
+    let r = await show();
+    if (this.pidsRead !== undefined && pids !== this.pidsRead) {
+      const waitMs = this.opts.restartSettleMs ?? RESTART_SETTLE_MS;
+      for (let i = 1; r.code === 0 && i < RESTART_SETTLE_READS; i++) {
+        await new Promise((res) => setTimeout(res, waitMs));
+        const again = await show();
+        if (again.code !== 0 || again.stdout === r.stdout) break;
+        this.opts.log?.('FRR started since the last read and is still loading its configuration: reading again', { read: i + 1 });
+        r = again;
+      }
+    }
+    this.pidsRead = pids;
     this.known = r.code === 0 ? { tree: parseFrrConfig(r.stdout), pids } : undefined;
     return this.known?.tree;
   }

@@ -21,6 +21,8 @@ class FakeFrr {
   /** `vtysh -f` reports this error and leaves FRR as it was (`failTimes` times, then it works). */
   failApply: string | undefined;
   failTimes = Infinity;
+  /** Runs before each `show running-config` answers (a configuration being loaded meanwhile). */
+  beforeShow: (() => void) | undefined;
 
   exec = async (cmd: string, args: string[]): Promise<ExecResult> => {
     const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' });
@@ -33,6 +35,7 @@ class FakeFrr {
     const a = args.slice(2); // -N <pathspace>
     if (a[0] === '-c') {
       this.calls.push(a[1]!);
+      if (a[1] === 'show running-config') this.beforeShow?.();
       return ok(a[1] === 'show daemons' ? 'zebra bgpd staticd' : this.running);
     }
     const file = a[a.length - 1]!;
@@ -64,7 +67,7 @@ function setup(): {
   writeFileSync(path.join(runDir, 'zebra.pid'), `${process.pid}\n`);
   writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.pid}\n`);
   const frr = new FakeFrr();
-  const r = new FrrReloader(frrPaths('ps', { confDir, runDir, workDir: path.join(d, 'work') }), { exec: frr.exec });
+  const r = new FrrReloader(frrPaths('ps', { confDir, runDir, workDir: path.join(d, 'work') }), { exec: frr.exec, restartSettleMs: 1 });
   const apply = (c: string, verify = false) => {
     frr.pending = c;
     return r.apply(c, { verify });
@@ -110,7 +113,7 @@ describe('FrrReloader: vtysh calls per change', () => {
     expect(frr.files).toEqual([C2]);
   });
 
-  it('after an FRR restart (PIDs changed) the running configuration is read again, and vtysh asked whether it runs', async () => {
+  it('after an FRR restart (PIDs changed) the running configuration is read again (twice: settled), and vtysh asked whether it runs', async () => {
     const { frr, r, runDir, apply } = setup();
     await apply(C1);
     writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.ppid}\n`);
@@ -118,8 +121,21 @@ describe('FrrReloader: vtysh calls per change', () => {
     frr.calls = [];
     expect(await r.isRunning()).toBe(true);
     expect((await apply(C1)).outcome).toBe('applied');
-    expect(frr.calls).toEqual(['show daemons', 'show running-config', 'vtysh -f']);
+    expect(frr.calls).toEqual(['show daemons', 'show running-config', 'show running-config', 'vtysh -f']);
     expect(frr.running).toBe(C1);
+  });
+
+  it('after an FRR restart the running configuration is read until it settles: a packaged FRR still loading its frr.conf (vtysh -b) gets no reload', async () => {
+    const { frr, runDir, apply } = setup();
+    await apply(C1);
+    await apply(C1, true); // a drift check: the PIDs of this read are known
+    writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.ppid}\n`);
+    // vtysh -b is half-way: each read shows more, until all of frr.conf is there.
+    const loading = [C1.slice(0, 30), C1.slice(0, 60), C1];
+    frr.beforeShow = () => void (frr.running = loading.shift() ?? C1);
+    frr.calls = [];
+    expect(await apply(C1, true)).toEqual({ outcome: 'unchanged' });
+    expect(frr.calls).toEqual(['show running-config', 'show running-config', 'show running-config', 'show running-config']);
   });
 
   it('verify (the resync drift check) reads FRR and undoes a change made behind perouterd’s back', async () => {
