@@ -30,11 +30,13 @@ export type UnderPing = (name: string, fault: () => Promise<void>, settleMs: num
 
 const NODE1 = '192.168.11.3';
 /**
- * Packets the 10 ms ping may lose, per FRR line: what the lab measured (2026-12-02, UML on a
- * shared 2-core machine) with a margin. The outage is the leaves' (see the README: FRR before
- * 10.6 keeps no EVPN route of a restarting peer), so it spans the whole restart.
+ * Packets the 10 ms ping may lose, per FRR line, above every run the lab measured (2026-12-02,
+ * UML on a shared 2-core machine): 548 and 549 on 8.4 and 652 on 10.3 with the route-map
+ * delay-timer, up to 951 and 896 before it. The outage is the leaves' (FRR before 10.6 keeps
+ * no EVPN route of a restarting peer, see the README), so it spans the whole restart, and
+ * the daemons' start inside UML (4.5-12 s, with the load) is most of it.
  */
-const LOSS_BOUND: Record<'8' | '10', number> = { '8': 1500, '10': 1500 };
+const LOSS_BOUND: Record<'8' | '10', number> = { '8': 1000, '10': 1100 };
 
 const adjChange: LineRule = (l) => {
   const m = /%ADJCHANGE: neighbor (\S+?)(?:\(\S*\))? in vrf (\S+) (Up|Down)/.exec(l);
