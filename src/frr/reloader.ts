@@ -148,12 +148,16 @@ const pidKey = (pids: Record<string, number>): string =>
   JSON.stringify(Object.entries(pids).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /**
- * A restarted packaged FRR loads frr.conf with `vtysh -b` after its daemons started: until
+ * A restarted packaged FRR loads frr.conf with `vtysh -b` after its daemons start: until
  * that ends its running configuration is partial, and a delta from it would push lines that
  * are on their way anyway (a reload after every FRR restart, lab). So after new PIDs the
- * running configuration is read until two reads this far apart agree (at most ~30 s).
+ * running configuration is read until it shows frr.conf (the file FRR started from), or has
+ * not changed over RESTART_QUIET_READS reads RESTART_SETTLE_MS apart (FRR 10 commits its
+ * mgmtd lines at the end of `vtysh -b`, after a pause: one quiet second was not enough), at
+ * most RESTART_SETTLE_READS reads.
  */
 const RESTART_SETTLE_MS = 1000;
+const RESTART_QUIET_READS = 3;
 const RESTART_SETTLE_READS = 30;
 
 export class FrrReloader implements FrrControl {
@@ -297,11 +301,16 @@ export class FrrReloader implements FrrControl {
     let r = await show();
     if (this.pidsRead !== undefined && pids !== this.pidsRead) {
       const waitMs = this.opts.restartSettleMs ?? RESTART_SETTLE_MS;
-      for (let i = 1; r.code === 0 && i < RESTART_SETTLE_READS; i++) {
+      const stored = await this.storedConfig();
+      const startedFrom = stored === undefined ? undefined : parseFrrConfig(stored);
+      let quiet = 1;
+      for (let i = 1; r.code === 0 && i < RESTART_SETTLE_READS && quiet < RESTART_QUIET_READS; i++) {
+        if (startedFrom && frrDelta(parseFrrConfig(r.stdout), startedFrom).lines.length === 0) break;
         await new Promise((res) => setTimeout(res, waitMs));
         const again = await show();
-        if (again.code !== 0 || again.stdout === r.stdout) break;
-        this.opts.log?.('FRR started since the last read and is still loading its configuration: reading again', { read: i + 1 });
+        if (again.code !== 0) break;
+        quiet = again.stdout === r.stdout ? quiet + 1 : 1;
+        if (quiet === 1) this.opts.log?.('FRR restarted and is still loading its configuration: reading again', { read: i + 1 });
         r = again;
       }
     }
