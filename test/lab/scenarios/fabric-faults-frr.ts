@@ -31,7 +31,7 @@ export type UnderPing = (name: string, fault: () => Promise<void>, settleMs: num
 const NODE1 = '192.168.11.3';
 /**
  * Packets the 10 ms ping may lose, per FRR line, above every run the lab measured (2026-12-02,
- * UML on a shared 2-core machine): 548 and 549 on 8.4 and 652 on 10.3 with the route-map
+ * UML on a shared 2-core machine): 548 and 549 on 8.4, 652 and 593 on 10.3 with the route-map
  * delay-timer, up to 951 and 896 before it. The outage is the leaves' (FRR before 10.6 keeps
  * no EVPN route of a restarting peer, see the README), so it spans the whole restart, and
  * the daemons' start inside UML (4.5-12 s, with the load) is most of it.
