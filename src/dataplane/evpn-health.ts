@@ -8,6 +8,7 @@
 // while BGP and the routes look right: the VRF then blackholes. Pure: the
 // adapter (dataplane.ts) dumps the kernel, this decides.
 import { names } from '../net/names.js';
+import { evpnIndex } from './evpn-index.js';
 import * as K from './netlink/constants.js';
 import type { LinkInfo, NeighInfo, RouteInfo, RtEvent } from './netlink/index.js';
 
@@ -48,10 +49,9 @@ export const vtepOf = (gateway: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)
 const usable = (n: NeighInfo): boolean => n.mac !== undefined && (n.state & (K.NUD_INCOMPLETE | K.NUD_FAILED)) === 0;
 
 /** Gateways of the routes in `table` that leave through `oif`, with how many routes use each. */
-function gatewaysVia(routes: RouteInfo[], table: number, oif: number): Map<string, number> {
+function gatewaysVia(routes: readonly RouteInfo[], oif: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const r of routes) {
-    if (r.table !== table) continue;
     const paths = r.nexthops ?? [{ gateway: r.gateway, oif: r.oif }];
     const gws = new Set(paths.filter((p) => p.oif === oif && p.gateway !== undefined).map((p) => p.gateway!));
     for (const g of gws) out.set(g, (out.get(g) ?? 0) + 1);
@@ -62,6 +62,7 @@ function gatewaysVia(routes: RouteInfo[], table: number, oif: number): Map<strin
 /** The faults of each L3VNI's remote VTEPs; [] when every route has what it needs. */
 export function evpnFaults(l3vnis: Array<{ vni: number; vrf: string }>, o: EvpnObservation): EvpnFault[] {
   const byName = new Map(o.links.map((l) => [l.name, l]));
+  const idx = evpnIndex(o);
   const faults: EvpnFault[] = [];
   for (const { vni, vrf } of l3vnis) {
     const bridge = byName.get(names.peBridge(vni));
@@ -70,10 +71,11 @@ export function evpnFaults(l3vnis: Array<{ vni: number; vrf: string }>, o: EvpnO
     // Missing devices are the kernel reconcile's business, not this check's.
     if (!bridge || !vxlan || table === undefined) continue;
     const perVtep = new Map<string, { routes: number; missing?: EvpnFault['missing'] }>();
-    for (const [gw, routes] of gatewaysVia(o.routes, table, bridge.index)) {
+    for (const [gw, routes] of gatewaysVia(idx.routesOf(table), bridge.index)) {
       const vtep = vtepOf(gw);
-      const nb = o.neighbours.find((n) => n.ifindex === bridge.index && n.dst === gw && usable(n));
-      const fdb = nb && o.fdb.some((e) => e.ifindex === vxlan.index && e.mac === nb.mac && e.dst === vtep);
+      const found = idx.neighbour(bridge.index, gw);
+      const nb = found && usable(found) ? found : undefined;
+      const fdb = nb && idx.fdb(vxlan.index, nb.mac!, vtep) !== undefined;
       const missing = !nb ? 'router-mac' : !fdb ? 'fdb' : undefined;
       const cur = perVtep.get(vtep) ?? { routes: 0 };
       cur.routes += routes;

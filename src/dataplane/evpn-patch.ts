@@ -16,6 +16,7 @@
 //   (zebra, which does not know them, would never delete them).
 import { names } from '../net/names.js';
 import { vtepOf, type EvpnObservation } from './evpn-health.js';
+import { evpnIndex, type EvpnIndex } from './evpn-index.js';
 import * as K from './netlink/constants.js';
 import type { NeighEntry, NeighInfo } from './netlink/index.js';
 
@@ -61,10 +62,9 @@ const usable = (n: NeighInfo | undefined): n is NeighInfo & { mac: string } =>
 const ours = (n: NeighInfo | undefined): boolean => n !== undefined && (n.state & K.NUD_PERMANENT) !== 0;
 
 /** The remote VTEPs each route of `table` through `oif` uses, with the neighbour addresses (gateways) per VTEP. */
-function vtepGateways(o: EvpnObservation, table: number, oif: number): Map<string, Set<string>> {
+function vtepGateways(idx: EvpnIndex, table: number, oif: number): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  for (const r of o.routes) {
-    if (r.table !== table) continue;
+  for (const r of idx.routesOf(table)) {
     for (const p of r.nexthops ?? [{ gateway: r.gateway, oif: r.oif }]) {
       if (p.oif !== oif || p.gateway === undefined) continue;
       const vtep = vtepOf(p.gateway);
@@ -78,29 +78,46 @@ export function planEvpnPatch(input: EvpnPatchInput): EvpnPatchPlan {
   const { observed: o } = input;
   const plan: EvpnPatchPlan = { write: [], remove: [], fixes: [], known: new Map(), held: new Map(input.held), released: [] };
   const byName = new Map(o.links.map((l) => [l.name, l]));
+  const idx = evpnIndex(o);
+  const heldByVni = groupBy(input.held.values(), (h) => h.vni);
   const seen = new Set<string>();
+  // VNIs checked here (configured, devices present): their known router MACs are kept.
+  const checked = new Set<number>();
   for (const { vni, vrf } of input.l3vnis) {
     const bridge = byName.get(names.peBridge(vni));
     const vxlan = byName.get(names.vxlan(vni));
     const table = byName.get(vrf)?.vrf?.table;
     if (!bridge || !vxlan || table === undefined) continue;
+    checked.add(vni);
     const dev = { bridge: bridge.index, vxlan: vxlan.index };
-    for (const [key, mac] of input.known) if (key.startsWith(`${vni}/`)) plan.known.set(key, mac);
-    for (const [vtep, gateways] of vtepGateways(o, table, bridge.index)) {
+    for (const [vtep, gateways] of vtepGateways(idx, table, bridge.index)) {
       const key = patchKey(vni, vtep);
       seen.add(key);
-      planVtep(plan, input, { vni, vrf, vtep, key, gateways: [...gateways], dev });
+      planVtep(plan, idx, input, { vni, vrf, vtep, key, gateways: [...gateways], dev });
     }
     // Held VTEPs no route uses any more: perouterd's entries go.
-    for (const [key, h] of input.held) if (h.vni === vni && !seen.has(key)) unhold(plan, o, h, dev, 'no route uses it any more');
+    for (const h of heldByVni.get(vni) ?? []) if (!seen.has(patchKey(vni, h.vtep))) unhold(plan, idx, h, dev, 'no route uses it any more');
   }
+  for (const [key, mac] of input.known) if (checked.has(vniOfKey(key)) && !plan.known.has(key)) plan.known.set(key, mac);
   // VNIs no longer configured, or whose devices are gone: nothing left to delete there.
-  for (const key of input.held.keys())
-    if (!seen.has(key) && plan.held.get(key) !== undefined && !stillConfigured(input, key)) plan.held.delete(key);
+  const configured = new Set(input.l3vnis.map((v) => v.vni));
+  for (const [key, h] of input.held)
+    if (!seen.has(key) && plan.held.get(key) !== undefined && !configured.has(h.vni)) plan.held.delete(key);
   return plan;
 }
 
-const stillConfigured = (input: EvpnPatchInput, key: string): boolean => input.l3vnis.some((v) => key.startsWith(`${v.vni}/`));
+const vniOfKey = (key: string): number => Number(key.slice(0, key.indexOf('/')));
+
+function groupBy<T, K>(items: Iterable<T>, keyOf: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const t of items) {
+    const k = keyOf(t);
+    const list = out.get(k);
+    if (list) list.push(t);
+    else out.set(k, [t]);
+  }
+  return out;
+}
 
 interface VtepCtx {
   vni: number;
@@ -111,10 +128,9 @@ interface VtepCtx {
   dev: { bridge: number; vxlan: number };
 }
 
-function planVtep(plan: EvpnPatchPlan, input: EvpnPatchInput, c: VtepCtx): void {
-  const o = input.observed;
-  const neigh = new Map(c.gateways.map((g) => [g, o.neighbours.find((n) => n.ifindex === c.dev.bridge && n.dst === g)]));
-  const fdbOf = (mac: string): NeighInfo | undefined => o.fdb.find((e) => e.ifindex === c.dev.vxlan && e.mac === mac && e.dst === c.vtep);
+function planVtep(plan: EvpnPatchPlan, idx: EvpnIndex, input: EvpnPatchInput, c: VtepCtx): void {
+  const neigh = new Map(c.gateways.map((g) => [g, idx.neighbour(c.dev.bridge, g)]));
+  const fdbOf = (mac: string): NeighInfo | undefined => idx.fdb(c.dev.vxlan, mac, c.vtep);
   const zebraMacs = [...neigh.values()].filter((n) => usable(n) && !ours(n)).map((n) => n!.mac!);
   const held = input.held.get(c.key);
   const macs = new Set([...neigh.values()].filter(usable).map((n) => n.mac));
@@ -157,14 +173,14 @@ function fdbEntry(c: { vtep: string; dev: { vxlan: number } }, mac: string): Nei
 }
 
 /** Deletes what perouterd wrote for `h` that is still its own (NUD_PERMANENT), and stops holding it. */
-function unhold(plan: EvpnPatchPlan, o: EvpnObservation, h: HeldPatch, dev: { bridge: number; vxlan: number }, why: string): void {
+function unhold(plan: EvpnPatchPlan, idx: EvpnIndex, h: HeldPatch, dev: { bridge: number; vxlan: number }, why: string): void {
   plan.held.delete(patchKey(h.vni, h.vtep));
   const reason = `${h.vtep} on VNI ${h.vni}: ${why}`;
   for (const gw of h.gateways) {
-    const n = o.neighbours.find((x) => x.ifindex === dev.bridge && x.dst === gw);
+    const n = idx.neighbour(dev.bridge, gw);
     if (ours(n)) plan.remove.push({ entry: { family: gw.includes(':') ? 6 : 4, ifindex: dev.bridge, dst: gw }, why: reason });
   }
-  const f = o.fdb.find((e) => e.ifindex === dev.vxlan && e.mac === h.mac && e.dst === h.vtep);
+  const f = idx.fdb(dev.vxlan, h.mac, h.vtep);
   if (ours(f)) plan.remove.push({ entry: fdbEntry({ vtep: h.vtep, dev }, h.mac), why: reason });
 }
 
