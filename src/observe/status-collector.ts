@@ -22,7 +22,7 @@ export interface KernelDriftPort {
 
 /** The daemon as the collector sees it (the Daemon class satisfies it). */
 export interface DaemonView {
-  readonly status: { state: DaemonState; message: string; reconciles: number };
+  readonly status: { state: DaemonState; message: string; reconciles: number; evpn?: { held: string[] } };
   busyForMs(): number;
 }
 
@@ -83,6 +83,7 @@ export class StatusCollector implements DaemonObserver {
       failed: this.last?.failed ?? [],
       frr,
       kernel,
+      notices: this.daemon.status.evpn?.held ?? [],
     });
     this.cached = { at: this.now(), doc };
     return doc;

@@ -101,6 +101,7 @@ function blocks(d: StatusDocument): string[][] {
       ]),
     );
   if (d.reasons.length > 0) out.push(['NOT HEALTHY BECAUSE', ...d.reasons.map((r) => `  ${r}`)]);
+  if (d.notices.length > 0) out.push(['NOTICES', ...d.notices.map((n) => `  ${n}`)]);
   return out;
 }
 

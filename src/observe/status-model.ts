@@ -34,6 +34,8 @@ export interface StatusDocument {
   health: Health;
   /** Why not healthy, one line each. */
   reasons: string[];
+  /** What the operator should know that does not make the node unhealthy (EVPN entries perouterd holds for zebra). */
+  notices: string[];
   node?: { name: string; index: number };
   daemon: { state: DaemonState | 'down'; message: string; reconciles: number };
   /** Unknown when read from status.json. */
@@ -57,6 +59,7 @@ export interface StatusInputs {
   failed: FailedResource[];
   frr: FrrState | { error: string };
   kernel: KernelDrift;
+  notices?: string[];
 }
 
 const KIND_LISTS: Array<keyof RouterConfig> = ['underlays', 'l3vnis', 'l2vnis', 'l3passthroughs', 'rawFrrConfigs'];
@@ -118,6 +121,7 @@ export function buildStatus(i: StatusInputs): StatusDocument {
     from: 'daemon',
     health: reasons.length === 0 ? 'healthy' : 'degraded',
     reasons,
+    notices: i.notices ?? [],
     ...(i.desired ? { node: { name: i.desired.node.nodeName, index: i.desired.node.nodeIndex } } : {}),
     daemon: { ...i.daemon },
     source: i.source,
@@ -156,6 +160,7 @@ export function statusFromFile(json: unknown, now: Date): StatusDocument {
     from: 'status-file',
     health: 'down',
     reasons: [`perouterd is not running; last state ${s.state ?? 'unknown'}${s.lastReconcileAt ? ` at ${s.lastReconcileAt}` : ''}`],
+    notices: [],
     daemon: { state: 'down', message: `last run: ${s.state ?? 'unknown'}: ${s.message ?? ''}`, reconciles: s.reconciles ?? 0 },
     resources: resourceStatuses(undefined, failed),
     bgp: { neighbors: [] },

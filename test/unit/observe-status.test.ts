@@ -158,6 +158,15 @@ describe('status output', () => {
     );
   });
 
+  it('EVPN entries perouterd holds for zebra are notices: shown, the node still healthy (forwarding works)', () => {
+    const held =
+      'EVPN VNI 100 (VRF red): remote VTEP 100.65.0.2: router MAC 02:aa:00:00:00:02 held by perouterd on br-pe-100 and vni100 (zebra lost it)';
+    const d = buildStatus(inputs({ notices: [held] }));
+    expect(d).toMatchObject({ health: 'healthy', reasons: [], notices: [held] });
+    expect(formatTable(d).trimEnd().split('\n').slice(-2)).toEqual(['NOTICES', `  ${held}`]);
+    expect(formatTable(doc)).not.toContain('NOTICES');
+  });
+
   it('json and yaml carry the whole document', () => {
     expect(JSON.parse(formatStatus(doc, 'json'))).toEqual(doc);
     expect(parseYaml(formatStatus(doc, 'yaml'))).toEqual(doc);
