@@ -18,19 +18,27 @@ import { startTor, writeNodeFiles, startHostSpeakers } from '../fixtures/bring-u
 
 const hostIp = (n: 1 | 2) => ({ red: `192.169.10.${n + 2}`, blue: `192.169.11.${n + 2}` });
 
-/** Runs a perouterd command as the node would (its host network namespace). */
+/**
+ * Runs a perouterd command as the node would (its host network namespace). A one-shot command
+ * took 10-30 s inside UML on the loaded machine (2026-12-02; once over the harness's default
+ * 30 s): the guard is against a hang, not a measure of speed, hence 90 s.
+ */
 async function perouterd(n: PerouterdNode, args: string[]): Promise<string> {
-  return sh('nsenter', [
-    `--net=/run/netns/${n.hostNs}`,
-    '--',
-    process.execPath,
-    PEROUTERD,
-    ...args,
-    '--config-dir',
-    n.configDir,
-    '--node-config',
-    n.nodeConfig,
-  ]);
+  return sh(
+    'nsenter',
+    [
+      `--net=/run/netns/${n.hostNs}`,
+      '--',
+      process.execPath,
+      PEROUTERD,
+      ...args,
+      '--config-dir',
+      n.configDir,
+      '--node-config',
+      n.nodeConfig,
+    ],
+    { timeoutMs: 90_000 },
+  );
 }
 
 interface TraceJson {
