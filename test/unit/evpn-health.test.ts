@@ -4,20 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { evpnFaults, type EvpnObservation } from '../../src/dataplane/evpn-health.js';
 import { decodeNeigh, decodeRoute } from '../../src/dataplane/netlink/codec.js';
 import * as K from '../../src/dataplane/netlink/constants.js';
-import type { LinkInfo, NeighInfo, RouteInfo } from '../../src/dataplane/netlink/index.js';
+import type { NeighInfo, RouteInfo } from '../../src/dataplane/netlink/index.js';
+import { link, RMAC, VTEP } from '../fixtures/evpn.js';
 import { EvpnRepairPolicy } from '../../src/daemon/evpn-repair.js';
 import { evpnRepairCommands } from '../../src/frr/evpn-repair.js';
 
-const link = (index: number, name: string, extra: Partial<LinkInfo> = {}): LinkInfo => ({
-  index,
-  name,
-  up: true,
-  mtu: 1500,
-  group: 0,
-  ...extra,
-});
-const RMAC = '02:aa:00:00:00:02';
-const VTEP = '100.65.0.2';
 const TABLE = 1000;
 const l3 = [{ vni: 100, vrf: 'red' }];
 

@@ -5,18 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { evpnDevices, evpnEventReason, type EvpnObservation } from '../../src/dataplane/evpn-health.js';
 import { planEvpnPatch, type HeldPatch } from '../../src/dataplane/evpn-patch.js';
 import * as K from '../../src/dataplane/netlink/constants.js';
-import type { LinkInfo, NeighInfo } from '../../src/dataplane/netlink/index.js';
+import type { NeighInfo } from '../../src/dataplane/netlink/index.js';
+import { link, RMAC, VTEP } from '../fixtures/evpn.js';
 
-const link = (index: number, name: string, extra: Partial<LinkInfo> = {}): LinkInfo => ({
-  index,
-  name,
-  up: true,
-  mtu: 1500,
-  group: 0,
-  ...extra,
-});
-const RMAC = '02:aa:00:00:00:02';
-const VTEP = '100.65.0.2';
 const KEY = `100/${VTEP}`;
 const l3vnis = [{ vni: 100, vrf: 'red' }];
 const zebraNeigh = (dst = VTEP, mac = RMAC): NeighInfo => ({
