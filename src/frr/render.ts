@@ -11,36 +11,11 @@
 //   its default, so such a line would be "added" on every reload, forever. Every
 //   line below is therefore either omitted when it equals FRR's default, or written
 //   exactly the way `show running-config` prints it back (see FRR_DEFAULTS).
-import type { BFDSettings } from '../config/model.js';
 import type { HostSessionPlan, L3VniPlan, NeighborPlan, RouterPlan, UnderlayPlan, VethAddressing } from '../plan/router-plan.js';
 import { addressOf } from '../plan/router-plan.js';
 import { canonicalIP } from '../net/ipnet.js';
 import { eachInChunks, runSync, type Steps } from '../util/steps.js';
-
-/**
- * FRR 8.4 (datacenter profile) defaults: a line carrying one of these values is
- * not printed back by `show running-config`, so it is not rendered.
- */
-export const FRR_DEFAULTS = {
-  /** `log stdout` without a level means debugging; FRR prints no level then. */
-  logStdoutLevel: 'debugging',
-  /** `bgp listen limit`. */
-  listenLimit: 100,
-  /** `neighbor X port`. */
-  bgpPort: 179,
-  /** `neighbor X ebgp-multihop 1` is plain eBGP (not printed); no TTL means 255 (printed as `ebgp-multihop 255`). */
-  ebgpTtl: 1,
-  maxTtl: 255,
-  /** `bgp graceful-restart restart-time` / `stalepath-time`. */
-  grRestartTime: 120,
-  grStalePathTime: 360,
-  /** bfdd profile values. */
-  bfdReceiveInterval: 300,
-  bfdTransmitInterval: 300,
-  bfdDetectMultiplier: 3,
-  bfdMinimumTtl: 254,
-  bfdEchoInterval: 50,
-} as const;
+import { FRR_DEFAULTS, Lines, renderBfd } from './render-base.js';
 
 /** `bgp route-map delay-timer`, seconds (FRR's default: 5). */
 const ROUTE_MAP_DELAY_S = 1;
@@ -69,26 +44,6 @@ const DEBUG_LINES = [
   'debug bfd peer',
   'debug bfd zebra',
 ];
-
-class Lines {
-  private readonly out: string[] = [];
-  add(indent: number, text: string): void {
-    this.out.push(' '.repeat(indent) + text);
-  }
-  sep(): void {
-    this.out.push('!');
-  }
-  /** Lines rendered before (a kept VRF block), as they are. */
-  addRendered(lines: readonly string[]): void {
-    for (const line of lines) this.out.push(line);
-  }
-  lines(): string[] {
-    return this.out;
-  }
-  toString(): string {
-    return this.out.join('\n') + '\n';
-  }
-}
 
 /**
  * Each VRF's BGP instance as rendered, kept per plan object with the underlay it was rendered
@@ -184,40 +139,6 @@ export function* renderFrrConfigSteps(plan: RouterPlan): Steps<string> {
     l.sep();
   }
   return l.toString();
-}
-
-/** The lines of one BFD profile that differ from bfdd's defaults. */
-function bfdProfileLines(s: BFDSettings): string[] {
-  const out: string[] = [];
-  const d = FRR_DEFAULTS;
-  if (s.receiveInterval !== undefined && s.receiveInterval !== d.bfdReceiveInterval) out.push(`receive-interval ${s.receiveInterval}`);
-  if (s.transmitInterval !== undefined && s.transmitInterval !== d.bfdTransmitInterval) out.push(`transmit-interval ${s.transmitInterval}`);
-  if (s.detectMultiplier !== undefined && s.detectMultiplier !== d.bfdDetectMultiplier) out.push(`detect-multiplier ${s.detectMultiplier}`);
-  if (s.echoMode) out.push('echo-mode');
-  if (s.echoInterval !== undefined && s.echoInterval !== d.bfdEchoInterval) out.push(`echo receive-interval ${s.echoInterval}`);
-  if (s.passiveMode || s.sessionMode === 'Passive') out.push('passive-mode');
-  const ttl = s.minimumTTL ?? s.minimumTtl;
-  if (ttl !== undefined && ttl !== d.bfdMinimumTtl) out.push(`minimum-ttl ${ttl}`);
-  return out;
-}
-
-/**
- * The `bfd` block holds only profiles: a neighbour with `bfd: {}` needs none, and
- * an empty `bfd` block is not printed back by FRR.
- */
-function renderBfd(l: Lines, u: UnderlayPlan): void {
-  const withProfile = u.neighbors.filter((n) => n.bfd?.profile !== undefined);
-  if (withProfile.length === 0) return;
-  l.add(0, 'bfd');
-  for (const n of withProfile) {
-    const bfd = n.bfd!;
-    l.add(1, `profile ${bfd.profile}`);
-    for (const line of bfdProfileLines(bfd.settings)) l.add(2, line);
-    l.add(1, 'exit');
-    l.add(1, '!');
-  }
-  l.add(0, 'exit');
-  l.sep();
 }
 
 /** The base lines of every BGP instance. `no bgp ebgp-requires-policy` is the datacenter default. */
