@@ -3,7 +3,7 @@
 // where the outage goes: the FRR logs of node1's router namespace, of leaf1 (BGP debug
 // switched on for this phase) and of node1's host speaker, the kernel's route and neighbour
 // changes on both PEs, and the ping's replies, all on one clock.
-import { ping, sleep } from '../harness/fabric.js';
+import { ping, sleep, waitFor } from '../harness/fabric.js';
 import { HAS_MGMTD, killFrr, logFile, startNodeFrr, vtysh } from '../harness/frr.js';
 import { readStatus, type PerouterdNode } from '../harness/perouterd.js';
 import { log, measure } from '../harness/results.js';
@@ -119,7 +119,12 @@ async function traceOn(): Promise<void> {
 }
 
 /** The phase's check body: returns its summary, throws when a bound is broken. */
-export async function frrCrash(n1: PerouterdNode, underPing: UnderPing, figures: Record<string, FaultFigures>): Promise<string> {
+export async function frrCrash(
+  n1: PerouterdNode,
+  underPing: UnderPing,
+  figures: Record<string, FaultFigures>,
+  diag: () => Promise<void>,
+): Promise<string> {
   const line = HAS_MGMTD ? '10' : '8';
   const reloadsBefore = readStatus(n1)?.frr.reloads;
   await traceOn();
@@ -159,7 +164,7 @@ export async function frrCrash(n1: PerouterdNode, underPing: UnderPing, figures:
   const timeline = formatTimeline(t0, events);
   log(`FAULT frr_kill timeline (FRR ${line}, ms after the SIGKILL):\n${timeline}`);
   measure('fault_frr_kill_timeline', timeline.split('\n'));
-  await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
+  await recoveredOrHowLate(diag);
   const f = figures['frr-kill']!;
   // FRR started from perouterd's frr.conf (vtysh -b) runs exactly that configuration:
   // perouterd notices the restart and pushes nothing.
@@ -169,4 +174,30 @@ export async function frrCrash(n1: PerouterdNode, underPing: UnderPing, figures:
   if (f.lostPackets > LOSS_BOUND[line])
     throw new Error(`FRR restart: ${f.lostPackets} packets lost (bound ${LOSS_BOUND[line]} on FRR ${line})`);
   return JSON.stringify(f);
+}
+
+/**
+ * The ping after the phase: when red is still down, wait (bounded) for it to come back and
+ * fail saying how late it was, so that the following faults run on a working overlay and a
+ * slow recovery is told apart from an overlay lost for good (the diagnostics say why).
+ */
+async function recoveredOrHowLate(diag: () => Promise<void>): Promise<void> {
+  const red = (): Promise<boolean> =>
+    ping('node1', svc(2).red, { source: svc(1).red, count: 2 }).then(
+      () => true,
+      () => false,
+    );
+  if (await red()) return;
+  const t = Date.now();
+  await diag().catch(() => undefined); // while it is down
+  const back = await waitFor(red, 90_000, 'red back', 1000).then(
+    () => true,
+    () => false,
+  );
+  measure('fault_frr_kill_late_recovery_ms', back ? Date.now() - t : -1);
+  throw new Error(
+    back
+      ? `FRR restart: red still down at the end of the phase, back ${Date.now() - t} ms later`
+      : 'FRR restart: red still down at the end of the phase and 90 s later',
+  );
 }

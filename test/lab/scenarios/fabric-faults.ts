@@ -24,8 +24,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
-import { ipBatch, ping, sleep, Topology, waitFor } from '../harness/fabric.js';
-import { killFrr, startFrr, startNodeFrr, vtyshJson } from '../harness/frr.js';
+import { ipBatch, ping, sh, sleep, Topology, waitFor } from '../harness/fabric.js';
+import { killFrr, startFrr, startNodeFrr, vtysh, vtyshJson } from '../harness/frr.js';
 import {
   bringUpNodes,
   readStatus,
@@ -163,7 +163,26 @@ async function main(): Promise<void> {
   const [n1, n2] = perouterdNodes();
   const procs: PerouterdProcess[] = [];
   onFinish(() => finishNodes(procs, [n1, n2], ['pe1', 'pe2', 'spine', 'leaf1', 'leaf2', 'leaf3']));
-  const diag = diagnoser({ pes: ['pe1', 'pe2'], nodes: ['node1', 'node2'], vrfs: ['red', 'blue'] });
+  const diag = diagnoser({
+    pes: ['pe1', 'pe2'],
+    nodes: ['node1', 'node2'],
+    vrfs: ['red', 'blue'],
+    // What the EVPN data plane needs (router MACs, next hops, their neighbours and FDB
+    // entries) and what perouterd saw of it: a lost overlay is usually there.
+    extra: [
+      ...['pe1', 'pe2'].map((pe): [string, () => Promise<string>] => [
+        `${pe} evpn data plane`,
+        async () =>
+          [
+            await vtysh(pe, ['show evpn rmac vni all', 'show evpn next-hops vni all', 'show bgp l2vpn evpn route type prefix']),
+            await sh('ip', ['-n', pe, '-d', 'neigh', 'show']),
+            await sh('bridge', ['-n', pe, 'fdb', 'show']),
+          ].join('\n'),
+      ]),
+      ['leaf1 evpn type-5', () => vtysh('leaf1', 'show bgp l2vpn evpn route type prefix')],
+      ...[n1, n2].map((n): [string, () => Promise<string>] => [`${n.name} perouterd status`, async () => JSON.stringify(readStatus(n))]),
+    ],
+  });
   const figures: Record<string, FaultFigures> = {};
 
   await check(
@@ -343,24 +362,30 @@ async function main(): Promise<void> {
     });
 
   if (FAULTS.has('frr'))
-    await check('FRR daemons SIGKILL + restart 2 s later: red recovers, no reload', () => frrCrash(n1, underPing, figures));
+    await check(
+      'FRR daemons SIGKILL + restart 2 s later: red recovers, no reload',
+      withDiag(diag, () => frrCrash(n1, underPing, figures, diag)),
+    );
 
   if (FAULTS.has('nic'))
-    await check('underlay NIC down 3 s and up: red recovers', async () => {
-      figures['nic-down-up'] = await underPing(
-        'nic_down_up',
-        async () => {
-          await ipBatch('pe1', ['link set dev eth1 down']);
-          await sleep(3000);
-          await ipBatch('pe1', ['link set dev eth1 up']);
-        },
-        15_000,
-      );
-      await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
-      const f = figures['nic-down-up']!;
-      if (f.lostPackets > 1500) throw new Error(`NIC down/up: ${f.lostPackets} packets lost (bound 1500)`);
-      return JSON.stringify(f);
-    });
+    await check(
+      'underlay NIC down 3 s and up: red recovers',
+      withDiag(diag, async () => {
+        figures['nic-down-up'] = await underPing(
+          'nic_down_up',
+          async () => {
+            await ipBatch('pe1', ['link set dev eth1 down']);
+            await sleep(3000);
+            await ipBatch('pe1', ['link set dev eth1 up']);
+          },
+          15_000,
+        );
+        await ping('node1', svc(2).red, { source: svc(1).red, count: 2 });
+        const f = figures['nic-down-up']!;
+        if (f.lostPackets > 1500) throw new Error(`NIC down/up: ${f.lostPackets} packets lost (bound 1500)`);
+        return JSON.stringify(f);
+      }),
+    );
 
   if (FAULTS.has('netns'))
     await check('router namespace deleted behind perouterd: red keeps working, status never ready without the NIC', async () => {
