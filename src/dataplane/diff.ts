@@ -1,6 +1,7 @@
 // Desired kernel objects vs what the kernel holds → the smallest ordered list of
 // changes. Pure, so "a second apply makes no netlink write" is a unit-testable
 // property: diffKernel(plan, observedAfterApply) must be empty.
+// Which addresses to add and delete is diff-addresses.ts.
 //
 // Cost: one pass to index the observation by name and index (maps, one per
 // namespace), then one pass over the desired links and one over the observed
@@ -10,6 +11,7 @@
 import type { DesiredLink, KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import { isManagedHostBridgeName, isManagedName, routerPeerOfHostVeth } from '../net/names.js';
 import { CHUNK, runSync, type Steps } from '../util/steps.js';
+import { addressChange, cidrOf, isManagedAddr, managedCidrs, normalizeCidr } from './diff-addresses.js';
 import type { AddrInfo, LinkInfo } from './netlink/index.js';
 import { hostVethsWithUnseenPeerSteps } from './unfixable.js';
 
@@ -44,19 +46,6 @@ type DeleteOp = Extract<DataplaneOp, { op: 'delete-link' }>;
 
 const MIN_IPV6_MTU = 1280;
 const NO_ADDRS: AddrInfo[] = [];
-const NO_CIDRS: ReadonlySet<string> = new Set();
-
-const cidrOf = (a: AddrInfo): string => `${a.address}/${a.prefixLen}`;
-/** Addresses the dataplane manages: global scope only (link-local and host-scope ones belong to the kernel). */
-const isManagedAddr = (a: AddrInfo): boolean => a.scope === 0 && !a.address.toLowerCase().startsWith('fe80:');
-
-function normalizeCidr(c: string): string {
-  // The kernel prints IPv6 compressed and lower-case; compare in that form.
-  const slash = c.indexOf('/');
-  if (slash >= 0 && c.indexOf('/', slash + 1) < 0) return c.toLowerCase(); // address/len: the length has no letters
-  const [addr = '', len = ''] = c.split('/');
-  return `${addr.toLowerCase()}/${len}`;
-}
 
 /** One namespace's observation, looked up by name and by index instead of scanned. */
 class NsView {
@@ -98,11 +87,7 @@ class NsView {
 
   /** The link's managed addresses, normalized. */
   managedCidrs(link: LinkInfo): ReadonlySet<string> {
-    const addrs = this.addrs(link);
-    if (addrs.length === 0) return NO_CIDRS;
-    const out = new Set<string>();
-    for (const a of addrs) if (isManagedAddr(a)) out.add(normalizeCidr(cidrOf(a)));
-    return out;
+    return managedCidrs(this.addrs(link));
   }
 }
 
@@ -197,10 +182,9 @@ function loopbackOps(plan: KernelPlan, v: Views): DataplaneOp[] {
   if (!lo) return [];
   const ops: DataplaneOp[] = [];
   if (!lo.up) ops.push({ op: 'set-link', ns: 'router', name: 'lo', change: { up: true } });
-  const have = v.router.managedCidrs(lo);
-  const want = new Set(plan.loopbackAddresses.map(normalizeCidr));
-  for (const a of want) if (!have.has(a)) ops.push({ op: 'add-address', ns: 'router', link: 'lo', cidr: a });
-  for (const a of have) if (!want.has(a)) ops.push({ op: 'delete-address', ns: 'router', link: 'lo', cidr: a });
+  const { add, remove } = addressChange(v.router.managedCidrs(lo), plan.loopbackAddresses);
+  for (const a of add) ops.push({ op: 'add-address', ns: 'router', link: 'lo', cidr: a });
+  for (const a of remove) ops.push({ op: 'delete-address', ns: 'router', link: 'lo', cidr: a });
   return ops;
 }
 
@@ -303,12 +287,11 @@ function existingLinkOps(d: DesiredLink, obs: LinkInfo, wantMtu: number | undefi
   if (Object.keys(change).length > 0) cx.after.push({ op: 'set-link', ns: d.ns, name: d.name, change });
   const have = view.managedCidrs(obs);
   if (have.size > 0 || d.addresses.length > 0) {
-    const want = new Set(d.addresses.map(normalizeCidr));
-    if (!d.keepForeignAddresses)
-      for (const a of have) if (!want.has(a)) cx.after.push({ op: 'delete-address', ns: d.ns, link: d.name, cidr: a });
     // Enslaving to a VRF drops IPv6 addresses, so a master change re-adds them all.
-    for (const a of want)
-      if (!have.has(a) || change.master !== undefined) cx.after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: a });
+    const addAll = change.master !== undefined;
+    const { add, remove } = addressChange(have, d.addresses, { keepForeign: d.keepForeignAddresses ?? false, addAll });
+    for (const a of remove) cx.after.push({ op: 'delete-address', ns: d.ns, link: d.name, cidr: a });
+    for (const a of add) cx.after.push({ op: 'add-address', ns: d.ns, link: d.name, cidr: a });
   }
   if (d.neighSuppress && obs.bridgePort?.neighSuppress === false) cx.after.push({ op: 'neigh-suppress', ns: d.ns, name: d.name });
 }
