@@ -20,13 +20,16 @@
 //   keeps the socket usable.
 // - No event subscriptions: a request's notifications carry its seq/pid and
 //   would be confused with its reply. Use a separate socket for events.
+// Opening the socket is socket-open.ts; what each reply message does to its request
+// (dump parts, interrupted or busy dumps retried, ACKs, errors) is socket-reply.ts.
 
-import { decodeNlMsgs, encodeNlMsg, parseDonePayload, parseErrorPayload, type NlMsg } from './codec.js';
+import { decodeNlMsgs, encodeNlMsg, type NlMsg } from './codec.js';
 import * as K from './constants.js';
-import { EAGAIN, EBUSY, ECANCELED, EINTR, EMSGSIZE, ENOBUFS, ETIMEDOUT } from './errno.js';
+import { EAGAIN, ECANCELED, EINTR, EMSGSIZE, ENOBUFS, ETIMEDOUT } from './errno.js';
 import { NetlinkError } from './error.js';
 import { libc } from './libc.js';
 import { openNetlinkSocket } from './socket-open.js';
+import { replyOutcome, type Request } from './socket-reply.js';
 
 export interface NetlinkSocketOptions {
   /** netns file to open the socket in (default: the caller's current netns). */
@@ -41,37 +44,7 @@ export interface NetlinkSocketOptions {
 
 const RECV_BUF_LEN = 64 << 10; // dump datagrams are <= 32 KiB; MSG_TRUNC detects more
 const MAX_BATCH_BYTES = 32 << 10;
-const DUMP_RETRIES = 5;
-/**
- * Pause before each retry of an interrupted dump. Right after links come up, IPv6
- * autoconfiguration keeps changing addresses for about a second (DAD): an address dump
- * retried at once was interrupted every time (seen at 1000 VNIs on the host), so later
- * retries wait, 1.75 s in all.
- */
-const INTR_RETRY_MS = [0, 50, 200, 500, 1000];
 const IDLE_TIMEOUTS = 10; // x SO_RCVTIMEO: sent requests with no reply at all -> ETIMEDOUT
-
-interface Request {
-  seq: number;
-  op: string;
-  type: number;
-  flags: number;
-  payload: Buffer;
-  dump: boolean;
-  /** Non-dump RTM_GET*: completed by its one reply. */
-  get: boolean;
-  sent: boolean;
-  intr: boolean;
-  retries: number;
-  /** Reply messages (copies), or what `decode` made of them. */
-  replies: unknown[];
-  /** Decodes each reply message where it was received (dumps read by the thousand). */
-  decode?: (m: NlMsg) => unknown;
-  /** What `decode` threw: the dump is read to its end (the socket stays usable), then rejected with it. */
-  decodeError?: Error;
-  resolve: (replies: unknown[]) => void;
-  reject: (e: Error) => void;
-}
 
 /** Told when each request ends: its kind (`RTM_NEWLINK`) and, when it failed, the errno name. */
 export type RequestListener = (kind: string, errno?: string) => void;
@@ -309,65 +282,20 @@ export class NetlinkSocket {
     if (m.pid !== this.pid) return;
     const req = this.inflight.get(m.seq);
     if (!req) return; // stale reply of a request we already gave up on
-    switch (m.type) {
-      case K.NLMSG_NOOP:
-      case K.NLMSG_OVERRUN:
+    const out = replyOutcome(req, m);
+    switch (out.kind) {
+      case 'wait':
         return;
-      case K.NLMSG_ERROR: {
-        const info = parseErrorPayload(m.payload, m.flags);
-        if (info.errno === 0) {
-          if (req.dump) return; // a dump ends with DONE, not an ACK
-          this.complete(req);
-          req.resolve(req.replies);
-          return;
-        }
-        if (req.dump && info.errno === EBUSY && req.retries < DUMP_RETRIES) {
-          // Another dump (one we abandoned after ENOBUFS) is still running in the kernel.
-          this.retry(req);
-          return;
-        }
+      case 'resolve':
         this.complete(req);
-        req.reject(new NetlinkError(req.op, info.errno, info.extack, info.badAttrOffset));
+        req.resolve(req.replies);
         return;
-      }
-      case K.NLMSG_DONE: {
-        if (!req.dump) return;
-        const info = parseDonePayload(m.payload, m.flags);
-        if ((m.flags & K.NLM_F_DUMP_INTR) !== 0) req.intr = true;
-        if (info.errno !== 0 || req.decodeError) {
-          this.complete(req);
-          req.reject(req.decodeError ?? new NetlinkError(req.op, info.errno, info.extack));
-        } else if (req.intr && req.retries < DUMP_RETRIES) {
-          // The object list changed during the dump: it may be inconsistent. Start over.
-          this.retry(req, INTR_RETRY_MS[req.retries] ?? 0);
-        } else if (req.intr) {
-          this.complete(req);
-          req.reject(new NetlinkError(req.op, EINTR, 'dump kept being interrupted (NLM_F_DUMP_INTR)'));
-        } else {
-          this.complete(req);
-          req.resolve(req.replies);
-        }
+      case 'reject':
+        this.complete(req);
+        req.reject(out.error);
         return;
-      }
-      default:
-        if ((m.flags & K.NLM_F_DUMP_INTR) !== 0) req.intr = true;
-        if (req.decode) this.decodeInto(req, m);
-        // Copy: the receive buffer is reused for the next datagram.
-        else req.replies.push({ ...m, payload: Buffer.from(m.payload) });
-        if (req.get && !req.dump) {
-          this.complete(req);
-          req.resolve(req.replies);
-        }
-    }
-  }
-
-  private decodeInto(req: Request, m: NlMsg): void {
-    if (req.decodeError) return;
-    try {
-      const v = req.decode!(m);
-      if (v !== undefined) req.replies.push(v);
-    } catch (e) {
-      req.decodeError = e instanceof Error ? e : new Error(String(e));
+      case 'retry':
+        this.retry(req, out.delayMs);
     }
   }
 
