@@ -7,15 +7,8 @@ import { EvpnPatcher, EvpnWatch } from '../dataplane/evpn-patcher.js';
 import { FrrEvpnRepair } from '../frr/evpn-repair.js';
 import { installSignalHandlers } from '../daemon/triggers.js';
 import { netnsExists } from '../dataplane/netlink/index.js';
-import {
-  NetlinkDataplane,
-  applyKernel,
-  describeOp,
-  kernelChanges,
-  refreshStaleNeighbours,
-  type ApplyReport,
-  type Dataplane,
-} from '../dataplane/dataplane.js';
+import { NetlinkDataplane, applyKernel, describeOp, kernelChanges, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
+import { refreshStaleNeighbours } from '../dataplane/router-neighbours.js';
 import { FrrReloader, frrPaths } from '../frr/reloader.js';
 import { ZebraReadinessCheck } from '../frr/zebra-readiness.js';
 import type { ApiSource } from '../k8s/api-source.js';

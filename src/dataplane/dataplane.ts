@@ -10,13 +10,14 @@ import { runAsync } from '../util/steps.js';
 import { hostVethsWithUnseenPeerSteps, missingUnderlayNics } from './unfixable.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
 import type { EvpnObservation } from './evpn-health.js';
-import { staleNeighbours, type NeighbourObservation, type NeighbourRefreshReport } from './bridge-refresh.js';
+import type { NeighbourObservation } from './bridge-refresh.js';
+import { NetlinkRouterNeighbours, type RouterNeighbours } from './router-neighbours.js';
 import {
   attachNamedNetns,
   closeFd,
   createNamedNetns,
+  errorText,
   netnsExists,
-  NetlinkError,
   openNetnsFd,
   openRtNetlink,
   readSysctl,
@@ -42,8 +43,8 @@ export interface ApplyReport {
 
 export type RouterNamespaceOutcome = 'existed' | 'reattached' | 'created';
 
-/** What the daemon needs from the kernel, small enough to fake in tests. */
-export interface Dataplane {
+/** What the daemon needs from the kernel, small enough to fake in tests (the neighbour side: router-neighbours.ts). */
+export interface Dataplane extends RouterNeighbours {
   /** Creates the router namespace when missing; true when it was created now. */
   /**
    * Makes /run/netns/<router> exist: `existed`, `reattached` (the file had been
@@ -53,15 +54,6 @@ export interface Dataplane {
   ensureRouterNamespace(): RouterNamespaceOutcome;
   routerNamespaceExists(): boolean;
   observe(sysctlPaths: string[]): Promise<ObservedState>;
-  /** What the EVPN data-plane health check reads: the router namespace's links, routes, neighbours, FDB. */
-  observeEvpn(): Promise<EvpnObservation>;
-  /** What the bridge refresher reads: the router namespace's links and ARP/ND entries. */
-  observeNeighbours(): Promise<NeighbourObservation>;
-  /** Asks the kernel to re-confirm an existing router-namespace neighbour (NTF_USE); false when it is gone. */
-  useNeighbour(ifindex: number, ip: string): Promise<boolean>;
-  /** Writes (CREATE|REPLACE) or deletes one router-namespace neighbour or FDB entry (the EVPN patch). */
-  replaceNeighbour(e: NeighEntry): Promise<void>;
-  deleteNeighbour(e: NeighEntry): Promise<void>;
   /** Kernel events of the router namespace (a socket of their own, opened there now). */
   subscribeRouter(groups: RtEventGroup[], on: RtSubscriptionHandlers): RtSubscription;
   /** Identity (inode) of the namespace behind the router namespace's name now; undefined when absent. */
@@ -118,6 +110,7 @@ export class NetlinkDataplane implements Dataplane {
   private readonly sockets: Partial<Record<NetnsRole, RtNetlink>> = {};
   /** Held for the process's life: identifies the router namespace and lets it be re-attached. */
   private routerNsFd: number | undefined;
+  private readonly neighbours = new NetlinkRouterNeighbours(() => this.nl('router'));
 
   constructor(
     private readonly routerNetns: string,
@@ -217,34 +210,24 @@ export class NetlinkDataplane implements Dataplane {
     return { host: { links: hl, addrs: ha }, router: { links: rl, addrs: ra }, sysctls };
   }
 
-  async observeEvpn(): Promise<EvpnObservation> {
-    const nl = this.nl('router');
-    const [links, routes, n4, n6, fdb] = await Promise.all([
-      nl.dumpLinks(),
-      nl.dumpRoutes(),
-      nl.dumpNeighbours(4),
-      nl.dumpNeighbours(6),
-      nl.dumpNeighbours('bridge'),
-    ]);
-    return { links, routes, neighbours: [...n4, ...n6], fdb };
+  observeEvpn(): Promise<EvpnObservation> {
+    return this.neighbours.observeEvpn();
   }
 
-  async observeNeighbours(): Promise<NeighbourObservation> {
-    const nl = this.nl('router');
-    const [links, n4, n6] = await Promise.all([nl.dumpLinks(), nl.dumpNeighbours(4), nl.dumpNeighbours(6)]);
-    return { links, neighbours: [...n4, ...n6] };
+  observeNeighbours(): Promise<NeighbourObservation> {
+    return this.neighbours.observeNeighbours();
   }
 
   useNeighbour(ifindex: number, ip: string): Promise<boolean> {
-    return this.nl('router').useNeighbour(ifindex, ip);
+    return this.neighbours.useNeighbour(ifindex, ip);
   }
 
   replaceNeighbour(e: NeighEntry): Promise<void> {
-    return this.nl('router').replaceNeighbour(e);
+    return this.neighbours.replaceNeighbour(e);
   }
 
   deleteNeighbour(e: NeighEntry): Promise<void> {
-    return this.nl('router').deleteNeighbour(e);
+    return this.neighbours.deleteNeighbour(e);
   }
 
   subscribeRouter(groups: RtEventGroup[], on: RtSubscriptionHandlers): RtSubscription {
@@ -348,11 +331,6 @@ class ZebraFacts {
   }
 }
 
-function errorText(e: unknown): string {
-  if (e instanceof NetlinkError) return `${e.op}: ${e.code}${e.extack ? ` (${e.extack})` : ''}`;
-  return e instanceof Error ? e.message : String(e);
-}
-
 /**
  * Removals are what takes something away that is no longer configured: stale
  * links and addresses, NICs handed back. They run after FRR dropped its
@@ -391,23 +369,6 @@ export async function kernelChanges(dp: Dataplane, plan: KernelPlan): Promise<Ke
 export async function applyKernel(dp: Dataplane, ops: DataplaneOp[], observed: ObservedState): Promise<ApplyReport> {
   if (ops.length === 0) return { writes: 0, ops, errors: [] };
   return dp.apply(ops, observed);
-}
-
-/** One round of the bridge refresher: re-confirm every STALE entry on the bridges of `l2vnis`. */
-export async function refreshStaleNeighbours(dp: Dataplane, l2vnis: number[]): Promise<NeighbourRefreshReport> {
-  const report: NeighbourRefreshReport = { refreshed: [], gone: 0, errors: [] };
-  const stale = staleNeighbours(l2vnis, await dp.observeNeighbours());
-  await Promise.all(
-    stale.map(async (n) => {
-      try {
-        if (await dp.useNeighbour(n.ifindex, n.ip)) report.refreshed.push(`${n.bridge} ${n.ip} ${n.mac}`);
-        else report.gone++;
-      } catch (e) {
-        report.errors.push(`${n.bridge} ${n.ip}: ${errorText(e)}`);
-      }
-    }),
-  );
-  return report;
 }
 
 /** Observe, diff, apply everything: one whole kernel reconcile (tests, benchmarks). */

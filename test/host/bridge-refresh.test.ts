@@ -6,7 +6,8 @@
 // builds the scene and makes the host talk once.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetlinkDataplane, refreshStaleNeighbours } from '../../src/dataplane/dataplane.js';
+import { NetlinkDataplane } from '../../src/dataplane/dataplane.js';
+import { refreshStaleNeighbours } from '../../src/dataplane/router-neighbours.js';
 import * as K from '../../src/dataplane/netlink/constants.js';
 import { createNamedNetns, deleteNamedNetns, writeSysctl } from '../../src/dataplane/netlink/index.js';
 

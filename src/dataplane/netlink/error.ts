@@ -32,3 +32,9 @@ export class NetlinkError extends Error {
 export function isNetlinkError(e: unknown, code?: string): e is NetlinkError {
   return e instanceof NetlinkError && (code === undefined || e.code === code);
 }
+
+/** One short line for a failed request (`op: CODE (extack)`, no strerror text); other errors their message. */
+export function errorText(e: unknown): string {
+  if (e instanceof NetlinkError) return `${e.op}: ${e.code}${e.extack ? ` (${e.extack})` : ''}`;
+  return e instanceof Error ? e.message : String(e);
+}

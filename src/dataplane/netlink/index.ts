@@ -1,7 +1,7 @@
 // rtnetlink for perouterd: own codec + koffi transport (see socket.ts for the
 // threading model). No `ip`/`bridge` processes.
 
-export { NetlinkError, isNetlinkError } from './error.js';
+export { NetlinkError, errorText, isNetlinkError } from './error.js';
 export { errnoName, errnoNumber, errnoMessage } from './errno.js';
 export type {
   AddrInfo,
