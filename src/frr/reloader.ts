@@ -20,6 +20,9 @@ import { execFile } from 'node:child_process';
 import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diffFromVtyshLines } from './explain.js';
+import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree, type FrrDelta } from './frr-config.js';
+import { settledRunningRead } from './restart-settle.js';
+import { processAlive } from '../sys/process.js';
 import { ensureFileSafe, ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
 
 export interface FrrPaths {
@@ -60,9 +63,6 @@ export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): 
     ...overrides,
   };
 }
-
-import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree, type FrrDelta } from './frr-config.js';
-import { processAlive } from '../sys/process.js';
 
 export interface FrrDiff {
   toDelete: string[];
@@ -146,19 +146,6 @@ interface KnownRunning {
 
 const pidKey = (pids: Record<string, number>): string =>
   JSON.stringify(Object.entries(pids).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-
-/**
- * A restarted packaged FRR loads frr.conf with `vtysh -b` after its daemons start: until
- * that ends its running configuration is partial, and a delta from it would push lines that
- * are on their way anyway (a reload after every FRR restart, lab). So after new PIDs the
- * running configuration is read until it shows frr.conf (the file FRR started from), or has
- * not changed over RESTART_QUIET_READS reads RESTART_SETTLE_MS apart (FRR 10 commits its
- * mgmtd lines at the end of `vtysh -b`, after a pause: one quiet second was not enough), at
- * most RESTART_SETTLE_READS reads.
- */
-const RESTART_SETTLE_MS = 1000;
-const RESTART_QUIET_READS = 3;
-const RESTART_SETTLE_READS = 30;
 
 export class FrrReloader implements FrrControl {
   private known: KnownRunning | undefined;
@@ -292,28 +279,15 @@ export class FrrReloader implements FrrControl {
   /**
    * Reads the running configuration and remembers it (with the PIDs from before the read) as
    * the base; FRR restarted since the last read (new PIDs) is read until it has settled
-   * (RESTART_SETTLE_MS). The first read does not wait: at perouterd's start FRR's unit has
+   * (restart-settle.ts). The first read does not wait: at perouterd's start FRR's unit has
    * long finished its `vtysh -b` (perouterd.service comes after it).
    */
   private async readRunning(): Promise<FrrConfigTree | undefined> {
     const pids = pidKey(await this.daemonPids());
     const show = () => this.vtysh(['-c', 'show running-config']);
     let r = await show();
-    if (this.pidsRead !== undefined && pids !== this.pidsRead) {
-      const waitMs = this.opts.restartSettleMs ?? RESTART_SETTLE_MS;
-      const stored = await this.storedConfig();
-      const startedFrom = stored === undefined ? undefined : parseFrrConfig(stored);
-      let quiet = 1;
-      for (let i = 1; r.code === 0 && i < RESTART_SETTLE_READS && quiet < RESTART_QUIET_READS; i++) {
-        if (startedFrom && frrDelta(parseFrrConfig(r.stdout), startedFrom).lines.length === 0) break;
-        await new Promise((res) => setTimeout(res, waitMs));
-        const again = await show();
-        if (again.code !== 0) break;
-        quiet = again.stdout === r.stdout ? quiet + 1 : 1;
-        if (quiet === 1) this.opts.log?.('FRR restarted and is still loading its configuration: reading again', { read: i + 1 });
-        r = again;
-      }
-    }
+    if (this.pidsRead !== undefined && pids !== this.pidsRead)
+      r = await settledRunningRead(r, show, await this.storedConfig(), { waitMs: this.opts.restartSettleMs, log: this.opts.log });
     this.pidsRead = pids;
     this.known = r.code === 0 ? { tree: parseFrrConfig(r.stdout), pids } : undefined;
     return this.known?.tree;
