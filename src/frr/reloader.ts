@@ -21,6 +21,7 @@ import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diffFromVtyshLines } from './explain.js';
 import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree, type FrrDelta } from './frr-config.js';
+import { bootLoadRunning } from './boot-load.js';
 import { settledRunningRead } from './restart-settle.js';
 import { processAlive } from '../sys/process.js';
 import { ensureFileSafe, ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
@@ -162,6 +163,8 @@ export class FrrReloader implements FrrControl {
       requiredDaemons?: string[];
       /** Wait between two reads of a restarted FRR's running configuration (default 1 s). */
       restartSettleMs?: number;
+      /** Whether FRR is loading frr.conf now (default: a `vtysh -b` of the pathspace runs; tests fake it). */
+      bootLoading?: () => Promise<boolean>;
       log?: (msg: string, extra?: object) => void;
       /** Runs vtysh / python (tests fake it). */
       exec?: Exec;
@@ -279,15 +282,18 @@ export class FrrReloader implements FrrControl {
   /**
    * Reads the running configuration and remembers it (with the PIDs from before the read) as
    * the base; FRR restarted since the last read (new PIDs) is read until it has settled
-   * (restart-settle.ts). The first read does not wait: at perouterd's start FRR's unit has
-   * long finished its `vtysh -b` (perouterd.service comes after it).
+   * (restart-settle.ts). The first read waits only when FRR is loading its configuration
+   * then: as a service FRR's unit has long finished its `vtysh -b` (perouterd.service comes
+   * after it).
    */
   private async readRunning(): Promise<FrrConfigTree | undefined> {
     const pids = pidKey(await this.daemonPids());
     const show = () => this.vtysh(['-c', 'show running-config']);
     let r = await show();
-    if (this.pidsRead !== undefined && pids !== this.pidsRead)
-      r = await settledRunningRead(r, show, await this.storedConfig(), { waitMs: this.opts.restartSettleMs, log: this.opts.log });
+    const loading = this.opts.bootLoading ?? (() => bootLoadRunning(this.paths.pathspace));
+    // At the first read too when FRR is loading: perouterd started beside a starting FRR.
+    if ((this.pidsRead !== undefined && pids !== this.pidsRead) || (this.pidsRead === undefined && (await loading())))
+      r = await settledRunningRead(r, show, await this.storedConfig(), { waitMs: this.opts.restartSettleMs, loading, log: this.opts.log });
     this.pidsRead = pids;
     this.known = r.code === 0 ? { tree: parseFrrConfig(r.stdout), pids } : undefined;
     return this.known?.tree;

@@ -1,21 +1,35 @@
 // The settled read after an FRR restart. A restarted packaged FRR loads frr.conf with
 // `vtysh -b` after its daemons start: until that ends its running configuration is
 // partial, and a delta from it would push lines that are on their way anyway (a reload
-// after every FRR restart, lab). So after new PIDs the running configuration is read until
-// it shows frr.conf (the file FRR started from), or has not changed over
-// RESTART_QUIET_READS reads RESTART_SETTLE_MS apart (FRR 10 commits its mgmtd lines at the
-// end of `vtysh -b`, after a pause: one quiet second was not enough), at most
-// RESTART_SETTLE_READS reads.
+// after every FRR restart, lab), or push them into a half-loaded FRR. So after new PIDs
+// the running configuration is read until it shows frr.conf (the file FRR started from);
+// while a `vtysh -b` of the instance runs (boot-load.ts) it is still loading, however
+// long it pauses (FRR 10 commits its mgmtd lines at the end, after a pause; a loaded
+// machine or 1000 VNIs pause longer), up to RESTART_LOAD_MS; with no load running, until
+// it has not changed over RESTART_QUIET_READS reads RESTART_SETTLE_MS apart (an FRR
+// started some other way), at most RESTART_SETTLE_READS such reads.
 import { frrDelta, parseFrrConfig } from './frr-config.js';
 
 const RESTART_SETTLE_MS = 1000;
 const RESTART_QUIET_READS = 3;
+/** How long a running `vtysh -b` is waited for (FRR 10 loads 29 000 lines in about 3 minutes in the lab). */
+const RESTART_LOAD_MS = 300_000;
 const RESTART_SETTLE_READS = 30;
 
 /** One `show running-config`: its exit code and output. */
 export interface RunningRead {
   code: number;
   stdout: string;
+}
+
+export interface SettleOptions {
+  /** Wait between two reads (default RESTART_SETTLE_MS). */
+  waitMs?: number;
+  /** How long a running load is waited for (default RESTART_LOAD_MS). */
+  loadMs?: number;
+  /** Whether FRR is loading its configuration now (a `vtysh -b` of the instance runs). */
+  loading?: () => Promise<boolean>;
+  log?: (msg: string, extra?: object) => void;
 }
 
 /**
@@ -26,19 +40,40 @@ export async function settledRunningRead<R extends RunningRead>(
   first: R,
   show: () => Promise<R>,
   startedFrom: string | undefined,
-  opts: { waitMs?: number; log?: (msg: string, extra?: object) => void } = {},
+  opts: SettleOptions = {},
 ): Promise<R> {
   const waitMs = opts.waitMs ?? RESTART_SETTLE_MS;
+  const loadUntil = Date.now() + (opts.loadMs ?? RESTART_LOAD_MS);
   const started = startedFrom === undefined ? undefined : parseFrrConfig(startedFrom);
+  const isStartedFrom = (text: string): boolean => started !== undefined && frrDelta(parseFrrConfig(text), started).lines.length === 0;
   let r = first;
   let quiet = 1;
-  for (let i = 1; r.code === 0 && i < RESTART_SETTLE_READS && quiet < RESTART_QUIET_READS; i++) {
-    if (started && frrDelta(parseFrrConfig(r.stdout), started).lines.length === 0) break;
+  let reads = 1;
+  let sawLoad = false;
+  while (r.code === 0 && !isStartedFrom(r.stdout)) {
+    const loading = (await opts.loading?.()) ?? false;
+    if (loading && Date.now() > loadUntil) {
+      opts.log?.('FRR is still loading its configuration after the wait: comparing what it runs now', {
+        waitedMs: opts.loadMs ?? RESTART_LOAD_MS,
+      });
+      break;
+    }
+    if (!loading && sawLoad) {
+      // The load ended since the last read: what FRR runs now is what it loaded.
+      const last = await show();
+      return last.code === 0 ? last : r;
+    }
+    if (!loading && (quiet >= RESTART_QUIET_READS || reads >= RESTART_SETTLE_READS)) break;
+    if (loading && !sawLoad) opts.log?.('FRR restarted and is loading its configuration (vtysh -b): waiting for it');
+    sawLoad ||= loading;
     await new Promise((res) => setTimeout(res, waitMs));
     const again = await show();
     if (again.code !== 0) break;
-    quiet = again.stdout === r.stdout ? quiet + 1 : 1;
-    if (quiet === 1) opts.log?.('FRR restarted and is still loading its configuration: reading again', { read: i + 1 });
+    if (!loading) {
+      reads++;
+      quiet = again.stdout === r.stdout ? quiet + 1 : 1;
+      if (quiet === 1) opts.log?.('FRR restarted and is still loading its configuration: reading again', { read: reads });
+    }
     r = again;
   }
   return r;

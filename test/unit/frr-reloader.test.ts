@@ -52,7 +52,7 @@ class FakeFrr {
   };
 }
 
-function setup(): {
+function setup(bootLoading?: () => Promise<boolean>): {
   frr: FakeFrr;
   r: FrrReloader;
   runDir: string;
@@ -67,7 +67,11 @@ function setup(): {
   writeFileSync(path.join(runDir, 'zebra.pid'), `${process.pid}\n`);
   writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.pid}\n`);
   const frr = new FakeFrr();
-  const r = new FrrReloader(frrPaths('ps', { confDir, runDir, workDir: path.join(d, 'work') }), { exec: frr.exec, restartSettleMs: 1 });
+  const r = new FrrReloader(frrPaths('ps', { confDir, runDir, workDir: path.join(d, 'work') }), {
+    exec: frr.exec,
+    restartSettleMs: 1,
+    bootLoading,
+  });
   const apply = (c: string, verify = false) => {
     frr.pending = c;
     return r.apply(c, { verify });
@@ -139,6 +143,44 @@ describe('FrrReloader: vtysh calls per change', () => {
     expect(await apply(C1, true)).toEqual({ outcome: 'unchanged' });
     // Read until it shows frr.conf, the file it started from; not read once more after that.
     expect(frr.calls).toEqual(['show running-config', 'show running-config', 'show running-config', 'show running-config']);
+  });
+
+  it('while vtysh -b runs, a pause longer than the quiet reads is waited out; the read after it ends is what FRR loaded', async () => {
+    let loadingReads = 0;
+    const { frr, runDir, apply } = setup(async () => loadingReads-- > 0);
+    await apply(C1);
+    await apply(C1, true);
+    writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.ppid}\n`);
+    loadingReads = 6; // vtysh -b runs for six more probes
+    // Half of frr.conf, then nothing new for five reads (more than the 3 quiet reads), then the rest.
+    const partial = C1.slice(0, 40);
+    const reads = [partial, partial, partial, partial, partial, partial, C1];
+    frr.beforeShow = () => void (frr.running = reads.shift() ?? C1);
+    frr.calls = [];
+    expect(await apply(C1, true)).toEqual({ outcome: 'unchanged' });
+    expect(frr.calls.filter((c) => c === 'vtysh -f')).toEqual([]);
+  });
+
+  it('with no vtysh -b running, an FRR that stays without its configuration still gets it back after the quiet reads', async () => {
+    const { frr, runDir, apply } = setup(async () => false);
+    await apply(C1);
+    await apply(C1, true);
+    writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.ppid}\n`);
+    frr.running = '';
+    frr.calls = [];
+    expect((await apply(C1, true)).outcome).toBe('applied');
+    expect(frr.calls).toEqual(['show running-config', 'show running-config', 'show running-config', 'vtysh -f']);
+  });
+
+  it('a first read while vtysh -b runs (perouterd started beside a starting FRR) waits for the load too', async () => {
+    let loadingReads = 3;
+    const { frr, apply } = setup(async () => loadingReads-- > 0);
+    const reads = ['', C1.slice(0, 40), C1.slice(0, 40), C1];
+    frr.running = C1; // what the load ends with
+    frr.beforeShow = () => void (frr.running = reads.shift() ?? C1);
+    frr.calls = [];
+    expect(await apply(C1, true)).toEqual({ outcome: 'unchanged' });
+    expect(frr.calls.filter((c) => c === 'vtysh -f')).toEqual([]);
   });
 
   it('verify (the resync drift check) reads FRR and undoes a change made behind perouterd’s back', async () => {
