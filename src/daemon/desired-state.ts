@@ -9,6 +9,7 @@ import { readConfigDir, readConfigFile, readSourcesSync, type SourceFile } from 
 import { TrustCheck } from '../config/trust.js';
 import { type FileResult, StaticFileCache } from '../config/file-cache.js';
 import { validateMergedSteps } from '../config/validate/index.js';
+import { IncrementalValidation } from '../config/validate/incremental.js';
 import { runAsync, runSync, type Steps, turn } from '../util/steps.js';
 import { type ConfigProblem, emptyRouterConfig, type FailedResource, type NodeSettings, type RouterConfig } from '../config/model.js';
 import { planRouterSteps, type RouterPlan } from '../plan/router-plan.js';
@@ -120,19 +121,27 @@ export function desiredFrom(
   apiConfig?: RouterConfig,
   opts: { listenLimit?: number } = {},
 ): PipelineResult {
-  return runSync(desiredSteps(node, staticConfig, problems, apiConfig, opts));
+  return runSync(desiredSteps(undefined, node, staticConfig, problems, apiConfig, opts));
 }
 
 /** desiredFrom, letting the event loop run between chunks of validation, planning and rendering. */
-function desiredFromAsync(...args: Parameters<typeof desiredFrom>): Promise<PipelineResult> {
-  return runAsync(desiredSteps(...args));
+function desiredFromAsync(validation: IncrementalValidation | undefined, ...args: Parameters<typeof desiredFrom>): Promise<PipelineResult> {
+  return runAsync(desiredSteps(validation, ...args));
 }
 
-/** desiredFrom's work, pausing between chunks of validation and between its phases (validate, plan, render). */
-function* desiredSteps(...[node, staticConfig, problems, apiConfig, opts = {}]: Parameters<typeof desiredFrom>): Steps<PipelineResult> {
+/**
+ * desiredFrom's work, pausing between chunks of validation and between its phases (validate, plan, render).
+ * With `validation` (the daemon's, kept between builds), only the objects that changed are validated when that gives the same result.
+ */
+function* desiredSteps(
+  validation: IncrementalValidation | undefined,
+  ...[node, staticConfig, problems, apiConfig, opts = {}]: Parameters<typeof desiredFrom>
+): Steps<PipelineResult> {
   // API objects go on top of the static base: validation takes static objects first, so on
   // a conflict the static side wins and the API object is reported (src/config/validate/).
-  const v = yield* validateMergedSteps(staticConfig, apiConfig ?? emptyRouterConfig(), { nodeIndex: node.nodeIndex });
+  const vopts = { nodeIndex: node.nodeIndex };
+  const api = apiConfig ?? emptyRouterConfig();
+  const v = yield* validation ? validation.steps(staticConfig, api, vopts) : validateMergedSteps(staticConfig, api, vopts);
   const fail = (reason: string, failed: FailedResource[]): PipelineResult => ({ ok: false, problems, failed, reason, node, staticConfig });
   if (v.fatal) return fail(v.fatal.message, [...v.failed, ...v.fatal.failed]);
   yield;
@@ -172,6 +181,8 @@ export function buildDesiredState(src: ConfigSources, extra?: { apiConfig?: Rout
  */
 export class BuildCache {
   readonly files: StaticFileCache;
+  /** Validation of what changed since the last build (src/config/validate/incremental.ts). */
+  readonly validation = new IncrementalValidation();
   private readonly ids = new WeakMap<FileResult, number>();
   private nextId = 0;
   private last: { key: string; result: PipelineResult } | undefined;
@@ -216,7 +227,7 @@ export async function buildDesiredStateAsync(
   const key = cache?.key(s, extra?.apiConfig, planOpts(src));
   const kept = key === undefined ? undefined : cache?.reuse(key);
   if (kept) return { ...kept, sourceFiles: s.files };
-  const r = await desiredFromAsync(s.node, s.staticConfig, s.problems, extra?.apiConfig, planOpts(src));
+  const r = await desiredFromAsync(cache?.validation, s.node, s.staticConfig, s.problems, extra?.apiConfig, planOpts(src));
   if (key !== undefined) cache?.remember(key, r);
   return { ...r, sourceFiles: s.files };
 }

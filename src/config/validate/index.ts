@@ -101,7 +101,8 @@ export function* validateSteps(cfg: RouterConfig, opts: ValidateOptions = {}): S
   };
 }
 
-function concat(a: RouterConfig, b: RouterConfig): RouterConfig {
+/** The static objects, then the API's: validation order puts static ones first anyway (state.ts). */
+export function concat(a: RouterConfig, b: RouterConfig): RouterConfig {
   return {
     underlays: [...a.underlays, ...b.underlays],
     l3vnis: [...a.l3vnis, ...b.l3vnis],
