@@ -21,10 +21,78 @@ export interface FrrConfigTree {
 const IDENTITY = /^(frr version|frr defaults|hostname|end$|Building configuration|Current configuration)/;
 const TERMINATOR = /^\s*(exit|exit-vrf|exit-address-family|end|!)$/;
 
+/**
+ * Top-level blocks parsed lately, by their text (a header line and its indented lines): a
+ * reconcile parses a frr.conf that is mostly the last one, so an unchanged block is taken
+ * as it is, the same object, and frrDelta skips it at once. Two generations: the blocks of
+ * the parses since the last turn-over and of the ones before (a rendered and a running
+ * configuration alternate).
+ */
+let recentBlocks = new Map<string, FrrBlock>();
+let olderBlocks = new Map<string, FrrBlock>();
+const GENERATION = 20_000;
+
+function rememberedBlock(chunk: string): FrrBlock | undefined {
+  const b = recentBlocks.get(chunk) ?? olderBlocks.get(chunk);
+  if (b) keepBlock(chunk, b);
+  return b;
+}
+
+function keepBlock(chunk: string, b: FrrBlock): void {
+  if (recentBlocks.size >= GENERATION) {
+    olderBlocks = recentBlocks;
+    recentBlocks = new Map();
+  }
+  recentBlocks.set(chunk, b);
+}
+
+/** A line that opens a block: not indented, not a terminator, not a line naming the instance. */
+const opensBlock = (line: string): boolean => line !== '' && !line.startsWith(' ') && !TERMINATOR.test(line) && !IDENTITY.test(line);
+
 export function parseFrrConfig(text: string): FrrConfigTree {
   const blocks = new Map<string, FrrBlock>();
   let current: FrrBlock | undefined;
-  for (const raw of text.split('\n')) {
+  /** Blocks of this parse that are in the memo: copied before a repeated header adds lines to them. */
+  const shared = new Set<FrrBlock>();
+  // One chunk per line not indented by a space, with the indented (or empty) lines under it:
+  // indented terminators close nothing, so a chunk opening a block is the whole block.
+  for (const chunk of text.split(/\n(?=[^ \n])/)) {
+    const nl = chunk.indexOf('\n');
+    const first = (nl < 0 ? chunk : chunk.slice(0, nl)).replace(/\s+$/, '');
+    if (opensBlock(first) && !blocks.has(first)) {
+      let b = rememberedBlock(chunk);
+      if (!b) {
+        b = { header: first, lines: [] };
+        linesOf(chunk, nl, b.lines);
+        keepBlock(chunk, b);
+      }
+      shared.add(b);
+      blocks.set(first, b);
+      current = b;
+      continue;
+    }
+    current = parseChunkLines(chunk, blocks, current, shared);
+  }
+  return { blocks };
+}
+
+/** The indented lines of a chunk (after its first line), right-trimmed, without terminators. */
+function linesOf(chunk: string, nl: number, out: string[]): void {
+  if (nl < 0) return;
+  for (const raw of chunk.slice(nl + 1).split('\n')) {
+    const line = raw.replace(/\s+$/, '');
+    if (line !== '' && !TERMINATOR.test(line)) out.push(line);
+  }
+}
+
+/** The line-by-line parse of one chunk, continuing from `current`. */
+function parseChunkLines(
+  chunk: string,
+  blocks: Map<string, FrrBlock>,
+  current: FrrBlock | undefined,
+  shared: Set<FrrBlock>,
+): FrrBlock | undefined {
+  for (const raw of chunk.split('\n')) {
     const line = raw.replace(/\s+$/, '');
     if (line === '' || TERMINATOR.test(line)) {
       if (line === '!' || /^(exit|exit-vrf|end)$/.test(line)) current = undefined;
@@ -33,12 +101,19 @@ export function parseFrrConfig(text: string): FrrConfigTree {
     if (!line.startsWith(' ')) {
       if (IDENTITY.test(line)) continue;
       current = blocks.get(line) ?? { header: line, lines: [] };
+      if (shared.has(current)) current = { header: current.header, lines: [...current.lines] }; // never change a remembered block
       blocks.set(line, current);
       continue;
     }
-    if (current) current.lines.push(line);
+    if (current) {
+      if (shared.has(current)) {
+        current = { header: current.header, lines: [...current.lines] };
+        blocks.set(current.header, current);
+      }
+      current.lines.push(line);
+    }
   }
-  return { blocks };
+  return current;
 }
 
 /** Each line of a block with the chain of sub-context headers above it: `ctx\u0000line`. */
@@ -148,14 +223,14 @@ export function frrDelta(from: FrrConfigTree, to: FrrConfigTree): FrrDelta {
   for (const b of vrfFirst) {
     const n = rm.length;
     const other = to.blocks.get(b.header);
-    if (other && sameLines(b, other)) continue; // most blocks, for a small change: nothing to walk
+    if (other && (other === b || sameLines(b, other))) continue; // most blocks, for a small change: nothing to walk
     removals(b, other, rm);
     if (rm.length > n) touched.add(b.header);
   }
   for (const b of to.blocks.values()) {
     const n = add.length;
     const other = from.blocks.get(b.header);
-    if (other && sameLines(b, other)) continue;
+    if (other && (other === b || sameLines(b, other))) continue;
     additions(b, other, add);
     if (add.length > n) touched.add(b.header);
   }

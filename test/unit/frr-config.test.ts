@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { differingBlocks, frrDelta, parseFrrConfig } from '../../src/frr/frr-config.js';
+import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree } from '../../src/frr/frr-config.js';
 
 const golden = (f: string): string => readFileSync(fileURLToPath(new URL(`../fixtures/golden/${f}`, import.meta.url)), 'utf8');
 
@@ -68,5 +68,81 @@ describe('frr.conf delta', () => {
       'exit-address-family',
       'exit',
     ]);
+  });
+});
+
+/** parseFrrConfig as it was before it kept blocks between parses: line by line. */
+function parseLineByLine(text: string): FrrConfigTree {
+  const IDENTITY = /^(frr version|frr defaults|hostname|end$|Building configuration|Current configuration)/;
+  const TERMINATOR = /^\s*(exit|exit-vrf|exit-address-family|end|!)$/;
+  const blocks = new Map<string, { header: string; lines: string[] }>();
+  let current: { header: string; lines: string[] } | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+$/, '');
+    if (line === '' || TERMINATOR.test(line)) {
+      if (line === '!' || /^(exit|exit-vrf|end)$/.test(line)) current = undefined;
+      continue;
+    }
+    if (!line.startsWith(' ')) {
+      if (IDENTITY.test(line)) continue;
+      current = blocks.get(line) ?? { header: line, lines: [] };
+      blocks.set(line, current);
+      continue;
+    }
+    if (current) current.lines.push(line);
+  }
+  return { blocks };
+}
+
+describe('parseFrrConfig keeps blocks between parses', () => {
+  const VOCABULARY = [
+    'router bgp 64514',
+    'router bgp 64514 vrf red',
+    'vrf red',
+    'vrf blue',
+    ' vni 100',
+    ' vni 200 ',
+    ' address-family ipv4 unicast',
+    '  redistribute connected',
+    ' exit-address-family',
+    ' exit',
+    'exit',
+    'exit-vrf',
+    'exit-address-family',
+    '!',
+    '',
+    '   ',
+    'frr version 8.4',
+    'hostname x',
+    'end',
+    '\tip forwarding',
+    'ip forwarding',
+    '\r',
+    ' neighbor 1.2.3.4 remote-as 1',
+  ];
+
+  it('parses every text as the line-by-line parse does, over random texts and repeated parses', () => {
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
+    const texts: string[] = [];
+    for (let t = 0; t < 300; t++) {
+      const n = Math.floor(next() * 40);
+      const lines = Array.from({ length: n }, () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]!);
+      texts.push(lines.join('\n'));
+    }
+    for (let round = 0; round < 2; round++) {
+      for (const text of texts) {
+        const want = parseLineByLine(text);
+        const got = parseFrrConfig(text);
+        expect([...got.blocks.entries()], text).toEqual([...want.blocks.entries()]);
+      }
+    }
+  });
+
+  it('gives an unchanged block back as the same object, so frrDelta skips it', () => {
+    const a = parseFrrConfig('vrf red\n vni 100\nexit-vrf\n!\nvrf blue\n vni 200\nexit-vrf\n');
+    const b = parseFrrConfig('vrf red\n vni 100\nexit-vrf\n!\nvrf blue\n vni 300\nexit-vrf\n');
+    expect(b.blocks.get('vrf red')).toBe(a.blocks.get('vrf red'));
+    expect(frrDelta(a, b).touched).toEqual(['vrf blue']);
   });
 });
