@@ -22,29 +22,13 @@ const IDENTITY = /^(frr version|frr defaults|hostname|end$|Building configuratio
 const TERMINATOR = /^\s*(exit|exit-vrf|exit-address-family|end|!)$/;
 
 /**
- * Top-level blocks parsed lately, by their text (a header line and its indented lines): a
- * reconcile parses a frr.conf that is mostly the last one, so an unchanged block is taken
- * as it is, the same object, and frrDelta skips it at once. Two generations: the blocks of
- * the parses since the last turn-over and of the ones before (a rendered and a running
- * configuration alternate).
+ * The top-level blocks of the last two parses, by their text (a header line and its indented
+ * lines): a reconcile parses a frr.conf that is mostly the last one, so an unchanged block is
+ * taken as it is, the same object, and frrDelta skips it at once. Two parses: a rendered and
+ * a running configuration alternate. The trees hold these blocks anyway.
  */
-let recentBlocks = new Map<string, FrrBlock>();
-let olderBlocks = new Map<string, FrrBlock>();
-const GENERATION = 20_000;
-
-function rememberedBlock(chunk: string): FrrBlock | undefined {
-  const b = recentBlocks.get(chunk) ?? olderBlocks.get(chunk);
-  if (b) keepBlock(chunk, b);
-  return b;
-}
-
-function keepBlock(chunk: string, b: FrrBlock): void {
-  if (recentBlocks.size >= GENERATION) {
-    olderBlocks = recentBlocks;
-    recentBlocks = new Map();
-  }
-  recentBlocks.set(chunk, b);
-}
+let lastBlocks = new Map<string, FrrBlock>();
+let blocksBefore = new Map<string, FrrBlock>();
 
 /** A line that opens a block: not indented, not a terminator, not a line naming the instance. */
 const opensBlock = (line: string): boolean => line !== '' && !line.startsWith(' ') && !TERMINATOR.test(line) && !IDENTITY.test(line);
@@ -54,18 +38,19 @@ export function parseFrrConfig(text: string): FrrConfigTree {
   let current: FrrBlock | undefined;
   /** Blocks of this parse that are in the memo: copied before a repeated header adds lines to them. */
   const shared = new Set<FrrBlock>();
+  const kept = new Map<string, FrrBlock>();
   // One chunk per line not indented by a space, with the indented (or empty) lines under it:
   // indented terminators close nothing, so a chunk opening a block is the whole block.
   for (const chunk of text.split(/\n(?=[^ \n])/)) {
     const nl = chunk.indexOf('\n');
     const first = (nl < 0 ? chunk : chunk.slice(0, nl)).replace(/\s+$/, '');
     if (opensBlock(first) && !blocks.has(first)) {
-      let b = rememberedBlock(chunk);
+      let b = lastBlocks.get(chunk) ?? blocksBefore.get(chunk);
       if (!b) {
         b = { header: first, lines: [] };
         linesOf(chunk, nl, b.lines);
-        keepBlock(chunk, b);
       }
+      kept.set(chunk, b);
       shared.add(b);
       blocks.set(first, b);
       current = b;
@@ -73,6 +58,8 @@ export function parseFrrConfig(text: string): FrrConfigTree {
     }
     current = parseChunkLines(chunk, blocks, current, shared);
   }
+  blocksBefore = lastBlocks;
+  lastBlocks = kept;
   return { blocks };
 }
 
