@@ -37,9 +37,9 @@ export class Lines {
   sep(): void {
     this.out.push('!');
   }
-  /** Lines rendered before (a kept VRF block), as they are. */
-  addRendered(lines: readonly string[]): void {
-    for (const line of lines) this.out.push(line);
+  /** Lines rendered before (a kept VRF block), joined, as they are. */
+  addRendered(text: string): void {
+    if (text !== '') this.out.push(text);
   }
   lines(): string[] {
     return this.out;
