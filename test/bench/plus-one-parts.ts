@@ -1,0 +1,91 @@
+// Where +1 VNI's time goes at N, phase by phase, the way the daemon's cached build runs it
+// (load through the file cache, incremental validation, plan, render, kernel plan), then the
+// kernel diff and FRR's delta; CPU ms of each of rounds 2-6, and the longest stretch between
+// two pauses of each phase. Not part of `npm run bench` (a one-off figure); run as
+//   tsc -p tsconfig.lab.json && ln -sfn ../schemas build/schemas && node build/test/bench/plus-one-parts.js [N]
+// PROF=1 writes a CPU profile of rounds 2-6 to ./plus-one.cpuprofile.
+import { rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
+import { CONCLUSIVE_NS } from '../../src/config/file-cache.js';
+import { emptyRouterConfig } from '../../src/config/model.js';
+import { BuildCache, loadSourcesAsync } from '../../src/daemon/desired-state.js';
+import { diffKernel } from '../../src/dataplane/diff.js';
+import { frrDelta, parseFrrConfig } from '../../src/frr/frr-config.js';
+import { renderFrrConfigSteps } from '../../src/frr/render.js';
+import { planKernelSteps } from '../../src/plan/kernel-plan.js';
+import { planRouterSteps } from '../../src/plan/router-plan.js';
+import type { Steps } from '../../src/util/steps.js';
+import { addVni, writeConfig } from './scale-config.js';
+import { desired, observedFor } from './scale-pure.js';
+
+const cpu = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const times: Record<string, number[]> = {};
+const longest: Record<string, number> = {};
+
+/** Drains `steps` at once, noting the longest stretch between two pauses under `phase`. */
+function drain<R>(phase: string, steps: Steps<R>): R {
+  for (;;) {
+    const t0 = performance.now();
+    const s = steps.next();
+    longest[phase] = Math.max(longest[phase] ?? 0, performance.now() - t0);
+    if (s.done) return s.value;
+  }
+}
+
+async function main(n: number): Promise<void> {
+  const cfg = writeConfig(n);
+  const src = { configDir: cfg.configDir, nodeConfigPath: cfg.nodeConfigPath };
+  const cache = new BuildCache();
+  await new Promise((r) => setTimeout(r, Number(CONCLUSIVE_NS / 1_000_000n) + 100)); // old files: trusted by identity
+  const observed = observedFor(desired(cfg));
+  let running = parseFrrConfig(desired(cfg).frrConfig);
+  const session = new Session();
+  session.connect();
+  if (process.env.PROF === '1') await session.post('Profiler.enable');
+  await loadSourcesAsync(src, cache.files);
+  for (let i = 0; i < 6; i++) {
+    addVni(cfg.configDir, n + i);
+    if (process.env.PROF === '1' && i === 1) await session.post('Profiler.start');
+    const lap = (k: string, t0: number): number => {
+      const now = cpu();
+      if (i > 0) (times[k] ??= []).push(now - t0);
+      return now;
+    };
+    let x = cpu();
+    const s = await loadSourcesAsync(src, cache.files);
+    if (!s.ok) throw new Error(s.reason);
+    x = lap('load', x);
+    const v = drain('validate', cache.validation.steps(s.staticConfig, emptyRouterConfig(), { nodeIndex: s.node.nodeIndex }));
+    x = lap('validate', x);
+    const plan = drain('plan', planRouterSteps(v.valid, s.node, {}));
+    x = lap('plan', x);
+    const frr = drain('render', renderFrrConfigSteps(plan));
+    x = lap('render', x);
+    const kernel = drain('kernel plan', planKernelSteps(plan));
+    x = lap('kernel plan', x);
+    diffKernel(kernel, observed);
+    x = lap('kernel diff', x);
+    const want = parseFrrConfig(frr);
+    x = lap('parse frr.conf', x);
+    frrDelta(running, want);
+    lap('FRR delta', x);
+    running = want;
+  }
+  if (process.env.PROF === '1') writeFileSync('plus-one.cpuprofile', JSON.stringify((await session.post('Profiler.stop')).profile));
+  console.log(
+    `+1 VNI at ${n}, CPU ms per round (validation: ${cache.validation.full} full, ${cache.validation.partial} of the changed objects)`,
+  );
+  for (const [k, v] of Object.entries(times)) console.log(`${k.padEnd(15)} ${v.map((t) => t.toFixed(1).padStart(6)).join(' ')}`);
+  console.log(
+    `longest stretch between pauses (ms): ${Object.entries(longest)
+      .map(([k, t]) => `${k} ${t.toFixed(0)}`)
+      .join(', ')}`,
+  );
+  rmSync(cfg.dir, { recursive: true, force: true });
+}
+
+await main(Number(process.argv[2] ?? 4000));
