@@ -77,7 +77,7 @@ export class IncrementalValidation {
   /** validateMergedSteps(staticCfg, apiCfg, opts), reusing the last result where it stands. */
   *steps(staticCfg: RouterConfig, apiCfg: RouterConfig, opts: ValidateOptions = {}): Steps<ValidationResult> {
     const cfg = concat(staticCfg, apiCfg);
-    const quick = this.last ? this.partialResult(this.last, cfg, opts) : undefined;
+    const quick = this.last ? yield* this.partialResult(this.last, cfg, opts) : undefined;
     if (quick) {
       this.partial++;
       return quick;
@@ -97,7 +97,7 @@ export class IncrementalValidation {
   }
 
   /** The result from the last one and the changed objects, or undefined when everything must be validated. */
-  private partialResult(last: Last, cfg: RouterConfig, opts: ValidateOptions): ValidationResult | undefined {
+  private *partialResult(last: Last, cfg: RouterConfig, opts: ValidateOptions): Steps<ValidationResult | undefined> {
     if (last.result.fatal || opts.nodeIndex !== last.nodeIndex) return undefined;
     const prev = last.cfg;
     if (!sameList(prev.underlays, cfg.underlays) || !sameList(prev.l3passthroughs, cfg.l3passthroughs)) return undefined;
@@ -123,8 +123,10 @@ export class IncrementalValidation {
     )
       return undefined;
     if (added.length + removed.length === 0) return last.result;
+    yield; // each of these passes over every object is a few ms at 4000
     if (removed.some((r) => !last.valid.has(r))) return undefined; // its failure would have to go
     if (!this.independent(last, cfg, added, removed)) return undefined;
+    yield;
     // The changed objects alone, with the underlay: they must all pass.
     const alone = validateRouterConfig(
       {
@@ -143,6 +145,7 @@ export class IncrementalValidation {
     const newL3 = added.filter((r) => r.kind === 'L3VNI').length;
     if (alone.fatal || alone.failed.length !== underlayOnly.failed.length || alone.valid.l3vnis.length !== newL3) return undefined;
     if (alone.valid.l2vnis.length !== added.length - newL3) return undefined;
+    yield;
     const gone = new Set<Vni>(removed);
     const v = last.result.valid;
     const result: ValidationResult = {
