@@ -15,4 +15,7 @@ apt-get install -y --no-install-recommends frr frr-pythontools user-mode-linux k
 apt-get install -y --no-install-recommends debhelper devscripts lintian rpm rpmlint binutils
 # The lab's second root (Debian 13: FRR 10.x), built once and reused (docs/kernel-lab.md).
 bash scripts/lab-root.sh
+# The third root (Debian forky: FRR 10.7) the fabric's leaves and spine run from in the
+# FRR-crash check (LAB_LEAF_FRR=10.7): GR helpers that keep EVPN routes. About 3 min.
+LAB_ROOT_SUITE=forky bash scripts/lab-root.sh
 npm ci --no-audit --no-fund
