@@ -23,8 +23,8 @@ export const FRR_ORDER: readonly FrrDaemon[] = ['mgmtd', 'zebra', 'bfdd', 'stati
 export const HAS_MGMTD = existsSync(join(FRR_BIN, 'mgmtd'));
 
 /** The daemons to start for a request, in start order (mgmtd added where FRR has it). */
-export function daemonsFor(requested: readonly FrrDaemon[]): FrrDaemon[] {
-  return FRR_ORDER.filter((d) => requested.includes(d) || (d === 'mgmtd' && HAS_MGMTD));
+export function daemonsFor(requested: readonly FrrDaemon[], mgmtd = HAS_MGMTD): FrrDaemon[] {
+  return FRR_ORDER.filter((d) => requested.includes(d) || (d === 'mgmtd' && mgmtd));
 }
 export const confDir = (ns: string): string => `/etc/frr/${ns}`;
 export const runDir = (ns: string): string => `/var/run/frr/${ns}`;
@@ -55,9 +55,9 @@ export function runCmd(cmd: string, args: string[], timeoutMs = 60_000): Promise
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** uid/gid of user frr, undefined when the frr package is not installed. */
-export function frrIds(): { uid: number; gid: number } | undefined {
-  const line = readFileSync('/etc/passwd', 'utf8')
+/** uid/gid of user frr (of another root file system when given), undefined when the frr package is not installed. */
+export function frrIds(root = '/'): { uid: number; gid: number } | undefined {
+  const line = readFileSync(join(root, 'etc/passwd'), 'utf8')
     .split('\n')
     .find((l) => l.startsWith('frr:'));
   const f = line?.split(':');
@@ -149,7 +149,19 @@ export interface LaunchOptions {
   integrated?: boolean;
   /** Extra command-line options of a daemon (e.g. from daemonOptions: zebra's `-K 60`). */
   options?: (d: FrrDaemon) => string[];
+  /**
+   * Run another FRR: the daemons and vtysh of this root file system, through `chroot`
+   * (its /etc/frr, /var/run/frr and /var/log/frr must be this system's, see the lab's
+   * fabric root). Default: the machine's FRR.
+   */
+  chroot?: string;
 }
+
+/** The command prefix that runs a program of FRR's root (nothing for the machine's own). */
+export const inRoot = (root: string | undefined): string[] => (root ? ['chroot', root] : []);
+
+/** Whether the FRR of a root (default: the machine's) has mgmtd, i.e. is FRR 9 or later. */
+export const hasMgmtd = (root?: string): boolean => (root ? existsSync(join(root, FRR_BIN.slice(1), 'mgmtd')) : HAS_MGMTD);
 
 /**
  * The `<daemon>_options` of a daemons file (FRR's /etc/frr/daemons format), as words:
@@ -176,14 +188,15 @@ export function daemonsEnabled(daemonsFile: string): FrrDaemon[] {
  * waits until zebra's socket and every daemon's PID file are there. Returns the PIDs.
  */
 export async function launchFrr(ns: string, o: LaunchOptions): Promise<Map<FrrDaemon, number>> {
-  const daemons = daemonsFor(o.daemons);
+  const mgmtd = hasMgmtd(o.chroot);
+  const daemons = daemonsFor(o.daemons, mgmtd);
   if (!daemons.includes('zebra')) throw new Error('launchFrr: zebra is required');
   const tail = o.logTail ?? (() => '');
   const pids = new Map<FrrDaemon, number>();
   for (const d of daemons) {
-    const args = ['netns', 'exec', ns, join(FRR_BIN, d), '-N', ns, '-d', '-F', 'datacenter'];
+    const args = ['netns', 'exec', ns, ...inRoot(o.chroot), join(FRR_BIN, d), '-N', ns, '-d', '-F', 'datacenter'];
     // FRR 9+ (mgmtd) loads the integrated frr.conf through `vtysh -b`, as frrinit.sh does.
-    if (!HAS_MGMTD && !o.integrated) args.push('-f', join(confDir(ns), 'frr.conf'));
+    if (!mgmtd && !o.integrated) args.push('-f', join(confDir(ns), 'frr.conf'));
     args.push(...(o.options?.(d) ?? []));
     args.push('--log', `file:${o.logFile(d)}`, '--log-level', o.logLevel ?? 'informational');
     // Output goes to a file, not a pipe: mgmtd (FRR 10) keeps stdout/stderr open after it
@@ -209,8 +222,9 @@ export async function launchFrr(ns: string, o: LaunchOptions): Promise<Map<FrrDa
     );
     pids.set(d, readPid(ns, d)!);
   }
-  if (HAS_MGMTD || o.integrated) {
-    const r = await runCmd('vtysh', ['-N', ns, '-b'], 60_000);
+  if (mgmtd || o.integrated) {
+    const [cmd, ...pre] = [...inRoot(o.chroot), 'vtysh'];
+    const r = await runCmd(cmd!, [...pre, '-N', ns, '-b'], 60_000);
     if (r.code !== 0) o.warn?.(`${ns}: vtysh -b exited ${r.code}: ${(r.stderr + r.stdout).trim().slice(0, 500)}`);
   }
   return pids;

@@ -3,7 +3,7 @@
 // its own path space; `vtysh -N <ns>` talks to it. Logs go to
 // /var/log/frr/<ns>-<daemon>.log (collected into the run's work directory).
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,11 +12,15 @@ import {
   daemonsEnabled,
   daemonsFor,
   FRR_ORDER,
+  frrIds,
+  hasMgmtd,
+  inRoot,
   launchFrr,
   mkdirFrr,
   pidAlive,
   prepareFrrDirs as prepareDirs,
   readPid,
+  runDir,
   signalPids,
   writeFrrFile,
   FRR_RELOAD,
@@ -34,6 +38,47 @@ export interface StartFrrOptions {
   config?: string;
   /** Daemon log level for the per-daemon log files (default "informational"). */
   logLevel?: string;
+  /** Run the FRR of this root file system (chroot) instead of the lab's: see FABRIC_FRR_ROOT. */
+  root?: string;
+}
+
+/**
+ * Root file system whose FRR the fabric's switches run (LAB_LEAF_FRR=10.7 on the host: the
+ * Debian forky root of scripts/lab-root.sh), so that the leaves can be graceful-restart
+ * helpers that keep EVPN routes (FRR 10.6+) while the nodes run the lab's FRR line.
+ * Undefined: the lab's own FRR everywhere.
+ */
+export const FABRIC_FRR_ROOT: string | undefined = process.env.LAB_FABRIC_ROOT || undefined;
+
+/** Root of each instance started from another root (vtysh goes through the same chroot). */
+const roots = new Map<string, string>();
+const mountedRoots = new Set<string>();
+
+/**
+ * Makes the lab's FRR directories, /proc, /sys and /dev the root's own (bind mounts inside
+ * the lab only), so its daemons and vtysh share pid files, sockets and logs with the
+ * harness and the lab's vtysh-free reads (pid files, logs) keep working.
+ */
+async function mountRoot(root: string): Promise<void> {
+  if (mountedRoots.has(root)) return;
+  mkdirFrr('/var/log/frr');
+  mkdirFrr('/var/run/frr');
+  const script = ['/proc', '/sys', '/dev', '/etc/frr', '/run/frr', '/var/log/frr', '/var/tmp', '/tmp']
+    .map((d) => `mkdir -p '${root}${d}' && mount --bind '${d}' '${root}${d}'`)
+    .join(' && ');
+  // The root's user frr has its own uid: it writes its logs next to the lab's.
+  await run('sh', ['-c', `${script} && chmod 1777 /var/log/frr`]);
+  mountedRoots.add(root);
+}
+
+/** The instance's directories and files belong to the root's user frr (another uid than the lab's). */
+function chownForRoot(ns: string, root: string): void {
+  const ids = frrIds(root);
+  if (!ids) throw new Error(`no user frr in ${root}/etc/passwd`);
+  for (const dir of [confDir(ns), runDir(ns)]) {
+    chownSync(dir, ids.uid, ids.gid);
+    for (const f of readdirSync(dir)) chownSync(join(dir, f), ids.uid, ids.gid);
+  }
 }
 
 /** The daemons file perouterd's package installs for its FRR instance. */
@@ -97,8 +142,14 @@ export async function startNodeFrr(ns: string, opts: { logLevel?: string } = {})
 
 async function launch(ns: string, opts: StartFrrOptions, packaged: boolean): Promise<void> {
   prepareFrrDirs(ns, opts.config);
-  started.set(ns, daemonsFor(opts.daemons));
+  if (opts.root) {
+    await mountRoot(opts.root);
+    chownForRoot(ns, opts.root);
+    roots.set(ns, opts.root);
+  }
+  started.set(ns, daemonsFor(opts.daemons, hasMgmtd(opts.root)));
   await launchFrr(ns, {
+    chroot: opts.root,
     daemons: opts.daemons,
     logFile: (d) => logFile(ns, d),
     logLevel: opts.logLevel,
@@ -138,7 +189,8 @@ export function vrfInRunning(running: string, vrf: string, vni?: number): boolea
 /** Run one or more vtysh commands in the instance; returns stdout. */
 export async function vtysh(ns: string, cmd: string | string[], timeoutMs = 30_000): Promise<string> {
   const cmds = Array.isArray(cmd) ? cmd : [cmd];
-  return (await run('vtysh', ['-N', ns, ...cmds.flatMap((c) => ['-c', c])], { timeoutMs })).stdout;
+  const [bin, ...pre] = [...inRoot(roots.get(ns)), 'vtysh'];
+  return (await run(bin!, [...pre, '-N', ns, ...cmds.flatMap((c) => ['-c', c])], { timeoutMs })).stdout;
 }
 
 /** vtysh show command with JSON output (" json" appended if missing). */

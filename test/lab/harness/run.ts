@@ -2,10 +2,11 @@
 //   npx tsc -p tsconfig.lab.json
 //   node build/test/lab/harness/run.js build/test/lab/experiments/frr-ordering.js [args...]
 // Env: LAB_TIMEOUT_MS (default 300000), LAB_MEM_MB, LAB_QUIET=1 (only scenario lines),
-// LAB_FRR=10 (boot the Debian 13 root with FRR 10 instead of the host's); the
+// LAB_FRR=10 (boot the Debian 13 root with FRR 10 instead of the host's), LAB_LEAF_FRR=10.7
+// (the fabric's switches run the FRR of the Debian forky root); the
 // scenario variables below are passed into the lab.
 
-import { bootLab, frrLineFromEnv, labRootFor } from './uml.js';
+import { bootLab, frrLineFromEnv, labRootFor, leafRootFromEnv } from './uml.js';
 
 const [scenario, ...args] = process.argv.slice(2);
 if (!scenario) {
@@ -24,6 +25,7 @@ const run = await bootLab({
   keepWorkDir: true,
   env,
   root: labRootFor(frrLineFromEnv()),
+  fabricRoot: leafRootFromEnv(),
   onLine: (l) => {
     if (!quiet || l.startsWith('[lab') || l.startsWith('@@LAB')) console.log(l);
   },

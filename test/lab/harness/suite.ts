@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bootLab, frrLineFromEnv, labAvailable, labRootFor, type FrrLine, type LabRun } from './uml.js';
+import { bootLab, frrLineFromEnv, labAvailable, labRootFor, leafRootFor, type FrrLine, type LabRun, type LeafFrrLine } from './uml.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -26,6 +26,10 @@ export interface LabSuiteOptions {
    * Default: the one LAB_FRR names (8 when unset). LAB_FRR set narrows a list to that line.
    */
   frr?: FrrLine[];
+  /** The fabric's switches run this FRR (fabric-faults: graceful-restart helpers that keep EVPN routes). */
+  leafFrr?: LeafFrrLine;
+  /** Scenario variables (e.g. LAB_FAULTS). */
+  env?: Record<string, string>;
 }
 
 export function labScenarioSuite(
@@ -37,16 +41,18 @@ export function labScenarioSuite(
 ): void {
   const chosen = frrLineFromEnv();
   const lines = opts.frr ? (process.env.LAB_FRR ? opts.frr.filter((l) => l === chosen) : opts.frr) : [chosen];
-  for (const line of lines) labScenarioOn(line, title, scenario, expected, timeoutMs);
+  for (const line of lines) labScenarioOn(line, title, scenario, expected, timeoutMs, opts);
 }
 
-function labScenarioOn(line: FrrLine, title: string, scenario: string, expected: string[], timeoutMs: number): void {
+function labScenarioOn(line: FrrLine, title: string, scenario: string, expected: string[], timeoutMs: number, opts: LabSuiteOptions): void {
   const compiled = `${REPO}build/test/lab/scenarios/${scenario}.js`;
   const root = labRootFor(line);
-  const avail = labAvailable(root);
+  const fabricRoot = opts.leafFrr ? leafRootFor(opts.leafFrr) : undefined;
+  const availRoot = labAvailable(root);
+  const avail = availRoot.ok && fabricRoot ? labAvailable(fabricRoot) : availRoot;
   // In CI the lab must run: a missing lab is a failure there, not a skip.
   const skip = !avail.ok && !process.env.CI;
-  describe.skipIf(skip)(`kernel lab (FRR ${line}): ${title}`, () => {
+  describe.skipIf(skip)(`kernel lab (FRR ${line}${opts.leafFrr ? `, FRR ${opts.leafFrr} fabric` : ''}): ${title}`, () => {
     let run: LabRun;
     let results: Results | undefined;
     const tail = (n = 120): string => run.log.split('\n').slice(-n).join('\n');
@@ -54,7 +60,14 @@ function labScenarioOn(line: FrrLine, title: string, scenario: string, expected:
     beforeAll(async () => {
       if (!avail.ok) throw new Error(`kernel lab unavailable: ${JSON.stringify(avail)}`);
       if (!existsSync(compiled)) throw new Error(`${compiled} missing: run "npx tsc -p tsconfig.lab.json" first`);
-      run = await bootLab({ scenario: compiled, timeoutMs, root, onLine: process.env.LAB_VERBOSE ? (l) => console.log(l) : undefined });
+      run = await bootLab({
+        scenario: compiled,
+        timeoutMs,
+        root,
+        fabricRoot,
+        env: opts.env,
+        onLine: process.env.LAB_VERBOSE ? (l) => console.log(l) : undefined,
+      });
       results = run.results as Results | undefined;
       console.log(
         `[${scenario} FRR ${line}] lab finished in ${run.durationMs} ms, exit ${run.exitCode}${run.timedOut ? ' TIMED OUT' : ''}; work dir ${run.workDir}\n` +

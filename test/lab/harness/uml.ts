@@ -51,6 +51,11 @@ export interface BootLabOptions {
    */
   root?: string;
   /**
+   * Root file system whose FRR the fabric's switches run (leafRootFromEnv), visible in the
+   * lab at its host path; the scenario finds it in $LAB_FABRIC_ROOT.
+   */
+  fabricRoot?: string;
+  /**
    * After the scenario, run an interactive shell on the console (this process's stdin/stdout)
    * instead of halting; the lab stops when the shell exits. The text is printed before the prompt.
    */
@@ -278,8 +283,8 @@ export async function bootLab(opts: BootLabOptions): Promise<LabRun> {
       modulesDir,
       modules: opts.modules ?? DEFAULT_MODULES,
       innerTimeoutSec,
-      env: opts.env ?? {},
-      hostMounts: ownRoot ? [...new Set([repoRoot(), modulesDir])] : undefined,
+      env: { ...opts.env, ...(opts.fabricRoot ? { LAB_FABRIC_ROOT: opts.fabricRoot } : {}) },
+      hostMounts: ownRoot ? [...new Set([repoRoot(), modulesDir, ...(opts.fabricRoot ? [opts.fabricRoot] : [])])] : undefined,
       reveal,
       shell: opts.shell,
     }),
@@ -409,6 +414,25 @@ export const FRR_LINES: readonly FrrLine[] = ['8', '10'];
 /** Root file system for an FRR line (undefined: the host's). LAB_ROOT_DIR as in scripts/lab-root.sh. */
 export function labRootFor(line: FrrLine): string | undefined {
   return line === '10' ? join(process.env.LAB_ROOT_DIR ?? '/var/cache/perouterd-lab', 'trixie') : undefined;
+}
+
+/**
+ * Root whose FRR the fabric's leaves and spine run: LAB_LEAF_FRR=10.7 names the Debian forky
+ * root (`LAB_ROOT_SUITE=forky scripts/lab-root.sh`), graceful-restart helpers that keep
+ * EVPN routes; unset, the fabric runs the lab's FRR line like the nodes.
+ */
+export function leafRootFromEnv(): string | undefined {
+  const v = process.env.LAB_LEAF_FRR;
+  if (!v) return undefined;
+  if (v !== '10.7') throw new Error(`LAB_LEAF_FRR=${v}: expected 10.7 (the Debian forky root) or unset`);
+  return leafRootFor(v);
+}
+
+/** FRR lines the fabric's switches can run besides the lab's: 10.7, Debian forky's. */
+export type LeafFrrLine = '10.7';
+/** The root of a fabric FRR line (LAB_ROOT_DIR as in scripts/lab-root.sh). */
+export function leafRootFor(_line: LeafFrrLine): string {
+  return join(process.env.LAB_ROOT_DIR ?? '/var/cache/perouterd-lab', 'forky');
 }
 
 /** The FRR line chosen with LAB_FRR (default 8: the host's). */

@@ -20,12 +20,14 @@
 //
 // perouterd runs with its EVPN data-plane health check (LAB_EVPN_CHECK_MS, default
 // 1000; 0 turns it off to measure FRR alone) and a restart command for its last
-// repair step. LAB_FAULTS=leaves,perouterd,frr,nic,netns narrows a hand run.
+// repair step. LAB_FAULTS=leaves,perouterd,frr,nic,netns narrows a hand run. With
+// LAB_LEAF_FRR=10.7 the spine and the leaves run FRR 10.7 (Debian forky's, FABRIC_FRR_ROOT):
+// graceful-restart helpers that keep EVPN routes, the nodes keep the lab's FRR line.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, log, measure, onFinish, runScenario } from '../harness/results.js';
 import { ipBatch, ping, sh, sleep, Topology, waitFor } from '../harness/fabric.js';
-import { killFrr, startFrr, startNodeFrr, vtysh, vtyshJson } from '../harness/frr.js';
+import { FABRIC_FRR_ROOT, killFrr, startFrr, startNodeFrr, vtysh, vtyshJson } from '../harness/frr.js';
 import {
   bringUpNodes,
   readStatus,
@@ -204,7 +206,12 @@ async function main(): Promise<void> {
       await t.apply();
       const sw = (n: string, asn: number, rid: string, peers: Array<{ addr: string; asn: number; bfd?: boolean }>) =>
         // Debug-level log files: the FRR-crash phase switches BGP debugging on in leaf1.
-        startFrr(n, { daemons: ['zebra', 'bfdd', 'bgpd'], config: switchConfig(n, asn, rid, peers), logLevel: 'debugging' });
+        startFrr(n, {
+          daemons: ['zebra', 'bfdd', 'bgpd'],
+          config: switchConfig(n, asn, rid, peers),
+          logLevel: 'debugging',
+          root: FABRIC_FRR_ROOT,
+        });
       await sw(
         'spine',
         65000,
