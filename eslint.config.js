@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'packaging/**/build/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'packaging/**/build/**', 'schemas/validators.generated.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,20 +1,36 @@
-// Loads the JSON Schemas in <package>/schemas and compiles them with ajv (draft 2020-12,
-// allErrors, useDefaults). The schema files are read at run time, relative to this module,
-// so they must ship next to `dist/` (src/config/schemas.ts and dist/config/schemas.js both
-// resolve `../../schemas/`).
+// The JSON Schemas in <package>/schemas and their validators. The validators are ajv's
+// standalone code, generated from the schemas at build time (schemas/validators.generated.cjs,
+// `npm run gen:validators`, tools/schemas/validators.ts): no command loads ajv's compiler or
+// compiles at start. The schema files are still read at run time (error messages and key
+// normalisation walk them; the generated code must have been made from these very texts),
+// relative to this module, so they ship next to `dist/` (src/config/schemas.ts and
+// dist/config/schemas.js both resolve `../../schemas/`).
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 export type JsonSchema = { [key: string]: unknown };
 
 /** Keyword carrying the human message for a failing allOf member (see schemas/*.json). */
 export const MESSAGE_KEYWORD = 'x-message';
 
-function loadSchema(file: string): JsonSchema {
-  const url = new URL(`../../schemas/${file}`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as JsonSchema;
+/** The schema files of the configuration. */
+export const SCHEMA_FILES = { openpe: 'openpe-config.schema.json', node: 'node-config.schema.json' } as const;
+
+/** Where the generated validators are, relative to this module. */
+const GENERATED = '../../schemas/validators.generated.cjs';
+
+/** Name of the generated validator of `$defs/<def>` (a custom resource's spec). */
+export const specExport = (def: string): string => `spec_${def}`;
+
+/** What the generated code was made from: a hash of both schema texts, checked when it is loaded. */
+export function schemasDigest(texts: { openpe: string; node: string }): string {
+  return createHash('sha256').update(texts.openpe).update('\0').update(texts.node).digest('hex');
 }
+
+const schemaText = (file: string): string => readFileSync(new URL(`../../schemas/${file}`, import.meta.url), 'utf8');
 
 export interface CompiledSchema {
   root: JsonSchema;
@@ -22,64 +38,45 @@ export interface CompiledSchema {
 }
 
 interface Compiled {
-  ajv: Ajv2020;
   openpe: CompiledSchema;
   node: CompiledSchema;
-  specs: Map<string, ValidateFunction>;
+  generated: Record<string, ValidateFunction | string>;
 }
 
 let cache: Compiled | undefined;
 
-/** The one ajv set-up, for the files and the custom resources alike. */
-function compileAll(): Compiled {
+/** The schemas and their generated validators, loaded once; refused when made from other schema texts. */
+function loadAll(): Compiled {
   if (cache) return cache;
-  const ajv = new Ajv2020({
-    allErrors: true,
-    useDefaults: true,
-    verbose: true, // errors carry parentSchema, used to find x-message and collapse branches
-    strict: true,
-    strictTypes: false, // `if`/`contains` sub-schemas test properties without restating `type: object`
-    strictRequired: false,
-    allowUnionTypes: true,
-  });
-  ajv.addKeyword({ keyword: MESSAGE_KEYWORD, schemaType: 'string' });
-  // The CEL text a CRD rule carries in place of the compiled one (tools/crds); nothing to check here.
-  ajv.addKeyword({ keyword: 'x-cel-rule', schemaType: 'string' });
-  // CEL rules for the CRDs only (tools/crds): the same conditions are checked in src/config/spec.
-  ajv.addKeyword({ keyword: 'x-kubernetes-validations', schemaType: 'array' });
-  const openpeRoot = loadSchema('openpe-config.schema.json');
-  const nodeRoot = loadSchema('node-config.schema.json');
+  const texts = { openpe: schemaText(SCHEMA_FILES.openpe), node: schemaText(SCHEMA_FILES.node) };
+  const generated = createRequire(import.meta.url)(GENERATED) as Record<string, ValidateFunction | string>;
+  if (generated.digest !== schemasDigest(texts))
+    throw new Error(`${GENERATED.slice(6)} was generated from other schemas than schemas/*.schema.json: run npm run gen:validators`);
   cache = {
-    ajv,
-    specs: new Map(),
-    openpe: { root: openpeRoot, validate: ajv.compile(openpeRoot) },
-    node: { root: nodeRoot, validate: ajv.compile(nodeRoot) },
+    generated,
+    openpe: { root: JSON.parse(texts.openpe) as JsonSchema, validate: generated.openpe as ValidateFunction },
+    node: { root: JSON.parse(texts.node) as JsonSchema, validate: generated.node as ValidateFunction },
   };
   return cache;
 }
 
 /** Schema of one `openpe_*.yaml` file. */
 export function openpeSchema(): CompiledSchema {
-  return compileAll().openpe;
+  return loadAll().openpe;
 }
 
 /** Schema of `node-config.yaml`. */
 export function nodeConfigSchema(): CompiledSchema {
-  return compileAll().node;
+  return loadAll().node;
 }
 
 /**
- * Validator of one `$defs/<def>` of the openpe schema (a custom resource's spec), compiled by
- * the same ajv as the files, so defaults and errors are the files' ones.
+ * Validator of one `$defs/<def>` of the openpe schema (a custom resource's spec), generated
+ * by the same ajv set-up as the files', so defaults and errors are the files' ones.
  */
 export function specValidator(def: string): ValidateFunction {
-  const all = compileAll();
-  let v = all.specs.get(def);
-  if (!v) {
-    v = all.ajv.getSchema(`${String(all.openpe.root.$id)}#/$defs/${def}`);
-    if (!v) throw new Error(`schema has no $defs/${def}`);
-    all.specs.set(def, v);
-  }
+  const v = loadAll().generated[specExport(def)];
+  if (typeof v !== 'function') throw new Error(`no generated validator for $defs/${def}`);
   return v;
 }
 
