@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { openRtNetlink } from '../dataplane/netlink/index.js';
 import type { BundleSources } from './support-bundle.js';
-import { vtysh } from './router-sources.js';
+import { coalescedVtysh } from './vtysh-batch.js';
 
 export interface BundleSourceOptions {
   netns: string;
@@ -62,6 +62,8 @@ function run(cmd: string, args: string[]): Promise<{ out?: string; error?: strin
 }
 
 export function bundleSources(o: BundleSourceOptions): BundleSources {
+  // FRR's show commands asked together run from one shell (vtysh-batch.ts).
+  const vtysh = coalescedVtysh(o.pathspace);
   const read = async (p: string): Promise<string | undefined> => {
     try {
       return await readFile(p, 'utf8');
@@ -74,7 +76,7 @@ export function bundleSources(o: BundleSourceOptions): BundleSources {
     configFiles: async () => o.sourceFiles,
     renderedFrrConfig: async () => o.rendered,
     kernelState: (ns) => kernelState(ns === 'router' ? o.netns : undefined),
-    vtysh: (command) => vtysh(o.pathspace, command),
+    vtysh,
     status:
       o.status ??
       (async () => {
@@ -88,7 +90,7 @@ export function bundleSources(o: BundleSourceOptions): BundleSources {
       return r.out?.trim() ? { text: r.out } : { note: 'the journal holds no line of perouterd.service' };
     },
     versions: async () => {
-      const frr = (await vtysh(o.pathspace, 'show version'))?.split('\n').find((l) => /FRRouting/.test(l));
+      const frr = (await vtysh('show version'))?.split('\n').find((l) => /FRRouting/.test(l));
       return {
         perouterd: o.perouterdVersion,
         frr: frr?.trim() ?? 'unknown (vtysh did not answer)',

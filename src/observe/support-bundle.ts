@@ -73,16 +73,18 @@ export async function collectBundle(src: BundleSources, o: BundleOptions): Promi
   if (rendered.config !== undefined) add('frr/frr.conf.rendered', redactFrrConfig(rendered.config));
   else notes.push(`frr/frr.conf.rendered: ${rendered.error ?? 'not rendered'}`);
   await addFile('frr/frr.conf', o.frrConfPath, redactFrrConfig);
-  const running = await src.vtysh('show running-config');
-  if (running === undefined) notes.push('frr/running-config: FRR does not answer (vtysh failed)');
-  else add('frr/running-config', redactFrrConfig(running));
-  await Promise.all(
-    Object.entries(FRR_SHOW_JSON).map(async ([name, cmd]) => {
+  // FRR is asked everything at once (the real source runs what is asked together from one shell).
+  const versions = src.versions();
+  const [running] = await Promise.all([
+    src.vtysh('show running-config'),
+    ...Object.entries(FRR_SHOW_JSON).map(async ([name, cmd]) => {
       const out = await src.vtysh(cmd);
       if (out === undefined) notes.push(`frr/${name}.json: \`${cmd}\` failed`);
       else add(`frr/${name}.json`, redactSecrets(out));
     }),
-  );
+  ]);
+  if (running === undefined) notes.push('frr/running-config: FRR does not answer (vtysh failed)');
+  else add('frr/running-config', redactFrrConfig(running));
 
   for (const ns of ['host', 'router'] as const) {
     try {
@@ -98,7 +100,7 @@ export async function collectBundle(src: BundleSources, o: BundleOptions): Promi
   const journal = await src.journal(o.journalLines ?? 500);
   if (journal.text !== undefined) add('journal.json', redactSecrets(journal.text));
   if (journal.note) notes.push(`journal.json: ${journal.note}`);
-  add('versions.json', json(await src.versions()));
+  add('versions.json', json(await versions));
 
   files.sort((a, b) => a.name.localeCompare(b.name));
   const manifest = [

@@ -139,12 +139,13 @@ export async function gatherTraceFacts(
         vnis.add(vni);
       }
     }
+  // The underlay toward each VTEP and the router MACs of each VNI: one round, asked together.
   const underlay: Record<string, VrfFacts> = {};
-  await Promise.all([...vteps].map(async (t) => (underlay[t] = await lookup(src, t, DEFAULT_VRF, undefined, linkName))));
   const routerMacs: Record<number, Record<string, string>> = {};
-  await Promise.all(
-    [...vnis].map(async (n) => (routerMacs[n] = parseEvpnNextHops(await src.vtyshJson(`show evpn next-hops vni ${n} json`)))),
-  );
+  await Promise.all([
+    ...[...vteps].map(async (t) => (underlay[t] = await lookup(src, t, DEFAULT_VRF, undefined, linkName))),
+    ...[...vnis].map(async (n) => (routerMacs[n] = parseEvpnNextHops(await src.vtyshJson(`show evpn next-hops vni ${n} json`)))),
+  ]);
   const neighbours: Record<string, Record<string, string>> = {};
   for (const n of vnis.size ? await src.neighbours() : []) {
     const dev = linkName(n.ifindex);
