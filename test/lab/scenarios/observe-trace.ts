@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, measure, onFinish, runScenario } from '../harness/results.js';
-import { sh, waitFor } from '../harness/fabric.js';
+import { run, sh, waitFor } from '../harness/fabric.js';
 import { PEROUTERD, type PerouterdNode, type PerouterdProcess, bringUpNodes } from '../harness/perouterd.js';
 import { diagnoser, finishNodes, kernelVrfRoutes, waitEstablished, withDiag } from '../harness/evpn.js';
 import { node, perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
@@ -18,13 +18,16 @@ import { startTor, writeNodeFiles, startHostSpeakers } from '../fixtures/bring-u
 
 const hostIp = (n: 1 | 2) => ({ red: `192.169.10.${n + 2}`, blue: `192.169.11.${n + 2}` });
 
+/** How long each one-shot command took (ms), in call order: the figure to watch, not a check. */
+const cliMs: Record<string, number[]> = {};
+
 /**
- * Runs a perouterd command as the node would (its host network namespace). A one-shot command
- * took 10-30 s inside UML on the loaded machine (2026-12-02; once over the harness's default
- * 30 s): the guard is against a hang, not a measure of speed, hence 90 s.
+ * Runs a perouterd command as the node would (its host network namespace). The guard is against
+ * a hang, not a measure of speed, hence 90 s; the durations are recorded (cli_ms) with
+ * `node -e 0` run the same way (node_e0_ms) as their floor.
  */
-async function perouterd(n: PerouterdNode, args: string[]): Promise<string> {
-  return sh(
+async function perouterd(n: PerouterdNode, args: string[], opts: { allowFail?: boolean } = {}): Promise<string> {
+  const r = await run(
     'nsenter',
     [
       `--net=/run/netns/${n.hostNs}`,
@@ -32,13 +35,18 @@ async function perouterd(n: PerouterdNode, args: string[]): Promise<string> {
       process.execPath,
       PEROUTERD,
       ...args,
-      '--config-dir',
-      n.configDir,
-      '--node-config',
-      n.nodeConfig,
+      ...(args[0] === 'status' ? [] : ['--config-dir', n.configDir, '--node-config', n.nodeConfig]),
     ],
-    { timeoutMs: 90_000 },
+    { timeoutMs: 90_000, ...opts },
   );
+  (cliMs[args[0] ?? ''] ??= []).push(r.ms);
+  measure('cli_ms', cliMs);
+  return r.stdout;
+}
+
+/** `node -e 0` run the way perouterd is: the floor the command durations compare to. */
+async function nodeFloorMs(n: PerouterdNode): Promise<number> {
+  return (await run('nsenter', [`--net=/run/netns/${n.hostNs}`, '--', process.execPath, '-e', '0'])).ms;
 }
 
 interface TraceJson {
@@ -125,6 +133,8 @@ async function main(): Promise<void> {
       const dir = mkdtempSync('/tmp/lab-bundle-');
       const file = join(dir, 'b.tar.gz');
       await perouterd(n1, ['support-bundle', '-o', file, '--netns', 'pe1', '--state-dir', n1.stateDir]);
+      await perouterd(n1, ['status', '--state-dir', n1.stateDir], { allowFail: true });
+      measure('node_e0_ms', [await nodeFloorMs(n1), await nodeFloorMs(n1)]);
       if ((statSync(file).mode & 0o777) !== 0o600) throw new Error(`mode ${(statSync(file).mode & 0o777).toString(8)}`);
       await sh('tar', ['-xzf', file, '-C', dir]);
       const top = join(dir, readdirSync(dir).find((d) => d.startsWith('perouterd-support-')) ?? '');
