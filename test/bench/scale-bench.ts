@@ -12,7 +12,7 @@
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeConfig, addVni } from './scale-config.js';
@@ -40,9 +40,16 @@ function print(): void {
   }
 }
 
-function maxRssKb(args: string[]): { kb: number; ms: number } {
+/** The NODE_OPTIONS the packaged unit runs the daemon with (systemd/perouterd.service). */
+function unitNodeOptions(): string {
+  const unit = readFileSync(new URL('../../../systemd/perouterd.service', import.meta.url), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
+}
+
+function maxRssKb(args: string[], nodeOptions = ''): { kb: number; ms: number } {
   const t = Date.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' });
+  const env = { ...process.env, NODE_OPTIONS: nodeOptions };
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8', env });
   const kb = Number(r.stderr.trim().split('\n').pop());
   return { kb, ms: Date.now() - t };
 }
@@ -113,13 +120,16 @@ async function main(): Promise<void> {
   const cfg = writeConfig(big);
   const base = maxRssKb(['-e', '']);
   const version = maxRssKb([CLI, '--version']);
-  const render = maxRssKb([CLI, 'render', '--config-dir', cfg.configDir, '--node-config', cfg.nodeConfigPath]);
+  const renderArgs = [CLI, 'render', '--config-dir', cfg.configDir, '--node-config', cfg.nodeConfigPath];
+  const renderDefault = maxRssKb(renderArgs);
+  const render = maxRssKb(renderArgs, unitNodeOptions());
   const k8s = maxRssKb(['--input-type=module', '-e', "await import('@kubernetes/client-node')"]);
   rmSync(cfg.dir, { recursive: true, force: true });
   rows.push(['RSS MB: --version', 0, version.kb / 1024, base.kb / 1024, 'floor: node -e ""', undefined]);
   rows.push(['start ms: --version', 0, version.ms, base.ms, '', undefined]);
+  rows.push(['RSS MB: render, node defaults', big, renderDefault.kb / 1024, base.kb / 1024, '', undefined]);
   rows.push([
-    'RSS MB: render',
+    `RSS MB: render, the unit's NODE_OPTIONS (${unitNodeOptions()})`,
     big,
     render.kb / 1024,
     base.kb / 1024,
