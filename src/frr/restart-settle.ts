@@ -5,9 +5,11 @@
 // the running configuration is read until it shows frr.conf (the file FRR started from);
 // while a `vtysh -b` of the instance runs (boot-load.ts) it is still loading, however
 // long it pauses (FRR 10 commits its mgmtd lines at the end, after a pause; a loaded
-// machine or 1000 VNIs pause longer), up to RESTART_LOAD_MS; with no load running, until
-// it has not changed over RESTART_QUIET_READS reads RESTART_SETTLE_MS apart (an FRR
-// started some other way), at most RESTART_SETTLE_READS such reads.
+// machine or 1000 VNIs pause longer), up to RESTART_LOAD_MS; then (or with no load seen:
+// an FRR started some other way) until it has not changed over RESTART_QUIET_READS reads
+// RESTART_SETTLE_MS apart, at most RESTART_SETTLE_READS such reads: FRR 10's mgmtd still
+// applies what `vtysh -b` committed after the process ends (lab: `vrf red / vni 100` and
+// the `nht` lines were missing from the first read after it).
 import { frrDelta, parseFrrConfig } from './frr-config.js';
 
 const RESTART_SETTLE_MS = 1000;
@@ -58,18 +60,16 @@ export async function settledRunningRead<R extends RunningRead>(
       });
       break;
     }
-    if (!loading && sawLoad) {
-      // The load ended since the last read: what FRR runs now is what it loaded.
-      const last = await show();
-      return last.code === 0 ? last : r;
-    }
     if (!loading && (quiet >= RESTART_QUIET_READS || reads >= RESTART_SETTLE_READS)) break;
     if (loading && !sawLoad) opts.log?.('FRR restarted and is loading its configuration (vtysh -b): waiting for it');
     sawLoad ||= loading;
     await new Promise((res) => setTimeout(res, waitMs));
     const again = await show();
     if (again.code !== 0) break;
-    if (!loading) {
+    // While loading, reads neither count nor make quiet; after the load the quiet-read rule
+    // applies from there (FRR 10's mgmtd applies what vtysh -b committed after it exits).
+    if (loading) quiet = 1;
+    else {
       reads++;
       quiet = again.stdout === r.stdout ? quiet + 1 : 1;
       if (quiet === 1) opts.log?.('FRR restarted and is still loading its configuration: reading again', { read: reads });

@@ -161,6 +161,22 @@ describe('FrrReloader: vtysh calls per change', () => {
     expect(frr.calls.filter((c) => c === 'vtysh -f')).toEqual([]);
   });
 
+  it('when vtysh -b has ended but FRR 10 still applies what it committed, the quiet reads wait for it', async () => {
+    let loadingReads = 0;
+    const { frr, runDir, apply } = setup(async () => loadingReads-- > 0);
+    await apply(C1);
+    await apply(C1, true);
+    writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.ppid}\n`);
+    loadingReads = 2;
+    // The load ends with part of frr.conf shown; the rest comes two reads later.
+    const partial = C1.slice(0, 40);
+    const reads = [partial, partial, partial, partial.slice(0, 50) + C1.slice(50, 60), C1];
+    frr.beforeShow = () => void (frr.running = reads.shift() ?? C1);
+    frr.calls = [];
+    expect(await apply(C1, true)).toEqual({ outcome: 'unchanged' });
+    expect(frr.calls.filter((c) => c === 'vtysh -f')).toEqual([]);
+  });
+
   it('with no vtysh -b running, an FRR that stays without its configuration still gets it back after the quiet reads', async () => {
     const { frr, runDir, apply } = setup(async () => false);
     await apply(C1);
