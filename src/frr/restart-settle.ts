@@ -17,6 +17,12 @@ const RESTART_QUIET_READS = 3;
 /** How long a running `vtysh -b` is waited for (FRR 10 loads 29 000 lines in about 3 minutes in the lab). */
 const RESTART_LOAD_MS = 300_000;
 const RESTART_SETTLE_READS = 30;
+/**
+ * With no `vtysh -b` seen yet, at least this many reads: packaged FRR starts its daemons one
+ * by one and only then runs `vtysh -b`, so an empty running configuration that stays quiet
+ * is no proof (lab: 4.5-12 s of daemon starts in UML; CI caught a push of all of frr.conf).
+ */
+const RESTART_NO_LOAD_READS = 15;
 
 /** One `show running-config`: its exit code and output. */
 export interface RunningRead {
@@ -60,7 +66,8 @@ export async function settledRunningRead<R extends RunningRead>(
       });
       break;
     }
-    if (!loading && (quiet >= RESTART_QUIET_READS || reads >= RESTART_SETTLE_READS)) break;
+    const settled = quiet >= RESTART_QUIET_READS && (sawLoad || reads >= RESTART_NO_LOAD_READS);
+    if (!loading && (settled || reads >= RESTART_SETTLE_READS)) break;
     if (loading && !sawLoad) opts.log?.('FRR restarted and is loading its configuration (vtysh -b): waiting for it');
     sawLoad ||= loading;
     await new Promise((res) => setTimeout(res, waitMs));
