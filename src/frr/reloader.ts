@@ -65,6 +65,9 @@ export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): 
   };
 }
 
+/** A BGP instance line: frr.conf always has one, a freshly started FRR none. */
+const BGP_INSTANCE = /^router bgp /m;
+
 export interface FrrDiff {
   toDelete: string[];
   toAdd: string[];
@@ -291,9 +294,13 @@ export class FrrReloader implements FrrControl {
     const show = () => this.vtysh(['-c', 'show running-config']);
     let r = await show();
     const loading = this.opts.bootLoading ?? (() => bootLoadRunning(this.paths.pathspace));
-    // At the first read too when FRR is loading: perouterd started beside a starting FRR.
-    if ((this.pidsRead !== undefined && pids !== this.pidsRead) || (this.pidsRead === undefined && (await loading())))
-      r = await settledRunningRead(r, show, await this.storedConfig(), { waitMs: this.opts.restartSettleMs, loading, log: this.opts.log });
+    const stored = await this.storedConfig();
+    // Also when FRR is loading at the first read (perouterd started beside a starting FRR),
+    // and whenever FRR runs no BGP instance frr.conf has: a restart whose PIDs an earlier
+    // read already took (during the restart) looks like drift otherwise (lab, resync).
+    const unloaded = r.code === 0 && stored !== undefined && BGP_INSTANCE.test(stored) && !BGP_INSTANCE.test(r.stdout);
+    if ((this.pidsRead !== undefined && pids !== this.pidsRead) || unloaded || (this.pidsRead === undefined && (await loading())))
+      r = await settledRunningRead(r, show, stored, { waitMs: this.opts.restartSettleMs, loading, log: this.opts.log });
     this.pidsRead = pids;
     this.known = r.code === 0 ? { tree: parseFrrConfig(r.stdout), pids } : undefined;
     return this.known?.tree;
