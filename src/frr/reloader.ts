@@ -17,53 +17,17 @@
 // container takes for every change). A difference vtysh does not report is
 // found by the next drift check.
 import { execFile } from 'node:child_process';
-import fsSync, { promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diffFromVtyshLines } from './explain.js';
 import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree, type FrrDelta } from './frr-config.js';
 import { bootLoadRunning } from './boot-load.js';
+import type { FrrPaths } from './frr-paths.js';
 import { settledRunningRead } from './restart-settle.js';
 import { processAlive } from '../sys/process.js';
 import { ensureFileSafe, ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
 
-export interface FrrPaths {
-  /** FRR path space (`-N`): config in /etc/frr/<ps>/, sockets in /var/run/frr/<ps>/. */
-  pathspace: string;
-  /** Owned by `frr`: perouterd writes here only with no-follow, exclusive-create-then-rename. */
-  confDir: string;
-  /** Root-only (0700): candidates live here, so nobody can swap one between check and reload. */
-  workDir: string;
-  runDir: string;
-  reloadScript: string;
-  vtysh: string;
-  python: string;
-}
-
-/**
- * Where distributions keep FRR's helper scripts: Debian and Ubuntu in
- * /usr/lib/frr, the Fedora / RHEL family in /usr/libexec/frr. The first one that
- * holds frr-reload.py wins; PEROUTERD_FRR_LIBDIR names another.
- */
-export const FRR_LIBDIRS = ['/usr/lib/frr', '/usr/libexec/frr'];
-
-export function findFrrLibdir(env: NodeJS.ProcessEnv = process.env, exists: (p: string) => boolean = (p) => fsSync.existsSync(p)): string {
-  const configured = env.PEROUTERD_FRR_LIBDIR;
-  if (configured) return configured;
-  return FRR_LIBDIRS.find((d) => exists(`${d}/frr-reload.py`)) ?? FRR_LIBDIRS[0]!;
-}
-
-export function frrPaths(pathspace: string, overrides: Partial<FrrPaths> = {}): FrrPaths {
-  return {
-    pathspace,
-    confDir: `/etc/frr/${pathspace}`,
-    workDir: `/run/perouterd/frr-${pathspace}`,
-    runDir: `/var/run/frr/${pathspace}`,
-    reloadScript: `${findFrrLibdir()}/frr-reload.py`,
-    vtysh: '/usr/bin/vtysh',
-    python: '/usr/bin/python3',
-    ...overrides,
-  };
-}
+export { findFrrLibdir, FRR_LIBDIRS, frrPaths, type FrrPaths } from './frr-paths.js';
 
 /** A BGP instance line: frr.conf always has one, a freshly started FRR none. */
 const BGP_INSTANCE = /^router bgp /m;
