@@ -2,7 +2,9 @@
 // status request, asks FRR and the kernel for the "right now" part, then builds the document.
 // Concurrent requests share one collection, and a collection is reused for a second, so many
 // `perouterd status --watch` clients cost the same as one. The kernel drift is read only
-// while no reconcile runs (a reconcile in flight is itself changing the kernel).
+// while no reconcile runs (a reconcile in flight is itself changing the kernel): a request that
+// comes during one waits for it, bounded, so a routine resync does not make the node look
+// degraded; a reconcile still running after the bound is reported as such.
 import type { DesiredState } from '../daemon/desired-state.js';
 import type { DaemonState } from '../daemon/outcome.js';
 import type { DaemonObserver, ReconcileRecord, SourceState } from '../daemon/ports.js';
@@ -24,10 +26,14 @@ export interface KernelDriftPort {
 export interface DaemonView {
   readonly status: { state: DaemonState; message: string; reconciles: number; evpn?: { held: string[] } };
   busyForMs(): number;
+  /** Resolves when no reconcile runs. */
+  whenIdle(): Promise<void>;
 }
 
 const REUSE_MS = 1000;
 const FRR_TIMEOUT_MS = 10_000;
+/** How long a status request waits for a running reconcile before calling the kernel unknown. */
+const RECONCILE_WAIT_MS = 10_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
@@ -49,6 +55,7 @@ export class StatusCollector implements DaemonObserver {
     private readonly frr: FrrStatePort,
     private readonly kernel: KernelDriftPort,
     private readonly now: () => number = Date.now,
+    private readonly reconcileWaitMs = RECONCILE_WAIT_MS,
   ) {}
 
   reconciled(record: ReconcileRecord, desired: DesiredState | undefined): void {
@@ -91,11 +98,20 @@ export class StatusCollector implements DaemonObserver {
 
   private async kernelDrift(): Promise<KernelDrift> {
     if (!this.desired) return { unknown: 'no desired state yet' };
-    if (this.daemon.busyForMs() > 0) return { unknown: 'a reconcile is running' };
+    if (this.daemon.busyForMs() > 0 && !(await this.idleWithin(this.reconcileWaitMs)))
+      return { unknown: `a reconcile has been running for ${Math.round(this.daemon.busyForMs() / 1000)} s` };
+    const desired = this.desired;
     try {
-      return { changes: await withTimeout(this.kernel.drift(this.desired.kernel), FRR_TIMEOUT_MS, 'the kernel dump') };
+      return { changes: await withTimeout(this.kernel.drift(desired.kernel), FRR_TIMEOUT_MS, 'the kernel dump') };
     } catch (e) {
       return { unknown: e instanceof Error ? e.message : String(e) };
     }
+  }
+
+  private idleWithin(ms: number): Promise<boolean> {
+    return withTimeout(this.daemon.whenIdle(), ms, 'the running reconcile').then(
+      () => true,
+      () => false,
+    );
   }
 }

@@ -102,7 +102,7 @@ describe('status collector', () => {
     let reads = 0;
     let now = 1000;
     const c = new StatusCollector(
-      { status: { state: 'ready', message: 'ok', reconciles: 1 }, busyForMs: () => 0 },
+      { status: { state: 'ready', message: 'ok', reconciles: 1 }, busyForMs: () => 0, whenIdle: async () => undefined },
       { read: async () => (reads++, FRR) },
       { drift: async () => [] },
       () => now,
@@ -116,36 +116,60 @@ describe('status collector', () => {
     expect(reads).toBe(2);
   });
 
-  it('no kernel read while a reconcile runs; an FRR failure is reported, not thrown', async () => {
+  const record = {
+    startedAt: '',
+    triggers: ['start'],
+    outcome: 'applied' as const,
+    state: 'ready' as const,
+    message: '',
+    durationMs: 1,
+    netlinkWrites: 0,
+    kernelOps: [],
+    kernelErrors: [],
+    frr: { result: 'not-needed' as const, linesAdded: 0, linesRemoved: 0, durationMs: 0 },
+    failed: [],
+  };
+  const desired = {
+    kernel: { links: [] },
+    node: { nodeName: 'n', nodeIndex: 1 },
+    config: { underlays: [], l3vnis: [], l2vnis: [], l3passthroughs: [], rawFrrConfigs: [] },
+  } as never;
+
+  it('a request during a reconcile reads the kernel once it ends (a routine resync is not degraded)', async () => {
     let drifts = 0;
+    let busy = 20;
+    let end: () => void = () => undefined;
+    const idle = new Promise<void>((r) => (end = r));
     const c = new StatusCollector(
-      { status: { state: 'ready', message: 'ok', reconciles: 1 }, busyForMs: () => 20 },
-      { read: async () => Promise.reject(new Error('vtysh: connection refused')) },
+      { status: { state: 'ready', message: 'ok', reconciles: 1 }, busyForMs: () => busy, whenIdle: () => idle },
+      { read: async () => FRR },
       { drift: async () => (drifts++, []) },
     );
-    c.reconciled(
-      {
-        startedAt: '',
-        triggers: ['start'],
-        outcome: 'applied',
-        state: 'ready',
-        message: '',
-        durationMs: 1,
-        netlinkWrites: 0,
-        kernelOps: [],
-        kernelErrors: [],
-        frr: { result: 'not-needed', linesAdded: 0, linesRemoved: 0, durationMs: 0 },
-        failed: [],
-      },
-      {
-        kernel: { links: [] },
-        node: { nodeName: 'n', nodeIndex: 1 },
-        config: { underlays: [], l3vnis: [], l2vnis: [], l3passthroughs: [], rawFrrConfigs: [] },
-      } as never,
+    c.reconciled(record, desired);
+    const doc = c.document();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(drifts).toBe(0);
+    busy = 0;
+    end();
+    const d = await doc;
+    expect(drifts).toBe(1);
+    expect(d.kernel).toEqual({ changes: [] });
+    expect(d.health).toBe('healthy');
+  });
+
+  it('a reconcile running past the wait: kernel unknown, degraded; an FRR failure is reported, not thrown', async () => {
+    let drifts = 0;
+    const c = new StatusCollector(
+      { status: { state: 'ready', message: 'ok', reconciles: 1 }, busyForMs: () => 20_000, whenIdle: () => new Promise(() => undefined) },
+      { read: async () => Promise.reject(new Error('vtysh: connection refused')) },
+      { drift: async () => (drifts++, []) },
+      Date.now,
+      30,
     );
+    c.reconciled(record, desired);
     const d = await c.document();
     expect(drifts).toBe(0);
-    expect(d.kernel).toEqual({ unknown: 'a reconcile is running' });
+    expect(d.kernel).toEqual({ unknown: 'a reconcile has been running for 20 s' });
     expect(d.frrError).toBe('vtysh: connection refused');
     expect(d.health).toBe('degraded');
   });
