@@ -146,36 +146,31 @@ describe('FrrReloader: vtysh calls per change', () => {
     expect(frr.calls).toEqual(['show running-config', 'show running-config', 'show running-config', 'show running-config']);
   });
 
-  it('while vtysh -b runs, a pause longer than the quiet reads is waited out; the read after it ends is what FRR loaded', async () => {
+  /** FRR restarted (new PIDs) after an applied and verified C1; vtysh -b runs for `loadingProbes`
+   *  more probes while the reads show `reads` one by one. Returns what the next verify pushes. */
+  async function pushesAfterRestart(loadingProbes: number, reads: string[]): Promise<string[]> {
     let loadingReads = 0;
     const { frr, runDir, apply } = setup(async () => loadingReads-- > 0);
     await apply(C1);
     await apply(C1, true);
     writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.ppid}\n`);
-    loadingReads = 6; // vtysh -b runs for six more probes
-    // Half of frr.conf, then nothing new for five reads (more than the 3 quiet reads), then the rest.
-    const partial = C1.slice(0, 40);
-    const reads = [partial, partial, partial, partial, partial, partial, C1];
+    loadingReads = loadingProbes;
     frr.beforeShow = () => void (frr.running = reads.shift() ?? C1);
     frr.calls = [];
     expect(await apply(C1, true)).toEqual({ outcome: 'unchanged' });
-    expect(frr.calls.filter((c) => c === 'vtysh -f')).toEqual([]);
+    return frr.calls.filter((c) => c === 'vtysh -f');
+  }
+
+  it('while vtysh -b runs, a pause longer than the quiet reads is waited out; the read after it ends is what FRR loaded', async () => {
+    // Half of frr.conf, then nothing new for five reads (more than the 3 quiet reads), then the rest.
+    const partial = C1.slice(0, 40);
+    expect(await pushesAfterRestart(6, [partial, partial, partial, partial, partial, partial, C1])).toEqual([]);
   });
 
   it('when vtysh -b has ended but FRR 10 still applies what it committed, the quiet reads wait for it', async () => {
-    let loadingReads = 0;
-    const { frr, runDir, apply } = setup(async () => loadingReads-- > 0);
-    await apply(C1);
-    await apply(C1, true);
-    writeFileSync(path.join(runDir, 'bgpd.pid'), `${process.ppid}\n`);
-    loadingReads = 2;
     // The load ends with part of frr.conf shown; the rest comes two reads later.
     const partial = C1.slice(0, 40);
-    const reads = [partial, partial, partial, partial.slice(0, 50) + C1.slice(50, 60), C1];
-    frr.beforeShow = () => void (frr.running = reads.shift() ?? C1);
-    frr.calls = [];
-    expect(await apply(C1, true)).toEqual({ outcome: 'unchanged' });
-    expect(frr.calls.filter((c) => c === 'vtysh -f')).toEqual([]);
+    expect(await pushesAfterRestart(2, [partial, partial, partial, partial.slice(0, 50) + C1.slice(50, 60), C1])).toEqual([]);
   });
 
   it('with no vtysh -b running, an FRR that stays without its configuration still gets it back after 15 quiet reads', async () => {
