@@ -45,12 +45,22 @@ const LOSS_BOUND: Record<'8' | '10', number> = { '8': 1000, '10': 1100 };
  */
 const GR_LEAVES_LOSS_BOUND: Record<'8' | '10', number> = { '8': 100, '10': 100 };
 
+/**
+ * The same when node1's bgpd reset its leaf sessions once after the start (`Cease/BFD Down`, a
+ * hard reset: the helpers flush node1's routes). That is FRR's BFD re-registration race (bgpd
+ * registers a BFD session before it knows its interface and re-registers it at Established;
+ * docs/kernel-lab.md), seen in about one run of three: 127 packets in one, against 16-28 without.
+ * The check names it, so a loss above GR_LEAVES_LOSS_BOUND without it still fails.
+ */
+const GR_LEAVES_BFD_RESET_BOUND = 500;
+
 const adjChange: LineRule = (l) => {
   const m = /%ADJCHANGE: neighbor (\S+?)(?:\(\S*\))? in vrf (\S+) (Up|Down)/.exec(l);
   return m ? `session ${m[1]} (vrf ${m[2]}) ${m[3] === 'Up' ? 'Established' : 'down'}` : undefined;
 };
 const notification: LineRule = (l) => {
-  const m = /%NOTIFICATION: (sent to|received from) neighbor (\S+?)(?:\(\S*\))? .*?\((.+?)\)/.exec(l);
+  // FRR 10 writes `%NOTIFICATION(Hard Reset): sent to …` for an RFC 8538 hard reset.
+  const m = /%NOTIFICATION(?:\([^)]*\))?: (sent to|received from) neighbor (\S+?)(?:\(\S*\))? .*?\((.+?)\)/.exec(l);
   return m ? `NOTIFICATION ${m[1]} ${m[2]}: ${m[3]}` : undefined;
 };
 
@@ -215,9 +225,13 @@ export async function frrCrash(
   // Helpers that keep EVPN routes must hold node1's type-5 routes (stale) through the restart.
   if (FABRIC_FRR_ROOT && !kept?.stale)
     throw new Error(`FRR restart: the GR-helper leaves kept no stale type-5 route of node1: ${JSON.stringify(kept)}`);
-  const bound = FABRIC_FRR_ROOT ? GR_LEAVES_LOSS_BOUND[line] : LOSS_BOUND[line];
-  if (f.lostPackets > bound) throw new Error(`FRR restart: ${f.lostPackets} packets lost (bound ${bound} on FRR ${line}, ${leaves})`);
-  return `${JSON.stringify(f)}; ${leaves}; during the restart ${JSON.stringify(kept)}`;
+  const bfdResets = events.filter((e) => e.source === 'pe1 bgpd' && /NOTIFICATION sent to .*Cease\/BFD Down/.test(e.what)).length;
+  measure('fault_frr_kill_bfd_resets', bfdResets);
+  const grBound = bfdResets > 0 ? GR_LEAVES_BFD_RESET_BOUND : GR_LEAVES_LOSS_BOUND[line];
+  const bound = FABRIC_FRR_ROOT ? grBound : LOSS_BOUND[line];
+  const why = bfdResets > 0 ? `, after ${bfdResets} BFD reset(s) of node1's sessions (FRR's re-registration race)` : '';
+  if (f.lostPackets > bound) throw new Error(`FRR restart: ${f.lostPackets} packets lost (bound ${bound} on FRR ${line}, ${leaves}${why})`);
+  return `${JSON.stringify(f)}; ${leaves}; BFD resets ${bfdResets}; during the restart ${JSON.stringify(kept)}`;
 }
 
 /**
