@@ -27,6 +27,8 @@ export interface FileResult {
 interface Entry {
   /** Undefined for a link: compared by content only, its identity never trusted. */
   identity: Identity | undefined;
+  /** A regular file with a single link (dir-changes.ts): a number compared per file, not a bigint. */
+  regular1: boolean;
   /** ctime, and when the file was seen before the read whose text is `hash`. */
   ctimeNs: bigint;
   readAtNs: bigint;
@@ -48,7 +50,7 @@ const hashOf = (text: string): string => createHash('sha256').update(text).diges
  * the file's identity proves the content unchanged: the same rule as the static files' cache.
  */
 export class ByIdentity<T> {
-  private readonly entries = new Map<string, { identity: Identity; readAtNs: bigint; value: T }>();
+  private readonly entries = new Map<string, { identity: Identity; readAtNs: bigint; value: T; regular1: boolean }>();
 
   constructor(private readonly conclusiveNs = CONCLUSIVE_NS) {}
 
@@ -61,11 +63,21 @@ export class ByIdentity<T> {
 
   /** `value` was derived from what `path` held after `seen` (its lstat, taken before the read). */
   set(path: string, seen: FileSeen, value: T): void {
-    this.entries.set(path, { identity: identityOf(seen.st), readAtNs: seen.atNs, value });
+    this.entries.set(path, { identity: identityOf(seen.st), readAtNs: seen.atNs, value, regular1: seen.st.nlink === 1n });
   }
 
   keepOnly(paths: ReadonlySet<string>): void {
     for (const p of this.entries.keys()) if (!paths.has(p)) this.entries.delete(p);
+  }
+
+  /** The value kept for `path`, unchecked (dir-changes.ts says when that is enough). */
+  value(path: string): T | undefined {
+    return this.entries.get(path)?.value;
+  }
+
+  /** A value is kept for `path`, derived from a regular file with a single link. */
+  keptRegular(path: string): boolean {
+    return this.entries.get(path)?.regular1 === true;
   }
 }
 
@@ -93,6 +105,10 @@ export class StaticFileCache implements KnownFiles {
     return e?.identity !== undefined && sameIdentity(e.identity, seen.st) && e.ctimeNs + this.conclusiveNs < e.readAtNs;
   }
 
+  keptRegular(path: string): boolean {
+    return this.entries.get(path)?.regular1 === true;
+  }
+
   /** The result of `file` as read (`load` parses it when nothing kept says what it holds). */
   result(file: SourceFile, load: (f: SourceFile) => FileResult): FileResult {
     const kept = this.entries.get(file.path);
@@ -113,7 +129,8 @@ export class StaticFileCache implements KnownFiles {
     // A link (no lstat of a regular file) is compared by content only: its identity is never trusted.
     const st = file.seen?.st;
     const identity = st ? identityOf(st) : undefined;
-    this.entries.set(file.path, { identity, ctimeNs: st?.ctimeNs ?? 0n, readAtNs: file.seen?.atNs ?? 0n, hash, result });
+    const regular1 = st?.nlink === 1n;
+    this.entries.set(file.path, { identity, regular1, ctimeNs: st?.ctimeNs ?? 0n, readAtNs: file.seen?.atNs ?? 0n, hash, result });
     return result;
   }
 

@@ -14,6 +14,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { CHUNK, turn } from '../util/steps.js';
 import { BoundedReadError, readFileBounded, readFileBoundedSync } from '../sys/bounded-read.js';
 import { join } from 'node:path';
+import { type Changes, mustLook, namedOnly } from './dir-changes.js';
 import type { ConfigProblem } from './model.js';
 import { TrustCheck, writableProblem } from './trust.js';
 
@@ -40,6 +41,8 @@ export interface FileSeen {
 /** What a cache of parsed files knows: whether a file (lstat before reading) is unchanged since it was read. */
 export interface KnownFiles {
   unchanged(path: string, seen: FileSeen): boolean;
+  /** A result is kept for `path`, read from a regular file with a single link (dir-changes.ts). */
+  keptRegular(path: string): boolean;
 }
 
 /** Everything the configuration is made of, read once: parsing works on this, never on the disk. */
@@ -144,13 +147,26 @@ function sortedByBytes(names: readonly string[]): string[] {
     .map((x) => x.name);
 }
 
+/**
+ * join(dir, name) for the names readdir gives (no `/`, never `.` or `..`), with `dir`
+ * normalized once: path.join per file of thousands was a third of a load that reads none.
+ */
+export function inDirectory(dir: string): (name: string) => string {
+  const prefix = join(dir, 'x').slice(0, -1);
+  return (name) => prefix + name;
+}
+
 /** The directory's entries split into files to read and names to report. */
-function classify(dir: string, names: readonly string[]): { read: string[]; problems: ConfigProblem[] } {
+function classify(dir: string, names: readonly string[]): { read: string[]; readNames: string[]; problems: ConfigProblem[] } {
   const read: string[] = [];
+  const readNames: string[] = [];
   const problems: ConfigProblem[] = [];
+  const child = inDirectory(dir);
   for (const name of sortedByBytes(names)) {
-    if (STATIC_FILE_RE.test(name)) read.push(join(dir, name));
-    else if (NEAR_MISS_RE.test(name)) {
+    if (STATIC_FILE_RE.test(name)) {
+      read.push(child(name));
+      readNames.push(name);
+    } else if (NEAR_MISS_RE.test(name)) {
       problems.push({
         severity: 'warning',
         message: 'ignored: only files named openpe_*.yaml (lower case .yaml) are read; rename it to read it',
@@ -158,7 +174,7 @@ function classify(dir: string, names: readonly string[]): { read: string[]; prob
       });
     }
   }
-  return { read, problems };
+  return { read, readNames, problems };
 }
 
 function dirProblem(dir: string, err: unknown): ConfigProblem {
@@ -250,14 +266,20 @@ export async function lstatAll(paths: readonly string[]): Promise<Array<{ st: Bi
   return out;
 }
 
-/** Every `openpe_*.yaml` of `dir`, without blocking the event loop; through `known` when given. */
-export async function readConfigDir(dir: string, trust = new TrustCheck(), known?: KnownFiles): Promise<DirRead> {
+/**
+ * Every `openpe_*.yaml` of `dir`, without blocking the event loop; through `known` when given.
+ * With `changes` (what the directory watch saw since this reader's last read), only the files
+ * dir-changes.ts says to look at are looked at; the others are served from `known`.
+ */
+export async function readConfigDir(dir: string, trust = new TrustCheck(), known?: KnownFiles, changes?: Changes): Promise<DirRead> {
   const problems: ConfigProblem[] = [];
   let names: string[];
+  let named: ReadonlySet<string> | undefined;
   try {
     const st = await stat(dir);
     if (!st.isDirectory()) return { files: [], problems: [notADirectory(dir)] };
     problems.push(...(await trust.directory(dir, st, DIR)));
+    named = namedOnly(changes, st);
     names = await readdir(dir);
   } catch (err) {
     return { files: [], problems: [dirProblem(dir, err)] };
@@ -267,12 +289,20 @@ export async function readConfigDir(dir: string, trust = new TrustCheck(), known
   if (!known) for (const path of c.read) files.push(await readConfigFile(path, FILE, trust));
   else {
     const realDir = await trust.realDirectory(dir);
-    const looks = await lstatAll(c.read);
+    const safe = realDir !== undefined && (await trust.judgedSafe(realDir));
+    if (!safe) named = undefined;
+    const look = named === undefined ? c.read : c.read.filter((p, i) => mustLook(c.readNames[i]!, named, known.keptRegular(p)));
+    const looks = new Map((await lstatAll(look)).map((l, i) => [look[i]!, l]));
     for (const [i, path] of c.read.entries()) {
       if (i > 0 && i % CHUNK === 0) await turn(); // thousands of files: a few ms at a time
-      const { st, atNs } = looks[i]!;
+      const l = looks.get(path);
+      if (!l) {
+        files.push({ path, problems: [], unchanged: true }); // kept, and no event named it
+        continue;
+      }
+      const { st, atNs } = l;
       // The common case answered without a promise: a trusted directory, an unchanged file.
-      const known1 = realDir !== undefined && st !== undefined && trust.safe(realDir) && unchanged(path, { st, atNs }, known);
+      const known1 = safe && st !== undefined && unchanged(path, { st, atNs }, known);
       files.push(known1 ? { path, problems: [], unchanged: true } : await readKnownFile(path, { st, atNs }, realDir, trust, known));
     }
   }

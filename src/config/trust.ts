@@ -113,6 +113,20 @@ export class TrustCheck {
     return true;
   }
 
+  /**
+   * safe(), after judging what was not judged yet of `realDir` and the directories above it
+   * (nothing reported: reading a file under an unsafe one reports it).
+   */
+  async judgedSafe(realDir: string): Promise<boolean> {
+    const chain = upToRoot(realDir);
+    for (const d of chain) {
+      if (this.verdicts.has(d)) continue;
+      const st = await stat(d).catch(() => undefined);
+      this.verdicts.set(d, st && ancestorWritableByOthers(st));
+    }
+    return this.safe(realDir);
+  }
+
   /** The real path of `dir`, or undefined when it cannot be resolved. */
   async realDirectory(dir: string): Promise<string | undefined> {
     return realpath(dir).catch(() => undefined);

@@ -23,7 +23,7 @@ import type { EvpnRepairOptions } from './evpn-repair.js';
 import type { ApiPort, DaemonObserver, FrrPort, KernelPort, KernelReport, SourceState, SourcesPort, StatusSink } from './ports.js';
 import { redactSecrets } from '../util/redact.js';
 import { reconcileRecord, startProgress, type ReconcileProgress } from './reconcile-record.js';
-import { startTriggers, type TriggerOptions } from './triggers.js';
+import { FILE_CHANGE, startTriggers, type TriggerOptions } from './triggers.js';
 import { settledDigest, type Digest } from './settle.js';
 
 export interface LoopOptions {
@@ -149,6 +149,7 @@ export class Daemon {
       this.opts.triggers,
       this.ports.frr,
       {
+        ...(this.ports.sources.events ? { fileEvents: this.ports.sources.events } : {}),
         reconcile: (reason) => this.trigger(reason),
         frrRestarted: (pids) => {
           this.log.warn({ pids }, 'FRR (re)started: pushing configuration again');
@@ -220,6 +221,9 @@ export class Daemon {
     this.busySince = Date.now();
     this.current = startProgress(reasons, this.busySince);
     if (reasons.includes('resync')) this.frrPush.checkDrift();
+    // Only file events' own reconciles read just the files named; any other cause (start,
+    // resync, API, retry, SIGHUP, files changed mid-read) reads them all.
+    if (!reasons.every((r) => r === FILE_CHANGE)) this.ports.sources.rescan?.();
     try {
       await this.reconcileSteps(reason);
     } finally {

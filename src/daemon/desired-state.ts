@@ -8,6 +8,7 @@ import { DEFAULT_NAMESPACE, loadNodeConfig, loadStaticConfig, loadStaticConfigAs
 import { readConfigDir, readConfigFile, readSourcesSync, type SourceFile } from '../config/read.js';
 import { TrustCheck } from '../config/trust.js';
 import { type FileResult, StaticFileCache } from '../config/file-cache.js';
+import type { Changes } from '../config/dir-changes.js';
 import { validateMergedSteps } from '../config/validate/index.js';
 import { IncrementalValidation } from '../config/validate/incremental.js';
 import { runAsync, runSync, type Steps, turn } from '../util/steps.js';
@@ -101,15 +102,17 @@ export function loadSources(src: ConfigSources): LoadedSources {
 
 /**
  * loadSources without blocking: async reads, and the event loop runs between files. With a
- * cache, static files that did not change are neither read nor parsed again (file-cache.ts).
+ * cache, static files that did not change are neither read nor parsed again (file-cache.ts);
+ * with `changes` too (the directory watch's record), only the files it names are looked at
+ * (dir-changes.ts). The node configuration is read every time: one file.
  */
-export async function loadSourcesAsync(src: ConfigSources, cache?: StaticFileCache): Promise<LoadedSources> {
+export async function loadSourcesAsync(src: ConfigSources, cache?: StaticFileCache, changes?: Changes): Promise<LoadedSources> {
   const trust = new TrustCheck();
   const nodeConfig = await readConfigFile(src.nodeConfigPath, 'the node configuration', trust);
   const { node, problems } = nodeSettings(src, nodeConfig);
   if (!node) return { ok: false, problems, reason: NODE_INVALID, files: [] };
   cache?.use(node.nodeName, src.namespace ?? DEFAULT_NAMESPACE);
-  const dir = await readConfigDir(src.configDir, trust, cache);
+  const dir = await readConfigDir(src.configDir, trust, cache, cache && changes);
   return withStatic(node, problems, await loadStaticConfigAsync(dir, node, src.namespace, cache));
 }
 
@@ -220,8 +223,9 @@ export async function buildDesiredStateAsync(
   src: ConfigSources,
   extra?: { apiConfig?: RouterConfig },
   cache?: BuildCache,
+  changes?: Changes,
 ): Promise<PipelineResult & { sourceFiles: string[] }> {
-  const s = await loadSourcesAsync(src, cache?.files);
+  const s = await loadSourcesAsync(src, cache?.files, changes);
   await turn();
   if (!s.ok) return notLoaded(s);
   const key = cache?.key(s, extra?.apiConfig, planOpts(src));

@@ -1,6 +1,7 @@
 // What the reconcile loop needs from the world, and nothing more. Adapters (src/dataplane,
 // src/frr, src/k8s) satisfy these structurally and are wired in src/cli; the daemon imports
 // no adapter, so its unit test drives the loop with fakes (test/support/fake-*.ts).
+import type { FileEventSink } from '../config/dir-changes.js';
 import type { FailedResource, RouterConfig } from '../config/model.js';
 import type { KernelPlan } from '../plan/kernel-plan.js';
 import type { EvpnCheck } from '../dataplane/evpn-patcher.js';
@@ -104,6 +105,10 @@ export interface SourcesPort {
    * adapter does it without blocking the event loop for long (a promise); fakes may answer at once.
    */
   build(apiConfig?: RouterConfig): PipelineResult | Promise<PipelineResult>;
+  /** Told what the configuration directory's watch sees, when reads can use it (src/config/dir-changes.ts). */
+  events?: FileEventSink;
+  /** The next digest and build look at every file: the reconcile has another cause than file events. */
+  rescan?(): void;
 }
 
 /** Where status.json goes (root-only file in the state directory). */

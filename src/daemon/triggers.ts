@@ -4,6 +4,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { FileEventSink } from '../config/dir-changes.js';
 import { Debouncer } from './coalesce.js';
 import type { FrrPort } from './ports.js';
 
@@ -21,19 +22,26 @@ export interface TriggerOptions {
 
 export interface TriggerHandlers {
   reconcile(reason: string): void;
+  /** Told what the configuration directory's watch sees (which files events named, or that some may be lost). */
+  fileEvents?: FileEventSink;
   /** FRR restarted (it loaded frr.conf from disk): its configuration must be pushed again. */
   frrRestarted(pids: Record<string, number>): void;
 }
 
 const STATIC_FILE = /^openpe_.*\.ya?ml$/;
 
+/** The reason of a reconcile asked for by file events alone (they may read only the files named). */
+export const FILE_CHANGE = 'file-change';
+
 /**
  * Watches the configuration directory, its parent and the node config's directory. A
  * directory that is renamed away, deleted or recreated is noticed through its parent and
- * watched again at once (by inode), not at the next resync.
+ * watched again at once (by inode), not at the next resync. `events` learns which static
+ * files events named, and when events may have been missed (the directory replaced or
+ * watched anew, an event without a name, a watcher error).
  */
 export class ConfigWatch {
-  private readonly watched = new Map<string, { ino: number; w: FSWatcher }>();
+  private readonly watched = new Map<string, { dev: number; ino: number; w: FSWatcher }>();
   private readonly debounce: Debouncer;
   private stopped = false;
 
@@ -41,6 +49,7 @@ export class ConfigWatch {
     private readonly opts: Pick<TriggerOptions, 'configDir' | 'nodeConfigPath' | 'debounceMs'>,
     onChange: () => void,
     private readonly log: Logger,
+    private readonly events?: FileEventSink,
   ) {
     this.debounce = new Debouncer(opts.debounceMs, onChange);
   }
@@ -50,49 +59,70 @@ export class ConfigWatch {
     return [...new Set([cfg, path.dirname(cfg), path.dirname(path.resolve(this.opts.nodeConfigPath))])];
   }
 
-  /** True when an event in `dir` about `file` may change the configuration. */
-  private relevant(dir: string, file: string | null): boolean {
+  /**
+   * What an event in `dir` about `file` means: a static file changed (`named`), the node
+   * configuration changed (`node`: it is read at every reconcile), the directory itself or
+   * something unknown changed (`lost`), or nothing of the configuration (`none`).
+   */
+  private meaning(dir: string, file: string | null): 'named' | 'node' | 'lost' | 'none' {
     const cfg = path.resolve(this.opts.configDir);
-    const node = path.resolve(this.opts.nodeConfigPath);
-    if (file === null) return true;
-    if (dir === cfg && STATIC_FILE.test(file)) return true;
-    return path.join(dir, file) === cfg || path.join(dir, file) === node;
+    if (file === null) return 'lost';
+    if (dir === cfg && STATIC_FILE.test(file)) return 'named';
+    if (path.join(dir, file) === path.resolve(this.opts.nodeConfigPath)) return 'node';
+    // The directory renamed, replaced or removed (seen from its parent), or its own attributes (seen from inside).
+    if (path.join(dir, file) === cfg || (dir === cfg && file === path.basename(cfg))) return 'lost';
+    return 'none';
   }
 
   /** (Re)attaches a watcher to every directory whose inode changed; idempotent. */
   arm(): void {
     if (this.stopped) return;
     for (const dir of this.dirs()) {
-      let ino: number | undefined;
+      let id: { dev: number; ino: number } | undefined;
       try {
         const st = statSync(dir);
-        ino = st.isDirectory() ? st.ino : undefined;
+        id = st.isDirectory() ? { dev: st.dev, ino: st.ino } : undefined;
       } catch {
-        ino = undefined;
+        id = undefined;
       }
       const cur = this.watched.get(dir);
-      if (cur && cur.ino === ino) continue;
+      if (cur && cur.ino === id?.ino && cur.dev === id.dev) continue;
       cur?.w.close();
       this.watched.delete(dir);
-      if (ino === undefined) continue;
+      if (id === undefined) continue;
       try {
         const w = watch(dir, (_e, f) => this.onEvent(dir, f === null ? null : String(f)));
-        w.on('error', () => this.arm());
-        this.watched.set(dir, { ino, w });
+        w.on('error', () => this.failed(dir, w));
+        this.watched.set(dir, { ...id, w });
       } catch (e) {
         this.log.warn({ dir, err: (e as Error).message }, 'cannot watch configuration directory');
       }
     }
+    // Told after the watch is attached: a change before it is found by the full read this causes.
+    const cfg = this.watched.get(path.resolve(this.opts.configDir));
+    this.events?.watching(cfg ? { dev: cfg.dev, ino: cfg.ino } : undefined);
+  }
+
+  /** A watcher failed: events may be lost; it is attached again. */
+  private failed(dir: string, w: FSWatcher): void {
+    w.close();
+    if (this.watched.get(dir)?.w === w) this.watched.delete(dir);
+    this.events?.lost();
+    this.arm();
   }
 
   private onEvent(dir: string, file: string | null): void {
-    if (!this.relevant(dir, file)) return;
+    const m = this.meaning(dir, file);
+    if (m === 'none') return;
+    if (m === 'named' && file !== null) this.events?.changed(file);
+    if (m === 'lost') this.events?.lost();
     this.arm();
     this.debounce.poke();
   }
 
   stop(): void {
     this.stopped = true;
+    this.events?.watching(undefined);
     this.debounce.cancel();
     for (const { w } of this.watched.values()) w.close();
     this.watched.clear();
@@ -131,7 +161,7 @@ export async function startTriggers(
   const timers: NodeJS.Timeout[] = [];
   const restarts = new FrrRestartWatch(frr);
   await restarts.baseline();
-  const files = opts.watchFiles ? new ConfigWatch(opts, () => h.reconcile('file-change'), log) : undefined;
+  const files = opts.watchFiles ? new ConfigWatch(opts, () => h.reconcile(FILE_CHANGE), log, h.fileEvents) : undefined;
   files?.arm();
   if (opts.resyncSeconds > 0)
     timers.push(

@@ -1,15 +1,22 @@
 // Where +1 VNI's time goes at N, phase by phase, the way the daemon's cached build runs it
-// (load through the file cache, incremental validation, plan, render, kernel plan), then the
-// kernel diff and FRR's delta; CPU ms of each of rounds 2-6, and the longest stretch between
-// two pauses of each phase. Not part of `npm run bench` (a one-off figure); run as
+// for a file event (the settle digests and the load through the file cache, both limited to
+// the files the directory watch named; incremental validation, plan, render, kernel plan),
+// then the kernel diff and FRR's delta; CPU ms of each of rounds 2-6, and the longest stretch
+// between two pauses of each phase. `load, full scan` is the same load looking at every file
+// (what a resync does; the load before the watch was used), `3 full digests` the same for the
+// digests. Not part of `npm run bench`; run as
 //   tsc -p tsconfig.lab.json && ln -sfn ../schemas build/schemas && node build/test/bench/plus-one-parts.js [N]
 // PROF=1 writes a CPU profile of rounds 2-6 to ./plus-one.cpuprofile.
 import { rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { ChangeFeed, type FileEventSink } from '../../src/config/dir-changes.js';
 import { CONCLUSIVE_NS } from '../../src/config/file-cache.js';
 import { emptyRouterConfig } from '../../src/config/model.js';
 import { BuildCache, loadSourcesAsync } from '../../src/daemon/desired-state.js';
+import { FileSources } from '../../src/daemon/sources.js';
+import { ConfigWatch } from '../../src/daemon/triggers.js';
 import { diffKernel } from '../../src/dataplane/diff.js';
 import { frrDelta, parseFrrConfig } from '../../src/frr/frr-config.js';
 import { renderFrrConfigSteps } from '../../src/frr/render.js';
@@ -40,15 +47,30 @@ async function main(n: number): Promise<void> {
   const cfg = writeConfig(n);
   const src = { configDir: cfg.configDir, nodeConfigPath: cfg.nodeConfigPath };
   const cache = new BuildCache();
+  // The watch feeds the load's record and the digest's (a FileSources used for its digest only).
+  const feed = new ChangeFeed();
+  const record = feed.record();
+  const digests = new FileSources(src);
+  const fullDigests = new FileSources(src); // never fed: every digest scans the whole directory
+  const both: FileEventSink = {
+    changed: (n) => (feed.changed(n), digests.events.changed(n)),
+    lost: () => (feed.lost(), digests.events.lost()),
+    watching: (d) => (feed.watching(d), digests.events.watching(d)),
+  };
+  const watch = new ConfigWatch({ ...src, debounceMs: 10 }, () => undefined, pino({ level: 'silent' }), both);
+  watch.arm();
   await new Promise((r) => setTimeout(r, Number(CONCLUSIVE_NS / 1_000_000n) + 100)); // old files: trusted by identity
   const observed = observedFor(desired(cfg));
   let running = parseFrrConfig(desired(cfg).frrConfig);
   const session = new Session();
   session.connect();
   if (process.env.PROF === '1') await session.post('Profiler.enable');
-  await loadSourcesAsync(src, cache.files);
+  await loadSourcesAsync(src, cache.files, record.take());
+  await digests.digest();
+  await fullDigests.digest();
   for (let i = 0; i < 6; i++) {
     addVni(cfg.configDir, n + i);
+    await new Promise((r) => setTimeout(r, 50)); // the watch's events arrive
     if (process.env.PROF === '1' && i === 1) await session.post('Profiler.start');
     const lap = (k: string, t0: number): number => {
       const now = cpu();
@@ -56,9 +78,15 @@ async function main(n: number): Promise<void> {
       return now;
     };
     let x = cpu();
-    const s = await loadSourcesAsync(src, cache.files);
+    for (let k = 0; k < 3; k++) await digests.digest(); // the settle's two reads and the one after the build
+    x = lap('3 digests', x);
+    const s = await loadSourcesAsync(src, cache.files, record.take());
     if (!s.ok) throw new Error(s.reason);
     x = lap('load', x);
+    await loadSourcesAsync(src, cache.files);
+    x = lap('load, full scan', x);
+    for (let k = 0; k < 3; k++) await fullDigests.digest();
+    x = lap('3 full digests', x);
     const v = drain('validate', cache.validation.steps(s.staticConfig, emptyRouterConfig(), { nodeIndex: s.node.nodeIndex }));
     x = lap('validate', x);
     const plan = drain('plan', planRouterSteps(v.valid, s.node, {}));
@@ -85,6 +113,7 @@ async function main(n: number): Promise<void> {
       .map(([k, t]) => `${k} ${t.toFixed(0)}`)
       .join(', ')}`,
   );
+  watch.stop();
   rmSync(cfg.dir, { recursive: true, force: true });
 }
 

@@ -17,12 +17,18 @@ export class FakeSources implements SourcesPort {
   readonly script: FakeFiles[] = [];
   digests = 0;
   builds = 0;
+  /** Reconciles told to read every file (any cause but file events alone). */
+  rescans = 0;
 
   constructor(readonly node: NodeSettings = { nodeName: 'node1', nodeIndex: 0, logLevel: 'info' }) {}
 
   set(files: FakeFiles): void {
     this.files = files;
     this.version++;
+  }
+
+  rescan(): void {
+    this.rescans++;
   }
 
   async digest(): Promise<{ ok: true; digest: string } | { ok: false; reason: string }> {

@@ -43,6 +43,24 @@ describe('daemon loop: order of one reconcile', () => {
     expect(r.frr.verifies).toBe(0);
   });
 
+  it('only a reconcile asked for by file events alone may read just the files they named', async () => {
+    const r = rig();
+    r.d.trigger('start');
+    await r.settle();
+    expect(r.sources.rescans).toBe(1);
+    for (const [reason, full] of [
+      ['file-change', false],
+      ['resync', true],
+      ['api-change', true],
+      ['sighup', true],
+    ] as const) {
+      const before = r.sources.rescans;
+      r.d.trigger(reason);
+      await r.settle();
+      expect(r.sources.rescans - before, reason).toBe(full ? 1 : 0);
+    }
+  });
+
   it('a resync compares FRR’s running configuration (drift check) without checking unchanged text again', async () => {
     const r = rig();
     r.d.trigger('start');
