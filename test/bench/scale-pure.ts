@@ -2,10 +2,12 @@
 // render + kernel diff + FRR comparison, against a kernel and an FRR that
 // already hold the configuration (a no-op resync). Floor: reading the files.
 // pureNoop builds from scratch (what `render` does); pureCached runs the daemon's
-// path through its caches (BuildCache), the no-op and +1 VNI.
-import { readdirSync, readFileSync } from 'node:fs';
+// path through its caches (BuildCache), the no-op (a resync: every file looked at) and +1 VNI
+// (a file event's: only the file the directory watch named, src/config/dir-changes.ts).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { ChangeFeed } from '../../src/config/dir-changes.js';
 import { CONCLUSIVE_NS } from '../../src/config/file-cache.js';
 import { BuildCache, buildDesiredState, buildDesiredStateAsync, type DesiredState } from '../../src/daemon/desired-state.js';
 import { diffKernel, type ObservedState } from '../../src/dataplane/diff.js';
@@ -99,8 +101,15 @@ export interface CachedFigures {
 export async function pureCached(cfg: GeneratedConfig, n: number, rounds = 3): Promise<CachedFigures> {
   const src = { configDir: cfg.configDir, nodeConfigPath: cfg.nodeConfigPath };
   const cache = new BuildCache();
-  const build = async (): Promise<DesiredState> => {
-    const r = await buildDesiredStateAsync(src, undefined, cache);
+  // What the daemon's watch tells the build: the directory watched, then the names of changed files.
+  const feed = new ChangeFeed();
+  const record = feed.record();
+  feed.watching(statSync(cfg.configDir));
+  const build = async (named?: string): Promise<DesiredState> => {
+    if (named === undefined)
+      feed.lost(); // a resync: the whole directory
+    else feed.changed(named);
+    const r = await buildDesiredStateAsync(src, undefined, cache, record.take());
     if (!r.ok) throw new Error(`generated config rejected: ${r.reason}`);
     return r.desired;
   };
@@ -132,7 +141,7 @@ export async function pureCached(cfg: GeneratedConfig, n: number, rounds = 3): P
     const added = path.join(cfg.configDir, readdirSync(cfg.configDir).sort().at(-1)!);
     h.enable();
     const p0 = cpuNow();
-    d = await build();
+    d = await build(path.basename(added));
     const p1 = cpuNow();
     h.disable();
     const plusOps = diffKernel(d.kernel, observed);
