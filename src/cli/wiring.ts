@@ -7,7 +7,8 @@ import { EvpnPatcher, EvpnWatch } from '../dataplane/evpn-patcher.js';
 import { FrrEvpnRepair } from '../frr/evpn-repair.js';
 import { installSignalHandlers } from '../daemon/triggers.js';
 import { netnsExists } from '../dataplane/netlink/index.js';
-import { NetlinkDataplane, applyKernel, describeOp, kernelChanges, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
+import { NetlinkDataplane, applyKernel, describeOp, type ApplyReport, type Dataplane } from '../dataplane/dataplane.js';
+import { KernelTracker } from '../dataplane/kernel-tracker.js';
 import { refreshStaleNeighbours } from '../dataplane/router-neighbours.js';
 import { FrrReloader, frrPaths } from '../frr/reloader.js';
 import { ZebraReadinessCheck } from '../frr/zebra-readiness.js';
@@ -54,19 +55,38 @@ export function frrPort(reloader: FrrReloader, repair: FrrEvpnRepair): FrrPort {
 
 /** The dataplane adapter seen through the daemon's KernelPort. */
 export function kernelPort(dp: Dataplane, opts: { evpnPatch?: boolean } = {}): KernelPort {
-  const patcher = new EvpnPatcher(dp, opts.evpnPatch ?? true);
+  const tracker = new KernelTracker(dp);
+  // The EVPN patch writes neighbour and FDB entries beside the applies: not what
+  // the kernel diff looks at, but nothing to bet a skipped link on either.
+  const patcher = new EvpnPatcher(
+    {
+      observeEvpn: () => dp.observeEvpn(),
+      replaceNeighbour: (e) => (tracker.distrust(), dp.replaceNeighbour(e)),
+      deleteNeighbour: (e) => (tracker.distrust(), dp.deleteNeighbour(e)),
+    },
+    opts.evpnPatch ?? true,
+  );
   return {
-    ensureRouterNamespace: () => dp.ensureRouterNamespace() === 'created',
-    changes: async (plan) => {
-      const c = await kernelChanges(dp, plan);
-      const report = (r: ApplyReport) => ({
-        writes: r.writes,
-        ops: r.ops.map(describeOp),
-        errors: r.errors.map((e) => `${describeOp(e.op)}: ${e.error}`),
-      });
+    ensureRouterNamespace: () => {
+      const outcome = dp.ensureRouterNamespace();
+      if (outcome !== 'existed') tracker.distrust();
+      return outcome === 'created';
+    },
+    changes: async (plan, o) => {
+      const c = await tracker.changes(plan, o);
+      let clean = true;
+      const report = (r: ApplyReport) => {
+        if (r.errors.length > 0) clean = false;
+        return { writes: r.writes, ops: r.ops.map(describeOp), errors: r.errors.map((e) => `${describeOp(e.op)}: ${e.error}`) };
+      };
       return {
         additions: async () => report(await applyKernel(dp, c.additions, c.observed)),
-        removals: async () => report(await applyKernel(dp, c.removals, c.observed)),
+        removals: async () => {
+          const r = report(await applyKernel(dp, c.removals, c.observed));
+          // Removals run last, and only after the additions and FRR went through.
+          if (clean) c.applied();
+          return r;
+        },
         missingNics: c.missingNics,
         heldVeths: c.heldVeths,
       };

@@ -38,6 +38,13 @@ export interface LoopOptions {
   bridgeRefreshMs?: number;
 }
 
+/**
+ * Reasons that only say the desired state changed: the kernel adapter may then look
+ * at what changed alone. Any other reason (start, resync, SIGHUP, FRR restart, a
+ * retry after a failure) has it look at the whole kernel.
+ */
+const DESIRED_STATE_CHANGES = new Set([FILE_CHANGE, 'api-change', 'files changed during reconcile']);
+
 /** After an FRR restart no EVPN repair runs for this long: FRR is reinstalling everything. */
 const FRR_RESTART_GRACE_MS = 30_000;
 
@@ -89,6 +96,8 @@ export class Daemon {
   private source: SourceState = { kind: 'static-only' };
   private lastOutcome: Outcome | undefined;
   private l3vnis: Array<{ vni: number; vrf: string }> = [];
+  /** The running reconcile observes the whole kernel (see DESIRED_STATE_CHANGES). */
+  private fullKernel = true;
   private readonly evpn: EvpnMonitor;
   private readonly bridgeRefresh: BridgeRefresher;
   readonly status: DaemonStatus = {
@@ -224,6 +233,7 @@ export class Daemon {
     // Only file events' own reconciles read just the files named; any other cause (start,
     // resync, API, retry, SIGHUP, files changed mid-read) reads them all.
     if (!reasons.every((r) => r === FILE_CHANGE)) this.ports.sources.rescan?.();
+    this.fullKernel = !reasons.every((r) => DESIRED_STATE_CHANGES.has(r));
     try {
       await this.reconcileSteps(reason);
     } finally {
@@ -297,7 +307,7 @@ export class Daemon {
     // A new frr.conf after isolation may equal the one running: no reload then (a drift check still reads FRR).
     const reload = this.frrPush.due(desired.frrConfig);
     // One observation of the kernel per reconcile: the removals are computed with the additions.
-    const kernel = await this.ports.kernel.changes(desired.kernel);
+    const kernel = await this.ports.kernel.changes(desired.kernel, { full: this.fullKernel });
     const additions = await kernel.additions();
     if (reload) {
       const { record, error: err } = await this.frrPush.push(desired.frrConfig, log);

@@ -35,8 +35,11 @@ export interface KernelChanges {
 export interface KernelPort {
   /** Creates the router namespace when missing; true when it was created now. */
   ensureRouterNamespace(): boolean;
-  /** Observes the kernel once and diffs it against `plan`. */
-  changes(plan: KernelPlan): Promise<KernelChanges>;
+  /**
+   * Observes the kernel once and diffs it against `plan`. Without `full`, an adapter
+   * that trusts its last clean apply may look at and diff only what changed since.
+   */
+  changes(plan: KernelPlan, opts?: { full?: boolean }): Promise<KernelChanges>;
   /**
    * What FRR installed for the routes through remote VTEPs that is missing (router MAC,
    * FDB), and what perouterd's EVPN patch put back of it (README "EVPN data-plane health").

@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import { diffKernelSteps, type DataplaneOp, type ObservedState } from './diff.js';
 import { phasesOf } from './phases.js';
+import type { ByRole } from './kernel-scope.js';
+import { observeScoped } from './observe-scoped.js';
 import { runAsync } from '../util/steps.js';
 import { hostVethsWithUnseenPeerSteps, missingUnderlayNics } from './unfixable.js';
 import { LinkIndex, OpApplier, type ApplyEnv } from './apply-ops.js';
@@ -54,6 +56,8 @@ export interface Dataplane extends RouterNeighbours {
   ensureRouterNamespace(): RouterNamespaceOutcome;
   routerNamespaceExists(): boolean;
   observe(sysctlPaths: string[]): Promise<ObservedState>;
+  /** Only the links named (by name), what they point at (by index) and their addresses: observe-scoped.ts. */
+  observeLinks(names: ByRole<ReadonlySet<string>>): Promise<ObservedState>;
   /** Kernel events of the router namespace (a socket of their own, opened there now). */
   subscribeRouter(groups: RtEventGroup[], on: RtSubscriptionHandlers): RtSubscription;
   /** Identity (inode) of the namespace behind the router namespace's name now; undefined when absent. */
@@ -208,6 +212,10 @@ export class NetlinkDataplane implements Dataplane {
     const sysctls: Record<string, string | undefined> = {};
     for (const p of sysctlPaths) sysctls[p] = readSysctl(this.routerNetns, p);
     return { host: { links: hl, addrs: ha }, router: { links: rl, addrs: ra }, sysctls };
+  }
+
+  observeLinks(names: ByRole<ReadonlySet<string>>): Promise<ObservedState> {
+    return observeScoped({ link: (r, key) => this.nl(r).getLink(key), addresses: (r, index) => this.nl(r).addressesOf(index) }, names);
   }
 
   observeEvpn(): Promise<EvpnObservation> {

@@ -11,8 +11,10 @@
 import type { DesiredLink, KernelPlan, NetnsRole } from '../plan/kernel-plan.js';
 import { isManagedHostBridgeName, isManagedName, routerPeerOfHostVeth } from '../net/names.js';
 import { CHUNK, runSync, type Steps } from '../util/steps.js';
-import { addressChange, cidrOf, isManagedAddr, managedCidrs, normalizeCidr } from './diff-addresses.js';
+import { addressChange, cidrOf, isManagedAddr, normalizeCidr } from './diff-addresses.js';
+import { indexDesired, type ByRole, type DesiredIndex } from './kernel-scope.js';
 import type { AddrInfo, LinkInfo } from './netlink/index.js';
+import { NsView } from './observed-view.js';
 import { hostVethsWithUnseenPeerSteps } from './unfixable.js';
 
 export interface ObservedNamespace {
@@ -45,56 +47,8 @@ type CreateOp = Extract<DataplaneOp, { op: 'create-link' }>;
 type DeleteOp = Extract<DataplaneOp, { op: 'delete-link' }>;
 
 const MIN_IPV6_MTU = 1280;
-const NO_ADDRS: AddrInfo[] = [];
 
-/** One namespace's observation, looked up by name and by index instead of scanned. */
-class NsView {
-  readonly byName = new Map<string, LinkInfo>();
-  readonly byIndex = new Map<number, LinkInfo>();
-  private readonly addrsByIndex = new Map<number, AddrInfo[]>();
-
-  private constructor(readonly observed: ObservedNamespace) {}
-
-  /** Indexes `observed`, pausing every CHUNK objects. */
-  static *of(observed: ObservedNamespace): Steps<NsView> {
-    const v = new NsView(observed);
-    let n = 0;
-    for (const l of observed.links) {
-      v.byName.set(l.name, l);
-      v.byIndex.set(l.index, l);
-      if (++n % CHUNK === 0) yield;
-    }
-    for (const a of observed.addrs) {
-      const list = v.addrsByIndex.get(a.index);
-      if (list) list.push(a);
-      else v.addrsByIndex.set(a.index, [a]);
-      if (++n % CHUNK === 0) yield;
-    }
-    return v;
-  }
-
-  link(name: string): LinkInfo | undefined {
-    return this.byName.get(name);
-  }
-
-  nameOf(index: number | undefined): string | undefined {
-    return index === undefined || index === 0 ? undefined : this.byIndex.get(index)?.name;
-  }
-
-  addrs(link: LinkInfo): AddrInfo[] {
-    return this.addrsByIndex.get(link.index) ?? NO_ADDRS;
-  }
-
-  /** The link's managed addresses, normalized. */
-  managedCidrs(link: LinkInfo): ReadonlySet<string> {
-    return managedCidrs(this.addrs(link));
-  }
-}
-
-type ByRole<T> = Record<NetnsRole, T>;
 type Views = ByRole<NsView>;
-/** Desired links by namespace, then name. */
-type DesiredIndex = ByRole<Map<string, DesiredLink>>;
 /** Links (namespace, name) deleted to be created again. */
 type Recreate = ByRole<Set<string>>;
 
@@ -314,14 +268,21 @@ function byRank<T>(ops: T[], rank: (o: T) => number, buckets: number): T[] {
 }
 
 /** 5. Creates (VRFs, bridges, vxlans, veths in that order), then settings of existing links. */
-function* linkOps(plan: KernelPlan, observed: ObservedState, v: Views, desired: DesiredIndex, recreate: Recreate): Steps<DataplaneOp[]> {
+function* linkOps(
+  plan: KernelPlan,
+  observed: ObservedState,
+  v: Views,
+  desired: DesiredIndex,
+  recreate: Recreate,
+  scope?: DiffScope,
+): Steps<DataplaneOp[]> {
   const mtu = underlayMtuOf(plan, v);
   const cx: LinkDiffContext = {
     v,
     desired,
     recreate,
     vethMtu: mtu !== undefined && mtu - plan.vxlanOverhead > MIN_IPV6_MTU ? mtu - plan.vxlanOverhead : undefined,
-    usedTables: new Set(observed.router.links.filter((l) => l.kind === 'vrf' && l.vrf).map((l) => l.vrf!.table)),
+    usedTables: new Set(scope?.usedTables ?? observed.router.links.filter((l) => l.kind === 'vrf' && l.vrf).map((l) => l.vrf!.table)),
     creates: [],
     after: [],
   };
@@ -339,15 +300,22 @@ function* linkOps(plan: KernelPlan, observed: ObservedState, v: Views, desired: 
   return [...creates, ...after];
 }
 
+/**
+ * A diff over part of the kernel (kernel-scope.ts): `plan` holds only the links
+ * to diff and no sysctls, `observed` only what was looked up; what the diff
+ * needs of the rest comes from here.
+ */
+export interface DiffScope {
+  /** Every desired link: observed links are looked up in it. */
+  desired: DesiredIndex;
+  /** Tables of every VRF the kernel has. */
+  usedTables: ReadonlySet<number>;
+}
+
 /** diffKernel, pausing every CHUNK objects (the daemon drains it with runAsync). */
-export function* diffKernelSteps(plan: KernelPlan, observed: ObservedState): Steps<DataplaneOp[]> {
+export function* diffKernelSteps(plan: KernelPlan, observed: ObservedState, scope?: DiffScope): Steps<DataplaneOp[]> {
   const v = yield* viewsOf(observed);
-  const desired: DesiredIndex = { host: new Map(), router: new Map() };
-  let n = 0;
-  for (const d of plan.links) {
-    desired[d.ns].set(d.name, d);
-    if (++n % CHUNK === 0) yield;
-  }
+  const desired = scope?.desired ?? (yield* indexDesired(plan));
   const recreate: Recreate = { host: new Set(), router: new Set() };
   const deletes = orderDeletes(yield* garbageOps(plan, desired, v, recreate), v);
   const ops = [
@@ -355,7 +323,7 @@ export function* diffKernelSteps(plan: KernelPlan, observed: ObservedState): Ste
     ...underlayNicOps(plan, v),
     ...loopbackOps(plan, v),
     ...deletes,
-    ...(yield* linkOps(plan, observed, v, desired, recreate)),
+    ...(yield* linkOps(plan, observed, v, desired, recreate, scope)),
   ];
   const held = new Set(yield* hostVethsWithUnseenPeerSteps(observed, v.router.byIndex));
   if (held.size === 0) return ops;
@@ -367,8 +335,8 @@ export function* diffKernelSteps(plan: KernelPlan, observed: ObservedState): Ste
 }
 
 /** The smallest ordered list of changes from `observed` to `plan`, computed at once. */
-export function diffKernel(plan: KernelPlan, observed: ObservedState): DataplaneOp[] {
-  return runSync(diffKernelSteps(plan, observed));
+export function diffKernel(plan: KernelPlan, observed: ObservedState, scope?: DiffScope): DataplaneOp[] {
+  return runSync(diffKernelSteps(plan, observed, scope));
 }
 
 /** The link an op acts on (undefined for ops on no single link). */

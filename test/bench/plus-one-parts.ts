@@ -24,7 +24,7 @@ import { planKernelSteps } from '../../src/plan/kernel-plan.js';
 import { planRouterSteps } from '../../src/plan/router-plan.js';
 import type { Steps } from '../../src/util/steps.js';
 import { addVni, writeConfig } from './scale-config.js';
-import { desired, observedFor } from './scale-pure.js';
+import { appliedKernel, desired, indexedLookup, observedFor, scopedDiff } from './scale-pure.js';
 
 const cpu = (): number => {
   const u = process.cpuUsage();
@@ -61,6 +61,7 @@ async function main(n: number): Promise<void> {
   watch.arm();
   await new Promise((r) => setTimeout(r, Number(CONCLUSIVE_NS / 1_000_000n) + 100)); // old files: trusted by identity
   const observed = observedFor(desired(cfg));
+  let applied = appliedKernel(desired(cfg).kernel, observed);
   let running = parseFrrConfig(desired(cfg).frrConfig);
   const session = new Session();
   session.connect();
@@ -94,9 +95,14 @@ async function main(n: number): Promise<void> {
     const frr = drain('render', renderFrrConfigSteps(plan));
     x = lap('render', x);
     const kernel = drain('kernel plan', planKernelSteps(plan));
-    x = lap('kernel plan', x);
-    diffKernel(kernel, observed);
+    lap('kernel plan', x);
+    // The daemon's +1 (kernel-tracker.ts): what changed since the last apply, looked up and diffed.
+    const lookup = indexedLookup(observed); // the kernel's side of the lookups
+    x = cpu();
+    applied = (await scopedDiff(applied, kernel, lookup)).applied;
     x = lap('kernel diff', x);
+    diffKernel(kernel, observed);
+    x = lap('(full diff)', x);
     const want = parseFrrConfig(frr);
     x = lap('parse frr.conf', x);
     frrDelta(running, want);

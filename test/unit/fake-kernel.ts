@@ -2,6 +2,7 @@
 // the way the real kernel would (indexes, masters, veth peers across namespaces).
 import type { DataplaneOp, ObservedState } from '../../src/dataplane/diff.js';
 import type { LinkInfo } from '../../src/dataplane/netlink/index.js';
+import type { LinkLookup } from '../../src/dataplane/observe-scoped.js';
 
 export function emptyObserved(): ObservedState {
   return {
@@ -12,7 +13,10 @@ export function emptyObserved(): ObservedState {
 }
 
 export function applyToFake(state: ObservedState, ops: DataplaneOp[]): number {
-  let next = 100 + state.host.links.length + state.router.links.length;
+  // New indexes above every one in use: a deleted link's index is not reused, as in the kernel.
+  let next =
+    1 +
+    Math.max(99 + state.host.links.length + state.router.links.length, ...[...state.host.links, ...state.router.links].map((l) => l.index));
   let writes = 0;
   const find = (ns: 'host' | 'router', name: string): LinkInfo => {
     const l = state[ns].links.find((x) => x.name === name);
@@ -127,4 +131,12 @@ export function applyToFake(state: ObservedState, ops: DataplaneOp[]): number {
     }
   }
   return writes;
+}
+
+/** A LinkLookup answering from an observation, as the kernel would answer GETs by name or index. */
+export function lookupIn(observed: ObservedState): LinkLookup {
+  return {
+    link: async (r, key) => observed[r].links.find((l) => (typeof key === 'number' ? l.index === key : l.name === key)),
+    addresses: async (r, index) => observed[r].addrs.filter((a) => a.index === index),
+  };
 }

@@ -46,6 +46,8 @@ export interface RtNetlink {
   /** AF_BRIDGE RTM_SETLINK IFLA_PROTINFO; `opts.learning` also sets IFLA_BRPORT_LEARNING in the same request. */
   setBridgePortNeighSuppress(index: number, on: boolean, opts?: { learning?: boolean }): Promise<void>;
   dumpAddresses(family?: 4 | 6): Promise<AddrInfo[]>;
+  /** The addresses of one link (a dump the kernel filters by ifindex under strict checking; ENODEV -> []). */
+  addressesOf(index: number): Promise<AddrInfo[]>;
   /** CREATE|REPLACE: idempotent. */
   addAddress(index: number, cidr: string, opts?: { noPrefixRoute?: boolean }): Promise<void>;
   /** EADDRNOTAVAIL (and ENODEV: the link is gone) are success. */
@@ -190,6 +192,17 @@ class RtNetlinkImpl implements RtNetlink {
       const a = decodeAddr(m.payload);
       return a && (family === undefined || a.family === family) ? a : undefined;
     });
+  }
+
+  async addressesOf(index: number): Promise<AddrInfo[]> {
+    // Strict checking (socket-open.ts) makes the kernel dump only this link's
+    // addresses; the filter here keeps the answer right on a kernel that ignores it.
+    const dump = this.sock.dump(`RTM_GETADDR dump dev ${index}`, K.RTM_GETADDR, encodeIfAddrMsg({ index }), (m) => {
+      if (m.type !== K.RTM_NEWADDR) return undefined;
+      const a = decodeAddr(m.payload);
+      return a && a.index === index ? a : undefined;
+    });
+    return (await ignoring(dump, ENODEV)) ?? [];
   }
 
   async addAddress(index: number, cidr: string, opts: { noPrefixRoute?: boolean } = {}): Promise<void> {
