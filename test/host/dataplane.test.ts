@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetlinkDataplane, reconcileKernel } from '../../src/dataplane/dataplane.js';
+import { KernelTracker, reconcileTracked } from '../../src/dataplane/kernel-tracker.js';
 import { createNamedNetns, deleteNamedNetns } from '../../src/dataplane/netlink/index.js';
 import { planKernel } from '../../src/plan/kernel-plan.js';
 import type { RouterPlan } from '../../src/plan/router-plan.js';
@@ -128,6 +129,23 @@ describe.skipIf(!root)('dataplane on the host kernel', () => {
     expect(execFileSync('ip', ['-n', ROUTER, '-br', '-6', 'addr', 'show', 'lo'], { encoding: 'utf8' })).toContain('2001:db8:65::1/128');
     expect((await reconcileKernel(dp, planKernel(p6))).writes).toBe(0);
   });
+  it('after a clean apply, +1 and -1 look up only what changed and leave what a full look finds nothing to do', async () => {
+    const tracker = new KernelTracker(dp);
+    const base = planKernel(plan([150, 160]));
+    expect((await reconcileTracked(dp, tracker, base)).how.scope).toBe('full');
+    const plus = await reconcileTracked(dp, tracker, planKernel(plan([150, 160, 170])));
+    expect(plus.how).toEqual({ scope: 'scoped', links: 5 });
+    expect(plus.errors).toEqual([]);
+    expect(links(ROUTER).find((l) => l.ifname === 'br-pe-170')?.address).toBe('00:f3:00:00:00:6f');
+    expect((await reconcileKernel(dp, planKernel(plan([150, 160, 170])))).writes).toBe(0);
+    // A link of the change deleted behind its back is seen by the lookup; the -1 removes the rest.
+    execFileSync('ip', ['-n', ROUTER, 'link', 'del', 'vni170']);
+    const minus = await reconcileTracked(dp, tracker, planKernel(plan([150, 160])));
+    expect(minus.how.scope).toBe('scoped');
+    expect(minus.ops.filter((o) => o.op === 'delete-link').map((o) => (o.op === 'delete-link' ? o.name : ''))).not.toContain('vni170');
+    expect((await reconcileKernel(dp, base)).writes).toBe(0);
+  });
+
   it('a router namespace deleted behind its back is re-attached, not rebuilt', async () => {
     const p = planKernel(plan([140]));
     await reconcileKernel(dp, p);
