@@ -12,7 +12,7 @@ import type { DesiredLink, KernelPlan, NetnsRole } from '../plan/kernel-plan.js'
 import { isManagedHostBridgeName, isManagedName, routerPeerOfHostVeth } from '../net/names.js';
 import { CHUNK, runSync, type Steps } from '../util/steps.js';
 import { addressChange, cidrOf, isManagedAddr, normalizeCidr } from './diff-addresses.js';
-import { indexDesired, type ByRole, type DesiredIndex } from './kernel-scope.js';
+import { indexDesired, type ByRole, type DesiredLookup } from './kernel-scope.js';
 import type { AddrInfo, LinkInfo } from './netlink/index.js';
 import { NsView } from './observed-view.js';
 import { hostVethsWithUnseenPeerSteps } from './unfixable.js';
@@ -155,7 +155,7 @@ function isManagedLink(role: NetnsRole, l: LinkInfo): boolean {
  * drifted, and veths whose other end is missing. `recreate` collects what is
  * deleted to be created again.
  */
-function* garbageOps(plan: KernelPlan, desired: DesiredIndex, v: Views, recreate: Recreate): Steps<DeleteOp[]> {
+function* garbageOps(plan: KernelPlan, desired: DesiredLookup, v: Views, recreate: Recreate): Steps<DeleteOp[]> {
   const ops: DeleteOp[] = [];
   let n = 0;
   for (const role of ['host', 'router'] as const) {
@@ -197,7 +197,7 @@ function orderDeletes(deletes: DeleteOp[], v: Views): DeleteOp[] {
 
 interface LinkDiffContext {
   v: Views;
-  desired: DesiredIndex;
+  desired: DesiredLookup;
   recreate: Recreate;
   vethMtu: number | undefined;
   usedTables: Set<number>;
@@ -210,7 +210,7 @@ function missingLinkOps(d: DesiredLink, wantMtu: number | undefined, cx: LinkDif
   const t = d.type;
   if (t.kind === 'veth-peer') {
     // Created together with its peer; its settings follow once it exists.
-    if (!cx.desired[t.peerNs].has(t.peer)) throw new Error(`veth peer ${d.name} has no creating side`);
+    if (cx.desired[t.peerNs].get(t.peer) === undefined) throw new Error(`veth peer ${d.name} has no creating side`);
     // A veth peer gets its creator's MTU at creation, but cannot be brought up
     // in the same request (the kernel has not paired it yet: ENOTCONN).
     const change: LinkSettings = { up: true };
@@ -272,7 +272,7 @@ function* linkOps(
   plan: KernelPlan,
   observed: ObservedState,
   v: Views,
-  desired: DesiredIndex,
+  desired: DesiredLookup,
   recreate: Recreate,
   scope?: DiffScope,
 ): Steps<DataplaneOp[]> {
@@ -307,7 +307,7 @@ function* linkOps(
  */
 export interface DiffScope {
   /** Every desired link: observed links are looked up in it. */
-  desired: DesiredIndex;
+  desired: DesiredLookup;
   /** Tables of every VRF the kernel has. */
   usedTables: ReadonlySet<number>;
 }

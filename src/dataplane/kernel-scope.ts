@@ -26,15 +26,23 @@ export interface AppliedKernel {
   vrfTables: Map<string, number>;
 }
 
+/** Desired links looked up by namespace and name (a DesiredIndex is one). */
+export type DesiredLookup = ByRole<{ get(name: string): DesiredLink | undefined }>;
+
 export interface KernelScope {
   /** Every desired link of the new plan: the diff looks observed links up in it. */
-  desired: DesiredIndex;
+  desired: DesiredLookup;
   /** The new plan's links to diff: changed ones and the other ends of their veths, in plan order. */
   links: DesiredLink[];
   /** Names to look up in each namespace: those links, removed ones, their masters, the underlay NICs. */
   fetch: ByRole<Set<string>>;
   /** Tables of the VRFs the kernel has. */
   usedTables: Set<number>;
+  /**
+   * The new plan's index, made from the previous one by writing the changes into it:
+   * call once, when the new plan is applied (the previous AppliedKernel is spent then).
+   */
+  index(): DesiredIndex;
 }
 
 export type ScopeDecision = { kind: 'full'; why: string } | { kind: 'scoped'; scope: KernelScope };
@@ -102,27 +110,64 @@ export function sameLink(a: DesiredLink, b: DesiredLink): boolean {
 const peerOf = (d: DesiredLink | undefined): { ns: NetnsRole; name: string } | undefined =>
   d && (d.type.kind === 'veth' || d.type.kind === 'veth-peer') ? { ns: d.type.peerNs, name: d.type.peer } : undefined;
 
+/** How far ahead in the previous plan a link found elsewhere is looked for, to walk in step again. */
+const REALIGN_WINDOW = 32;
+
+const key = (d: DesiredLink): string => `${d.ns}/${d.name}`;
+const sameKey = (a: DesiredLink | undefined, b: DesiredLink): boolean => a !== undefined && a.name === b.name && a.ns === b.ns;
+
+/**
+ * The links of `next` that are new or differ from `prev`, and the keys of `prev`'s
+ * links that `next` no longer has. Plans list their links in a stable order, so
+ * both are walked side by side; a link out of step is looked up by name (and the
+ * walk steps over the previous links it skipped, which are removed unless found
+ * elsewhere): no index of `next` is built, no name hashed, for the links in step.
+ */
+function* changedLinks(prev: AppliedKernel, next: KernelPlan): Steps<{ changed: DesiredLink[]; removed: DesiredLink[] }> {
+  const old = prev.plan.links;
+  const changed: DesiredLink[] = [];
+  const skipped: DesiredLink[] = [];
+  const foundElsewhere = new Set<string>();
+  let j = 0;
+  let n = 0;
+  for (const d of next.links) {
+    if (++n % CHUNK === 0) yield;
+    if (sameKey(old[j], d)) {
+      if (!sameLink(old[j]!, d)) changed.push(d);
+      j++;
+      continue;
+    }
+    const p = prev.desired[d.ns].get(d.name);
+    if (p === undefined) {
+      changed.push(d);
+      continue;
+    }
+    if (!sameLink(p, d)) changed.push(d);
+    const ahead = old.slice(j, j + REALIGN_WINDOW).findIndex((o) => sameKey(o, d));
+    if (ahead >= 0) {
+      skipped.push(...old.slice(j, j + ahead));
+      j += ahead + 1;
+    } else foundElsewhere.add(key(d));
+  }
+  skipped.push(...old.slice(j));
+  return { changed, removed: skipped.filter((o) => !foundElsewhere.has(key(o))) };
+}
+
 /** What the diff of `next` must see when the kernel matches `prev.plan`; full when that is not worth it. */
 export function* scopeSteps(prev: AppliedKernel, next: KernelPlan): Steps<ScopeDecision> {
   if (!samePlanSettings(prev.plan, next)) return { kind: 'full', why: 'underlay, loopback or sysctls changed' };
-  const desired = yield* indexDesired(next);
+  const { changed, removed } = yield* changedLinks(prev, next);
+  const count = changed.length + removed.length;
+  if (count > MAX_SCOPED_LINKS) return { kind: 'full', why: `${count} links changed` };
+  const set: ByRole<Map<string, DesiredLink>> = roles(() => new Map());
+  for (const d of changed) set[d.ns].set(d.name, d);
+  const gone: ByRole<Set<string>> = roles(() => new Set());
+  for (const o of removed) gone[o.ns].add(o.name);
+  const desired: DesiredLookup = roles(() => ({ get: () => undefined }));
+  for (const ns of ['host', 'router'] as const)
+    desired[ns] = { get: (name) => set[ns].get(name) ?? (gone[ns].has(name) ? undefined : prev.desired[ns].get(name)) };
   const inScope: ByRole<Set<string>> = roles(() => new Set());
-  let n = 0;
-  let changed = 0;
-  for (const d of next.links) {
-    if (++n % CHUNK === 0) yield;
-    const p = prev.desired[d.ns].get(d.name);
-    if (p !== undefined && sameLink(p, d)) continue;
-    inScope[d.ns].add(d.name);
-    changed++;
-  }
-  for (const p of prev.plan.links) {
-    if (++n % CHUNK === 0) yield;
-    if (desired[p.ns].has(p.name)) continue;
-    inScope[p.ns].add(p.name);
-    changed++;
-  }
-  if (changed > MAX_SCOPED_LINKS) return { kind: 'full', why: `${changed} links changed` };
+  for (const d of [...changed, ...removed]) inScope[d.ns].add(d.name);
   // Both ends of a veth are diffed together (a missing end recreates the pair).
   for (const ns of ['host', 'router'] as const)
     for (const name of [...inScope[ns]])
@@ -138,13 +183,24 @@ export function* scopeSteps(prev: AppliedKernel, next: KernelPlan): Steps<ScopeD
     fetch.host.add(nic);
     fetch.router.add(nic);
   }
+  // Ops of one kind run together (phases.ts), so the order of the links does not
+  // matter, but for new VRFs' tables (given in turn): VRFs by name, as planned.
   const links: DesiredLink[] = [];
-  if (changed > 0)
-    for (const d of next.links) {
-      if (++n % CHUNK === 0) yield;
-      if (inScope[d.ns].has(d.name)) links.push(d);
+  for (const ns of ['host', 'router'] as const)
+    for (const name of inScope[ns]) {
+      const d = desired[ns].get(name);
+      if (d) links.push(d);
     }
-  return { kind: 'scoped', scope: { desired, links, fetch, usedTables: new Set(prev.vrfTables.values()) } };
+  const isVrf = (d: DesiredLink): boolean => d.type.kind === 'vrf';
+  links.splice(0, links.length, ...links.filter(isVrf).sort((a, b) => (a.name < b.name ? -1 : 1)), ...links.filter((d) => !isVrf(d)));
+  const index = (): DesiredIndex => {
+    for (const ns of ['host', 'router'] as const) {
+      for (const name of gone[ns]) prev.desired[ns].delete(name);
+      for (const [name, d] of set[ns]) prev.desired[ns].set(name, d);
+    }
+    return prev.desired;
+  };
+  return { kind: 'scoped', scope: { desired, links, fetch, usedTables: new Set(prev.vrfTables.values()), index } };
 }
 
 /** VRF → table of the router namespace's VRFs in `links`. */

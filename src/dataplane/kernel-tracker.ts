@@ -61,7 +61,7 @@ export class KernelTracker {
           const tables = vrfTablesSeen(trusted.applied.vrfTables, d.scope.fetch.router, c.observed.router.links);
           return this.tracked(
             c,
-            { plan, desired: d.scope.desired, vrfTables: tables },
+            { plan, index: d.scope.index, vrfTables: tables },
             { scope: 'scoped', links: d.scope.links.length },
             namespace,
             generation,
@@ -72,13 +72,14 @@ export class KernelTracker {
     }
     const c = await kernelChanges(this.dp, plan);
     const desired: DesiredIndex = await runAsync(indexDesired(plan));
-    const applied: AppliedKernel = { plan, desired, vrfTables: vrfTablesOf(c.observed.router.links) };
-    return this.tracked(c, applied, { scope: 'full', why: why ?? 'asked for' }, namespace, generation);
+    const before = { plan, index: () => desired, vrfTables: vrfTablesOf(c.observed.router.links) };
+    return this.tracked(c, before, { scope: 'full', why: why ?? 'asked for' }, namespace, generation);
   }
 
+  /** `before`: the plan, its index when applied, and the VRF tables before the ops. */
   private tracked(
     c: KernelChanges,
-    before: AppliedKernel,
+    before: { plan: KernelPlan; index: () => DesiredIndex; vrfTables: Map<string, number> },
     how: TrackedChanges['how'],
     namespace: number | undefined,
     generation: number,
@@ -89,7 +90,7 @@ export class KernelTracker {
       applied: () => {
         if (generation !== this.generation) return;
         const vrfTables = vrfTablesAfter(before.vrfTables, [...c.additions, ...c.removals]);
-        this.trusted = { applied: { ...before, vrfTables }, namespace };
+        this.trusted = { applied: { plan: before.plan, desired: before.index(), vrfTables }, namespace };
       },
     };
   }

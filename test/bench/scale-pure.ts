@@ -67,7 +67,7 @@ export async function scopedDiff(
   if (d.kind !== 'scoped') throw new Error(`scoped diff not taken: ${d.why}`);
   const seen = await observeScoped(lookup, d.scope.fetch);
   const ops = diffKernel({ ...plan, links: d.scope.links, sysctls: [] }, seen, d.scope);
-  return { ops, applied: { plan, desired: d.scope.desired, vrfTables: vrfTablesAfter(applied.vrfTables, ops) } };
+  return { ops, applied: { plan, desired: d.scope.index(), vrfTables: vrfTablesAfter(applied.vrfTables, ops) } };
 }
 
 export interface PureFigures {

@@ -187,6 +187,23 @@ describe('scoped kernel diff', () => {
     }
   });
 
+  it('links listed in another order are no change; a change among them is found', async () => {
+    const r = rng(77);
+    for (let round = 0; round < 50; round++) {
+      const before = randomShape(r);
+      const prev = planOf(before);
+      const k = kernelFor(prev);
+      const shuffled = (p: KernelPlan): KernelPlan => ({ ...p, links: [...p.links].sort(() => r() - 0.5) });
+      const same = runSync(scopeSteps(appliedOn(prev, k), shuffled(prev)));
+      expect(same.kind === 'scoped' && same.scope.links).toEqual([]);
+      const next = shuffled(planOf(mutate(before, r)));
+      const d = runSync(scopeSteps(appliedOn(prev, k), next));
+      if (d.kind !== 'scoped') throw new Error(d.why);
+      const seen = await observeScoped(lookupIn(k), d.scope.fetch);
+      expect(phased(diffKernel({ ...next, links: d.scope.links, sysctls: [] }, seen, d.scope))).toEqual(phased(diffKernel(next, k)));
+    }
+  });
+
   it('the VRF tables it keeps are those the kernel has after each apply', () => {
     const prev = planOf({ l3: [1, undefined, 1], l2: [] });
     const k = kernelFor(prev);
