@@ -2,7 +2,7 @@
 import type { ApplyReport } from '../../src/dataplane/dataplane.js';
 
 /** `r` itself; throws with the first three errors when the kernel step reported any. */
-export function withoutErrors(r: ApplyReport, what: string): ApplyReport {
+export function withoutErrors<R extends ApplyReport>(r: R, what: string): R {
   if (r.errors.length)
     throw new Error(
       `${what}: ${r.errors
