@@ -47,7 +47,7 @@ export function frrPort(reloader: FrrReloader, repair: FrrEvpnRepair): FrrPort {
   return {
     isRunning: () => reloader.isRunning(),
     daemonPids: () => reloader.daemonPids(),
-    check: (c) => reloader.check(c),
+    check: (c, parsed) => reloader.check(c, parsed),
     apply: (c, o) => reloader.apply(c, o),
     repairEvpn: (step, targets) => repair.repair(step, targets),
   };

@@ -310,7 +310,7 @@ export class Daemon {
     const kernel = await this.ports.kernel.changes(desired.kernel, { full: this.fullKernel });
     const additions = await kernel.additions();
     if (reload) {
-      const { record, error: err } = await this.frrPush.push(desired.frrConfig, log);
+      const { record, error: err } = await this.frrPush.push(desired.frrConfig, log, desired.frrTree);
       if (this.current) this.current.frr = record;
       if (err !== undefined) {
         this.recordKernel([additions], log);

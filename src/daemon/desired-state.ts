@@ -16,6 +16,7 @@ import { type ConfigProblem, emptyRouterConfig, type FailedResource, type NodeSe
 import { planRouterSteps, type RouterPlan } from '../plan/router-plan.js';
 import { planKernelSteps, type KernelPlan } from '../plan/kernel-plan.js';
 import { renderFrrConfigSteps } from '../frr/render.js';
+import type { FrrConfigTree } from '../frr/frr-config.js';
 
 export interface ConfigSources {
   configDir: string;
@@ -37,6 +38,8 @@ export interface DesiredState {
   staticConfig: RouterConfig;
   plan: RouterPlan;
   frrConfig: string;
+  /** frrConfig parsed, as the renderer wrote it (equal to parseFrrConfig(frrConfig)): FRR's delta needs no parse. */
+  frrTree: FrrConfigTree;
   kernel: KernelPlan;
   failed: FailedResource[];
   problems: ConfigProblem[];
@@ -155,7 +158,7 @@ function* desiredSteps(
     return fail(e instanceof Error ? e.message : String(e), v.failed);
   }
   yield;
-  const frrConfig = yield* renderFrrConfigSteps(plan);
+  const frr = yield* renderFrrConfigSteps(plan);
   yield;
   const kernel = yield* planKernelSteps(plan);
   return {
@@ -165,7 +168,8 @@ function* desiredSteps(
       config: v.valid,
       staticConfig,
       plan,
-      frrConfig,
+      frrConfig: frr.text,
+      frrTree: frr.tree,
       kernel,
       failed: v.failed,
       problems,

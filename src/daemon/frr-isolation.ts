@@ -40,23 +40,25 @@ export async function checkIsolatingRawFrr(
     candidates = balanced;
     current = await withRaws(balanced);
   }
-  const err = current ? await frr.check(current.frrConfig) : 'configuration does not build without the rejected RawFRRConfigs';
+  const err = current
+    ? await frr.check(current.frrConfig, current.frrTree)
+    : 'configuration does not build without the rejected RawFRRConfigs';
   if (err === undefined && current) return { ok: true, desired: current, rejected };
   if (candidates.length === 0) return { ok: false, error: err ?? 'rejected', rejected };
 
   // Without any API RawFRRConfig: if FRR still rejects it, the static side is at fault.
   const base = await withRaws([]);
-  const baseErr = base ? await frr.check(base.frrConfig) : 'configuration does not build without API RawFRRConfigs';
+  const baseErr = base ? await frr.check(base.frrConfig, base.frrTree) : 'configuration does not build without API RawFRRConfigs';
   if (baseErr !== undefined || !base) return { ok: false, error: baseErr ?? 'rejected', rejected };
   const keep: RawFRRConfigResource[] = [];
   for (const r of candidates) {
     const one = await withRaws([r]);
-    const e = one ? await frr.check(one.frrConfig) : 'does not build';
+    const e = one ? await frr.check(one.frrConfig, one.frrTree) : 'does not build';
     if (e === undefined) keep.push(r);
     else rejected.push(failure(r, `FRR rejects it: ${e}`));
   }
   const final = keep.length > 0 ? await withRaws(keep) : base;
-  const finalErr = final && keep.length > 0 ? await frr.check(final.frrConfig) : undefined;
+  const finalErr = final && keep.length > 0 ? await frr.check(final.frrConfig, final.frrTree) : undefined;
   if (final && finalErr === undefined) return { ok: true, desired: final, rejected };
   // Each is accepted alone but not together: none of them is applied.
   for (const r of keep) rejected.push(failure(r, `FRR rejects it together with other RawFRRConfigs: ${finalErr}`));

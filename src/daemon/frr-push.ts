@@ -4,6 +4,7 @@
 // why, and which lines (debug: all of them; info: counts per block).
 import type { Logger } from 'pino';
 import { countsPerBlock, summarize, type FrrChangeReason } from '../frr/explain.js';
+import type { FrrConfigTree } from '../frr/frr-config.js';
 import type { FrrPort, FrrReloadRecord } from './ports.js';
 
 export interface FrrPushStatus {
@@ -42,8 +43,8 @@ export class FrrPush {
     return this.changed(config) || this.verify;
   }
 
-  /** Pushes `config`; the record of what it did, and FRR's error when it failed. */
-  async push(config: string, log: Logger): Promise<{ record: FrrReloadRecord; error?: string }> {
+  /** Pushes `config` (`parsed`: its parse, when known); the record of what it did, and FRR's error when it failed. */
+  async push(config: string, log: Logger, parsed?: FrrConfigTree): Promise<{ record: FrrReloadRecord; error?: string }> {
     const why: FrrChangeReason = this.force
       ? 'frr-restart'
       : this.lastApplied === undefined
@@ -53,7 +54,8 @@ export class FrrPush {
           : 'config-change';
     this.force = false;
     const t0 = Date.now();
-    const r = await this.frr.apply(config, { verify: this.verify || why === 'frr-restart' });
+    const verify = this.verify || why === 'frr-restart';
+    const r = await this.frr.apply(config, parsed ? { verify, parsed } : { verify });
     if (r.outcome !== 'failed') this.verify = false;
     this.status.lastOutcome = r.outcome;
     const record: FrrReloadRecord = {

@@ -7,6 +7,7 @@ import type { KernelPlan } from '../plan/kernel-plan.js';
 import type { EvpnCheck } from '../dataplane/evpn-patcher.js';
 import type { NeighbourRefreshReport } from '../dataplane/bridge-refresh.js';
 import type { EvpnRepairStep, EvpnRepairTarget } from '../frr/evpn-repair.js';
+import type { FrrConfigTree } from '../frr/frr-config.js';
 import type { DesiredState, PipelineResult } from './desired-state.js';
 import type { DaemonState, Outcome } from './outcome.js';
 
@@ -69,10 +70,10 @@ export interface FrrPort {
   isRunning(): Promise<boolean>;
   /** PIDs of the FRR daemons, to notice a restart (a restarted FRR starts from frr.conf). */
   daemonPids(): Promise<Record<string, number>>;
-  /** FRR's own parser on `config`: undefined when accepted, else FRR's message. */
-  check(config: string): Promise<string | undefined>;
+  /** FRR's own parser on `config` (`parsed`: its parse, when known): undefined when accepted, else FRR's message. */
+  check(config: string, parsed?: FrrConfigTree): Promise<string | undefined>;
   /** Makes FRR's running configuration equal to `config`; `verify`: read it from FRR rather than trust the last apply. */
-  apply(config: string, opts?: { verify?: boolean }): Promise<FrrApplyOutcome>;
+  apply(config: string, opts?: { verify?: boolean; parsed?: FrrConfigTree }): Promise<FrrApplyOutcome>;
   /** Runs one EVPN repair step for `targets`; undefined when it ran, else why not. */
   repairEvpn(step: EvpnRepairStep, targets: EvpnRepairTarget[]): Promise<string | undefined>;
 }

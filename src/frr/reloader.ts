@@ -20,11 +20,12 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diffFromVtyshLines } from './explain.js';
-import { differingBlocks, frrDelta, parseFrrConfig, type FrrConfigTree, type FrrDelta } from './frr-config.js';
+import { differingBlocks, frrDeltaSteps, parseFrrConfigSteps, type FrrConfigTree, type FrrDelta } from './frr-config.js';
 import { bootLoadRunning } from './boot-load.js';
 import type { FrrPaths } from './frr-paths.js';
 import { settledRunningRead } from './restart-settle.js';
 import { processAlive } from '../sys/process.js';
+import { runAsync } from '../util/steps.js';
 import { ensureFileSafe, ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
 
 export { findFrrLibdir, FRR_LIBDIRS, frrPaths, type FrrPaths } from './frr-paths.js';
@@ -48,10 +49,10 @@ export interface FrrControl {
   isRunning(): Promise<boolean>;
   /** PIDs of the FRR daemons, to notice restarts (a restarted FRR starts from frr.conf on disk). */
   daemonPids(): Promise<Record<string, number>>;
-  /** Checks `config` with FRR's own parser (frr-reload.py --test): undefined when FRR accepts it. */
-  check(config: string): Promise<string | undefined>;
+  /** Checks `config` with FRR's own parser: undefined when FRR accepts it. `parsed`: parseFrrConfig(config), when known. */
+  check(config: string, parsed?: FrrConfigTree): Promise<string | undefined>;
   /** Makes FRR's running configuration equal to `config`; `verify` reads it first instead of trusting the last apply. */
-  apply(config: string, opts?: { verify?: boolean }): Promise<FrrApplyResult>;
+  apply(config: string, opts?: { verify?: boolean; parsed?: FrrConfigTree }): Promise<FrrApplyResult>;
   /** The configuration last written as frr.conf (what FRR loads when it starts). */
   storedConfig(): Promise<string | undefined>;
 }
@@ -223,9 +224,9 @@ export class FrrReloader implements FrrControl {
    * FRR's dry run (`vtysh -C -f`) of what would be sent: the lines that differ from the
    * known running configuration (the rest runs already), else the whole candidate.
    */
-  async check(config: string): Promise<string | undefined> {
+  async check(config: string, parsed?: FrrConfigTree): Promise<string | undefined> {
     const base = await this.trustedBase();
-    const delta = base ? this.deltaFor(base, config).delta.lines : undefined;
+    const delta = base ? (await this.deltaFor(base, config, parsed)).delta.lines : undefined;
     if (delta?.length === 0) return undefined;
     const candidate = await this.writeCandidate('frr.conf.check', delta ? delta.join('\n') + '\n' : config);
     try {
@@ -237,12 +238,17 @@ export class FrrReloader implements FrrControl {
     }
   }
 
-  /** The delta from `base` to `config`, kept for the apply that follows the check (parsing 1000 VNIs is not free). */
-  private deltaFor(base: FrrConfigTree, config: string): { want: FrrConfigTree; delta: FrrDelta } {
+  /**
+   * The delta from `base` to `config`, kept for the apply that follows the check. `parsed`: the
+   * renderer's parse of `config` (DesiredState.frrTree), so frr.conf is not parsed again. Parse
+   * and comparison pause between chunks: at 4000 VNIs they would hold the event loop 50-400 ms.
+   */
+  private async deltaFor(base: FrrConfigTree, config: string, parsed?: FrrConfigTree): Promise<{ want: FrrConfigTree; delta: FrrDelta }> {
     const c = this.lastDelta;
     if (c && c.base === base && c.config === config) return c;
-    const want = parseFrrConfig(config);
-    this.lastDelta = { base, config, want, delta: frrDelta(base, want) };
+    const want = parsed ?? (await runAsync(parseFrrConfigSteps(config)));
+    const delta = await runAsync(frrDeltaSteps(base, want));
+    this.lastDelta = { base, config, want, delta };
     return this.lastDelta;
   }
 
@@ -266,13 +272,13 @@ export class FrrReloader implements FrrControl {
     if ((this.pidsRead !== undefined && pids !== this.pidsRead) || unloaded || (this.pidsRead === undefined && (await loading())))
       r = await settledRunningRead(r, show, stored, { waitMs: this.opts.restartSettleMs, loading, log: this.opts.log });
     this.pidsRead = pids;
-    this.known = r.code === 0 ? { tree: parseFrrConfig(r.stdout), pids } : undefined;
+    this.known = r.code === 0 ? { tree: await runAsync(parseFrrConfigSteps(r.stdout)), pids } : undefined;
     return this.known?.tree;
   }
 
-  async apply(config: string, opts: { verify?: boolean } = {}): Promise<FrrApplyResult> {
+  async apply(config: string, opts: { verify?: boolean; parsed?: FrrConfigTree } = {}): Promise<FrrApplyResult> {
     const base = (opts.verify ? undefined : await this.trustedBase()) ?? (await this.readRunning());
-    const delta = base && (await this.applyDelta(config, base));
+    const delta = base && (await this.applyDelta(config, base, opts.parsed));
     if (delta) return delta;
     this.known = undefined; // whatever frr-reload.py leaves is read again next time
     const candidate = await this.writeCandidate('frr.conf.candidate', config);
@@ -284,8 +290,13 @@ export class FrrReloader implements FrrControl {
   }
 
   /** The incremental path; undefined when the read-back differs and frr-reload.py must repair. */
-  private async applyDelta(config: string, base: FrrConfigTree, round = 1): Promise<FrrApplyResult | undefined> {
-    const { want, delta } = this.deltaFor(base, config);
+  private async applyDelta(
+    config: string,
+    base: FrrConfigTree,
+    parsed: FrrConfigTree | undefined,
+    round = 1,
+  ): Promise<FrrApplyResult | undefined> {
+    const { want, delta } = await this.deltaFor(base, config, parsed);
     if (delta.lines.length === 0) {
       await this.commit(config);
       return { outcome: 'unchanged' };
@@ -321,7 +332,7 @@ export class FrrReloader implements FrrControl {
         code: r.code,
         stderr: r.stderr.slice(0, 300),
       });
-      const again = await this.applyDelta(config, after, round + 1);
+      const again = await this.applyDelta(config, after, want, round + 1);
       return again && { outcome: 'applied', attempts: round + 1, diff };
     }
     this.opts.log?.('frr delta read back differs; repairing with frr-reload.py', { blocks: off.slice(0, 5), code: r.code });

@@ -3,6 +3,7 @@
 // the BFD block.
 import type { BFDSettings } from '../config/model.js';
 import type { UnderlayPlan } from '../plan/router-plan.js';
+import type { FrrPiece, FrrTreeBuilder } from './frr-config.js';
 
 /**
  * FRR 8.4 (datacenter profile) defaults: a line carrying one of these values is
@@ -29,17 +30,25 @@ export const FRR_DEFAULTS = {
   bfdEchoInterval: 50,
 } as const;
 
+/** frr.conf's lines as they are written, and (with `tree`) parsed as they are written. */
 export class Lines {
   private readonly out: string[] = [];
+  constructor(private readonly tree?: FrrTreeBuilder) {}
   add(indent: number, text: string): void {
-    this.out.push(' '.repeat(indent) + text);
+    const line = ' '.repeat(indent) + text;
+    this.out.push(line);
+    if (!this.tree) return;
+    if (line.includes('\n')) for (const l of line.split('\n')) this.tree.line(l);
+    else this.tree.line(line);
   }
   sep(): void {
     this.out.push('!');
+    this.tree?.line('!');
   }
-  /** Lines rendered before (a kept VRF block), joined, as they are. */
-  addRendered(text: string): void {
-    if (text !== '') this.out.push(text);
+  /** Lines rendered before (a kept VRF block), joined, as they are, with their parse. */
+  addRendered(piece: FrrPiece): void {
+    if (piece.text !== '') this.out.push(piece.text);
+    this.tree?.piece(piece);
   }
   lines(): string[] {
     return this.out;

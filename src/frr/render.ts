@@ -15,6 +15,7 @@ import type { HostSessionPlan, L3VniPlan, NeighborPlan, RouterPlan, UnderlayPlan
 import { addressOf } from '../plan/router-plan.js';
 import { canonicalIP } from '../net/ipnet.js';
 import { eachInChunks, runSync, type Steps } from '../util/steps.js';
+import { frrPiece, FrrTreeBuilder, type FrrConfigTree, type FrrPiece } from './frr-config.js';
 import { FRR_DEFAULTS, Lines, renderBfd } from './render-base.js';
 
 /** `bgp route-map delay-timer`, seconds (FRR's default: 5). */
@@ -46,25 +47,41 @@ const DEBUG_LINES = [
 ];
 
 /**
- * Each VRF's BGP instance as rendered, kept per plan object with the underlay it was rendered
- * for (as JSON): an unchanged L3VNI keeps its plan object (router-plan.ts), so a reconcile
- * renders only the VRFs that changed. Plans are never mutated.
+ * Each VRF's pieces of frr.conf as rendered and parsed (frr-config.ts), kept per plan object
+ * (the BGP instance with the underlay it was rendered for, as JSON): an unchanged L3VNI keeps
+ * its plan object (router-plan.ts), so a reconcile renders and parses only the VRFs that
+ * changed. Plans are never mutated.
  */
-const vrfBlocks = new WeakMap<L3VniPlan, { underlay: string; text: string }>();
+const vrfBindings = new WeakMap<L3VniPlan, FrrPiece>();
+const vrfInstances = new WeakMap<L3VniPlan, { underlay: string; piece: FrrPiece }>();
 
-/** The block's lines joined (one string per VRF: the whole frr.conf is then joined from 4000 pieces, not 120,000 lines). */
-function vrfInstanceText(v: L3VniPlan, u: UnderlayPlan, underlayKey: string): string {
-  const kept = vrfBlocks.get(v);
-  if (kept?.underlay === underlayKey) return kept.text;
-  const l = new Lines();
-  renderVrfInstance(l, v, u);
-  const text = l.lines().join('\n');
-  vrfBlocks.set(v, { underlay: underlayKey, text });
-  return text;
+/** `vrf X` with its L3VNI: what zebra needs before the VRF's BGP instance advertises type-5 routes. */
+function vrfBinding(v: L3VniPlan): FrrPiece {
+  let p = vrfBindings.get(v);
+  if (!p) vrfBindings.set(v, (p = frrPiece(`vrf ${v.vrf}\n vni ${v.vni}\nexit-vrf\n!`)));
+  return p;
 }
 
+/** The VRF's BGP instance, its lines joined (the whole frr.conf is then joined from 8000 pieces, not 120,000 lines). */
+function vrfInstance(v: L3VniPlan, u: UnderlayPlan, underlayKey: string): FrrPiece {
+  const kept = vrfInstances.get(v);
+  if (kept?.underlay === underlayKey) return kept.piece;
+  const l = new Lines();
+  renderVrfInstance(l, v, u);
+  const piece = frrPiece(l.lines().join('\n'));
+  vrfInstances.set(v, { underlay: underlayKey, piece });
+  return piece;
+}
+
+/** The last underlay key: an equal key is given back as this same string, so the VRFs compare it by identity (4000 compares of its whole text otherwise). */
+let lastUnderlayKey = '';
+
 /** The underlay plan as a key (its Sets as arrays in their order). */
-const underlayKeyOf = (u: UnderlayPlan): string => JSON.stringify(u, (_k, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v));
+function underlayKeyOf(u: UnderlayPlan): string {
+  const key = JSON.stringify(u, (_k, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v));
+  if (key !== lastUnderlayKey) lastUnderlayKey = key;
+  return lastUnderlayKey;
+}
 
 const isV6 = (a: string): boolean => a.includes(':');
 const hostRoute = (addr: string): string => `${addressOf(addr)}/${isV6(addr) ? 128 : 32}`;
@@ -82,14 +99,21 @@ export function frrRouteTarget(rt: string): string {
 
 const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
 
-/** Renders the complete frr.conf for the plan. */
-export function renderFrrConfig(plan: RouterPlan): string {
-  return runSync(renderFrrConfigSteps(plan));
+/** frr.conf's text and its parse: `tree` equals parseFrrConfig(`text`), without parsing the text again. */
+export interface RenderedFrr {
+  text: string;
+  tree: FrrConfigTree;
 }
 
-/** renderFrrConfig as pausing work (src/util/steps.ts): a pause every CHUNK VRFs, the same text. */
-export function* renderFrrConfigSteps(plan: RouterPlan): Steps<string> {
-  const l = new Lines();
+/** Renders the complete frr.conf for the plan. */
+export function renderFrrConfig(plan: RouterPlan): string {
+  return runSync(renderFrrConfigSteps(plan)).text;
+}
+
+/** renderFrrConfig with its parse, as pausing work (src/util/steps.ts): a pause every CHUNK VRFs, the same text. */
+export function* renderFrrConfigSteps(plan: RouterPlan): Steps<RenderedFrr> {
+  const tree = new FrrTreeBuilder();
+  const l = new Lines(tree);
   // The datacenter profile is required (packaging/frr/daemons sets it): its
   // defaults (no ebgp-requires-policy, fast timers) are what this config assumes.
   // No `hostname`: FRR takes the node's, and a rendered one could never be read
@@ -111,12 +135,7 @@ export function* renderFrrConfigSteps(plan: RouterPlan): Steps<string> {
 
   // VRF ↔ L3VNI binding: zebra needs it before the BGP VRF instance advertises type-5 routes.
   if (plan.underlay) {
-    yield* eachInChunks(plan.l3vnis, (v) => {
-      l.add(0, `vrf ${v.vrf}`);
-      l.add(1, `vni ${v.vni}`);
-      l.add(0, 'exit-vrf');
-      l.sep();
-    });
+    yield* eachInChunks(plan.l3vnis, (v) => l.addRendered(vrfBinding(v)));
   }
 
   if (plan.underlay) renderBfd(l, plan.underlay);
@@ -130,7 +149,7 @@ export function* renderFrrConfigSteps(plan: RouterPlan): Steps<string> {
     renderUnderlay(l, plan, plan.underlay);
     const u = plan.underlay;
     const key = underlayKeyOf(u);
-    yield* eachInChunks(plan.l3vnis, (v) => l.addRendered(vrfInstanceText(v, u, key)));
+    yield* eachInChunks(plan.l3vnis, (v) => l.addRendered(vrfInstance(v, u, key)));
   }
 
   // Raw snippets, already ordered by priority: verbatim, after every BGP instance.
@@ -140,7 +159,7 @@ export function* renderFrrConfigSteps(plan: RouterPlan): Steps<string> {
     for (const line of text.split('\n')) l.add(0, line.replace(/\s+$/, ''));
     l.sep();
   }
-  return l.toString();
+  return { text: l.toString(), tree: tree.tree() };
 }
 
 /** The base lines of every BGP instance. `no bgp ebgp-requires-policy` is the datacenter default. */

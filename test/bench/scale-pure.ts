@@ -123,7 +123,7 @@ export interface CachedFigures {
   noopMs: number;
   noopBuildMs: number;
   noopDiffMs: number;
-  /** +1 VNI: the cached build with one file more, the kernel diff (scoped: kernel-scope.ts), FRR's delta (parse the new frr.conf, compare). */
+  /** +1 VNI: the cached build with one file more, the kernel diff (scoped: kernel-scope.ts), FRR's delta (from the renderer's parse of the new frr.conf). */
   plusOneMs: number;
   plusOneBuildMs: number;
   plusOneDiffMs: number;
@@ -190,7 +190,7 @@ export async function pureCached(cfg: GeneratedConfig, n: number, rounds = 3): P
     const plusOps = scoped.ops;
     applied = scoped.applied;
     const p2 = cpuNow();
-    const want = parseFrrConfig(d.frrConfig);
+    const want = d.frrTree; // the renderer's parse, what the reloader takes
     const delta = frrDelta(running, want);
     const p3 = cpuNow();
     const f0 = cpuNow();
