@@ -4,7 +4,7 @@
 // 54,000 link objects takes 50-200 ms, most of it garbage collection.
 import { names, UNDERLAY_LINK_GROUP } from '../net/names.js';
 import { CHUNK, runSync, type Steps } from '../util/steps.js';
-import { VXLAN_OVERHEAD, type RouterPlan, type VethAddressing } from './router-plan.js';
+import { VXLAN_OVERHEAD, type L2VniPlan, type L3VniPlan, type RouterPlan, type VethAddressing } from './router-plan.js';
 
 import type { NetnsRole } from '../net/names.js';
 export type { NetnsRole };
@@ -134,47 +134,11 @@ export function* planKernelSteps(plan: RouterPlan): Steps<KernelPlan> {
   let n = 0;
   for (const v of plan.l3vnis) {
     if (++n % CHUNK === 0) yield;
-    const owner = `L3VNI ${v.name}`;
-    links.push({
-      ns: 'router',
-      name: names.peBridge(v.vni),
-      type: { kind: 'bridge' },
-      master: v.vrf,
-      addresses: [],
-      noIpv6LinkLocal: true,
-      owner,
-    });
-    links.push(vxlanOf(v, owner));
-    if (v.hostSession) {
-      links.push(
-        ...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, {
-          peMaster: v.vrf,
-          addrs: sessionAddrs(v.hostSession),
-          mtuFromUnderlay: true,
-        }),
-      );
-    }
+    for (const l of kept(l3Links, v, l3vniLinks)) links.push(l);
   }
-
   for (const v of plan.l2vnis) {
     if (++n % CHUNK === 0) yield;
-    const owner = `L2VNI ${v.name}`;
-    const bridge: DesiredLink = {
-      ns: 'router',
-      name: names.peBridge(v.vni),
-      type: { kind: 'bridge' },
-      addresses: [...v.gatewayIPs],
-      owner,
-    };
-    if (v.vrf) bridge.master = v.vrf;
-    if (v.gatewayMac) bridge.mac = v.gatewayMac;
-    links.push(bridge);
-    links.push(vxlanOf(v, owner));
-    if (v.hostBridge?.managed)
-      links.push({ ns: 'host', name: v.hostBridge.name, type: { kind: 'bridge' }, addresses: [], keepForeignAddresses: true, owner });
-    const opts: Parameters<typeof vethPair>[3] = { peMaster: names.peBridge(v.vni), mtuFromUnderlay: true };
-    if (v.hostBridge) opts.hostMaster = v.hostBridge.name;
-    links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, opts));
+    for (const l of kept(l2Links, v, l2vniLinks)) links.push(l);
   }
 
   if (plan.passthrough) {
@@ -194,4 +158,47 @@ export function* planKernelSteps(plan: RouterPlan): Steps<KernelPlan> {
     sysctls: u ? ROUTER_SYSCTLS : [],
     vxlanOverhead: VXLAN_OVERHEAD,
   };
+}
+
+/**
+ * Each VNI's links, kept per plan object (a VNI's links depend on its plan alone): an
+ * unchanged VNI keeps its plan object (router-plan.ts), so a reconcile builds the links of
+ * the VNIs that changed only. Plans and links are never mutated.
+ */
+const l3Links = new WeakMap<L3VniPlan, readonly DesiredLink[]>();
+const l2Links = new WeakMap<L2VniPlan, readonly DesiredLink[]>();
+
+function kept<P extends object>(memo: WeakMap<P, readonly DesiredLink[]>, v: P, build: (v: P) => DesiredLink[]): readonly DesiredLink[] {
+  let out = memo.get(v);
+  if (!out) memo.set(v, (out = build(v)));
+  return out;
+}
+
+/** An L3VNI's bridge in its VRF, its VXLAN, and its host session's veth pair. */
+function l3vniLinks(v: L3VniPlan): DesiredLink[] {
+  const owner = `L3VNI ${v.name}`;
+  const links: DesiredLink[] = [
+    { ns: 'router', name: names.peBridge(v.vni), type: { kind: 'bridge' }, master: v.vrf, addresses: [], noIpv6LinkLocal: true, owner },
+    vxlanOf(v, owner),
+  ];
+  if (v.hostSession) {
+    const addrs = sessionAddrs(v.hostSession);
+    links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, { peMaster: v.vrf, addrs, mtuFromUnderlay: true }));
+  }
+  return links;
+}
+
+/** An L2VNI's bridge (in its VRF, with the gateway addresses), its VXLAN, a managed host bridge and the veth pair. */
+function l2vniLinks(v: L2VniPlan): DesiredLink[] {
+  const owner = `L2VNI ${v.name}`;
+  const bridge: DesiredLink = { ns: 'router', name: names.peBridge(v.vni), type: { kind: 'bridge' }, addresses: [...v.gatewayIPs], owner };
+  if (v.vrf) bridge.master = v.vrf;
+  if (v.gatewayMac) bridge.mac = v.gatewayMac;
+  const links = [bridge, vxlanOf(v, owner)];
+  if (v.hostBridge?.managed)
+    links.push({ ns: 'host', name: v.hostBridge.name, type: { kind: 'bridge' }, addresses: [], keepForeignAddresses: true, owner });
+  const opts: Parameters<typeof vethPair>[3] = { peMaster: names.peBridge(v.vni), mtuFromUnderlay: true };
+  if (v.hostBridge) opts.hostMaster = v.hostBridge.name;
+  links.push(...vethPair(names.hostVeth(v.vni), names.peVeth(v.vni), owner, opts));
+  return links;
 }

@@ -16,7 +16,6 @@ import { routerID, vethIPs, vtepIP, distributedGatewayMac } from '../net/ipam.js
 import { canonicalIP, formatNetwork, parseCidr } from '../net/ipnet.js';
 
 import { names } from '../net/names.js';
-import { perObject } from '../util/memo.js';
 import { eachInChunks, runSync, type Steps } from '../util/steps.js';
 
 /** VXLAN overhead subtracted from the underlay MTU for the veth legs. */
@@ -247,35 +246,97 @@ function planUnderlay(u: UnderlaySpec, cfg: RouterConfig, node: NodeSettings, li
   return underlay;
 }
 
-/**
- * An L3VNI's plan but for its gateway networks, kept per object with what it depends on
- * (src/util/memo.ts): an unchanged L3VNI keeps the same plan object, which the renderer's own
- * memo then recognises. Plans are never mutated.
- */
-const l3vniBase = perObject(
-  (r: L3VNIResource, nodeIndex: number, asn: number | undefined, vtepIPv4: string | undefined, vtepIPv6: string | undefined): L3VniPlan => {
-    const s = r.spec;
-    const u = asn === undefined ? undefined : { vtepIPv4, vtepIPv6 };
-    const p: L3VniPlan = {
-      name: r.name,
-      vrf: s.vrf,
-      vni: s.vni,
-      vxlanPort: s.vxlanPort,
-      vtep: vtepOf(u, s.underlayAddressFamily),
-      importRTs: s.importRTs ?? [],
-      exportRTs: s.exportRTs ?? [],
-      gatewayNetworks: [],
-    };
-    if (s.hostSession) p.hostSession = planHostSession(s.hostSession, nodeIndex, asn);
-    return p;
-  },
-);
+/** What every L3VNI's plan depends on besides its resource and its VRF's gateway networks. */
+interface NodeContext {
+  nodeIndex: number;
+  asn: number | undefined;
+  vtepIPv4: string | undefined;
+  vtepIPv6: string | undefined;
+}
 
-/** The plan with the gateway networks of its VRF (`networks`: sorted, one a line), kept per base plan. */
-const withGateways = perObject((base: L3VniPlan, networks: string): L3VniPlan => ({
-  ...base,
-  gatewayNetworks: networks === '' ? [] : networks.split('\n'),
-}));
+const sameNode = (a: NodeContext, b: NodeContext): boolean =>
+  a === b || (a.nodeIndex === b.nodeIndex && a.asn === b.asn && a.vtepIPv4 === b.vtepIPv4 && a.vtepIPv6 === b.vtepIPv6);
+
+/**
+ * What is kept of an L3VNI resource: its name and VRF, read once (the resources come from
+ * thousands of parsed files, and reading their fields costs more than the rest of an
+ * unchanged VNI's planning), and its last plan with what that plan was made from.
+ */
+interface KeptL3vni {
+  resource: L3VNIResource;
+  name: string;
+  vrf: string;
+  plan?: { node: NodeContext; networks: string; plan: L3VniPlan };
+}
+
+/**
+ * Kept per resource object: an unchanged L3VNI (a static file's resources stay the same
+ * objects until the file changes, src/config/file-cache.ts) keeps the same plan object, which
+ * the renderer's and the kernel planner's own memos then recognise. Resources and plans are
+ * never mutated.
+ */
+const keptL3vnis = new WeakMap<L3VNIResource, KeptL3vni>();
+
+function keptL3vni(r: L3VNIResource): KeptL3vni {
+  let k = keptL3vnis.get(r);
+  if (!k) keptL3vnis.set(r, (k = { resource: r, name: r.name, vrf: r.spec.vrf }));
+  return k;
+}
+
+/** The plan of the kept L3VNI `k` on `node` with its VRF's gateway networks (sorted, one a line). */
+function l3vniPlan(k: KeptL3vni, node: NodeContext, networks: string): L3VniPlan {
+  const was = k.plan;
+  if (was && was.networks === networks && sameNode(was.node, node)) return was.plan;
+  const r = k.resource;
+  const s = r.spec;
+  const u = node.asn === undefined ? undefined : { vtepIPv4: node.vtepIPv4, vtepIPv6: node.vtepIPv6 };
+  const plan: L3VniPlan = {
+    name: r.name,
+    vrf: s.vrf,
+    vni: s.vni,
+    vxlanPort: s.vxlanPort,
+    vtep: vtepOf(u, s.underlayAddressFamily),
+    importRTs: s.importRTs ?? [],
+    exportRTs: s.exportRTs ?? [],
+    gatewayNetworks: networks === '' ? [] : networks.split('\n'),
+  };
+  if (s.hostSession) plan.hostSession = planHostSession(s.hostSession, node.nodeIndex, node.asn);
+  k.plan = { node, networks, plan };
+  return plan;
+}
+
+/**
+ * Each L2VNI's plan with its gateway networks, kept per resource object with what else it
+ * depends on (the underlay's VTEPs, the VRF of the L3VNI it routes through), as L3VNIs are;
+ * `ref`: the name of that L3VNI, read once.
+ */
+const l2vniPlans = new WeakMap<
+  L2VNIResource,
+  {
+    ref: string | undefined;
+    vtepIPv4: string | undefined;
+    vtepIPv6: string | undefined;
+    vrf: string | undefined;
+    plan: L2VniPlan;
+    networks: string[];
+  }
+>();
+
+/** An L2VNI's plan and its gateway networks (`vrfOfL3vni`: the VRF of each L3VNI by name). */
+function keptL2vniPlan(
+  r: L2VNIResource,
+  underlay: UnderlayPlan | undefined,
+  vrfOfL3vni: ReadonlyMap<string, string>,
+): { plan: L2VniPlan; networks: string[] } {
+  const k = l2vniPlans.get(r);
+  const ref = k ? k.ref : r.spec.routingDomain?.l3vni?.name;
+  const vrf = ref === undefined ? undefined : vrfOfL3vni.get(ref);
+  if (k && k.vtepIPv4 === underlay?.vtepIPv4 && k.vtepIPv6 === underlay?.vtepIPv6 && k.vrf === vrf) return k;
+  const plan = l2vniPlan(r, underlay, vrfOfL3vni);
+  const kept = { ref, vtepIPv4: underlay?.vtepIPv4, vtepIPv6: underlay?.vtepIPv6, vrf, plan, networks: plan.gatewayIPs.map(maskedNetwork) };
+  l2vniPlans.set(r, kept);
+  return kept;
+}
 
 /** An L2VNI's plan (`vrfOfL3vni`: the VRF of each L3VNI by name). */
 function l2vniPlan(r: L2VNIResource, underlay: UnderlayPlan | undefined, vrfOfL3vni: ReadonlyMap<string, string>): L2VniPlan {
@@ -312,24 +373,34 @@ export function planRouter(cfg: RouterConfig, node: NodeSettings, opts: { listen
 export function* planRouterSteps(cfg: RouterConfig, node: NodeSettings, opts: { listenLimit?: number } = {}): Steps<RouterPlan> {
   const u = cfg.underlays[0]?.spec;
   const underlay = u ? planUnderlay(u, cfg, node, opts.listenLimit) : undefined;
-  const vrfOfL3vni = new Map(cfg.l3vnis.map((r) => [r.name, r.spec.vrf]));
+  const l3kept: KeptL3vni[] = [];
+  const vrfOfL3vni = new Map<string, string>();
+  yield* eachInChunks(cfg.l3vnis, (r) => {
+    const k = keptL3vni(r);
+    l3kept.push(k);
+    vrfOfL3vni.set(k.name, k.vrf);
+  });
   const l2vnis: L2VniPlan[] = [];
-  yield* eachInChunks(cfg.l2vnis, (r) => void l2vnis.push(l2vniPlan(r, underlay, vrfOfL3vni)));
-
   // L2 gateway subnets are advertised from the VRF instance they are attached to (grouped
   // by VRF first: one pass, not every L3VNI against every L2VNI).
   const gatewaysByVrf = new Map<string, Set<string>>();
-  for (const l2 of l2vnis) {
-    if (l2.vrf === undefined) continue;
+  yield* eachInChunks(cfg.l2vnis, (r) => {
+    const { plan: l2, networks } = keptL2vniPlan(r, underlay, vrfOfL3vni);
+    l2vnis.push(l2);
+    if (l2.vrf === undefined) return;
     let nets = gatewaysByVrf.get(l2.vrf);
     if (!nets) gatewaysByVrf.set(l2.vrf, (nets = new Set()));
-    for (const g of l2.gatewayIPs) nets.add(maskedNetwork(g));
-  }
-  const l3vnis: L3VniPlan[] = [];
-  yield* eachInChunks(cfg.l3vnis, (r) => {
-    const base = l3vniBase(r, node.nodeIndex, underlay?.asn, underlay?.vtepIPv4, underlay?.vtepIPv6);
-    l3vnis.push(withGateways(base, [...(gatewaysByVrf.get(r.spec.vrf) ?? [])].sort().join('\n')));
+    for (const n of networks) nets.add(n);
   });
+  const networksByVrf = new Map([...gatewaysByVrf].map(([vrf, nets]) => [vrf, [...nets].sort().join('\n')]));
+  const l3vnis: L3VniPlan[] = [];
+  const nodeContext: NodeContext = {
+    nodeIndex: node.nodeIndex,
+    asn: underlay?.asn,
+    vtepIPv4: underlay?.vtepIPv4,
+    vtepIPv6: underlay?.vtepIPv6,
+  };
+  yield* eachInChunks(l3kept, (k) => void l3vnis.push(l3vniPlan(k, nodeContext, networksByVrf.get(k.vrf) ?? '')));
 
   const pt = cfg.l3passthroughs[0];
   const plan: RouterPlan = {
