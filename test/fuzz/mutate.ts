@@ -1,20 +1,18 @@
 // Seeded generators and mutators of OpenPERouter configuration text, for the fuzz test.
 // Everything draws from one `Rng`, so a (seed, case) pair reproduces a case exactly.
 
+import { mulberry32 } from '../support/rng.js';
+
 // ---------------------------------------------------------------- PRNG
 
-/** mulberry32: small, fast, good enough for test-case generation. */
+/** mulberry32 (test/support/rng.ts): small, fast, good enough for test-case generation. */
 export class Rng {
-  private s: number;
+  private readonly u: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.u = mulberry32(seed);
   }
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.u() / 4294967296;
   }
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));

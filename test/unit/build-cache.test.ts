@@ -11,23 +11,13 @@ import type { RouterConfig } from '../../src/config/model.js';
 import { BuildCache, buildDesiredState, buildDesiredStateAsync, type ConfigSources } from '../../src/daemon/desired-state.js';
 import { addVni, writeConfig } from '../bench/scale-config.js';
 import * as b from '../support/builders.js';
+import { seededIntBelow } from '../support/rng.js';
 
 const cfg = writeConfig(12);
 afterAll(() => rmSync(cfg.dir, { recursive: true, force: true }));
 const src: ConfigSources = { configDir: cfg.configDir, nodeConfigPath: cfg.nodeConfigPath };
 const file = (i: number): string => join(cfg.configDir, `openpe_v${String(i).padStart(5, '0')}.yaml`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A small deterministic generator (mulberry32): the sequence is the same on every run. */
-function rng(seed: number): (n: number) => number {
-  let x = seed;
-  return (n) => {
-    x = (x + 0x6d2b79f5) | 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 function apiConfig(vnis: number[]): RouterConfig | undefined {
   if (vnis.length === 0) return undefined;
@@ -109,7 +99,7 @@ describe('the cached build', () => {
     // Identity trusted at once (files are at least a few ms old when read), and content compared (the default 2 s).
     const byIdentity = new BuildCache(new StaticFileCache({ conclusiveNs: 0n }));
     const byContent = new BuildCache();
-    const next = rng(11);
+    const next = seededIntBelow(11);
     let api: number[] = [];
     const seen = new Set<string>();
     for (let step = 0; step < 60; step++) {

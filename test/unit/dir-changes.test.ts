@@ -22,6 +22,7 @@ import { StaticFileCache } from '../../src/config/file-cache.js';
 import { loadSources, loadSourcesAsync, type ConfigSources, type LoadedSources } from '../../src/daemon/desired-state.js';
 import { ConfigWatch } from '../../src/daemon/triggers.js';
 import { addVni, writeConfig } from '../bench/scale-config.js';
+import { seededIntBelow } from '../support/rng.js';
 
 const D = { dev: 1, ino: 2 };
 
@@ -93,17 +94,6 @@ describe('which files a read looks at', () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** mulberry32: the same sequence on every run. */
-function rng(seed: number): (n: number) => number {
-  let x = seed;
-  return (n) => {
-    x = (x + 0x6d2b79f5) | 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 /** What a load says, as compared: everything but the cache's own part list. */
 function said(s: LoadedSources): unknown {
@@ -193,7 +183,7 @@ describe('a load through the watch', () => {
     watch.arm();
     // Identity trusted at once: a file served by identity must be one an event would have named.
     const cache = new StaticFileCache({ conclusiveNs: 0n });
-    const next = rng(7);
+    const next = seededIntBelow(7);
     let complete = 0;
     try {
       await loadSourcesAsync(src, cache, record.take());

@@ -3,18 +3,7 @@ import type { L2VNIResource, L3VNIResource, RouterConfig } from '../../src/confi
 import { validateMerged } from '../../src/config/validate/index.js';
 import { IncrementalValidation, validateIncrementally } from '../../src/config/validate/incremental.js';
 import * as b from '../support/builders.js';
-
-/** A small deterministic PRNG (mulberry32): the same sequences on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUnit } from '../support/rng.js';
 
 type Vni = L3VNIResource | L2VNIResource;
 
@@ -59,7 +48,7 @@ describe('IncrementalValidation', () => {
   it('gives exactly what validateMerged gives over random add/remove/edit sequences, and validates only the changed objects when it can', () => {
     let partial = 0;
     for (let seed = 1; seed <= 20; seed++) {
-      const r = rng(seed);
+      const r = seededUnit(seed);
       const v = new IncrementalValidation();
       const objs: Vni[] = Array.from({ length: 30 + Math.floor(r() * 30) }, () => randomObject(r));
       for (let step = 0; step < 40; step++) {
