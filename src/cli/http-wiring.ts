@@ -38,6 +38,7 @@ export async function startHttpEndpoint(
       const repairsByStep = e.patches > 0 ? { patch: e.patches, ...e.repairsByStep } : e.repairsByStep;
       return { faults: e.faults.length, faultsDetected: e.faultsDetected, repairsByStep };
     },
+    frrUnansweredRestarts: () => daemon.status.frr.restarts,
   });
   setRequestListener((kind, errno) => metrics.netlinkRequest(kind, errno));
   const health = new Health({

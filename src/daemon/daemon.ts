@@ -25,6 +25,7 @@ import { redactSecrets } from '../util/redact.js';
 import { reconcileRecord, startProgress, type ReconcileProgress } from './reconcile-record.js';
 import { FILE_CHANGE, startTriggers, type TriggerOptions } from './triggers.js';
 import { settledDigest, type Digest } from './settle.js';
+import { FrrUnansweredGuard, type UnansweredOptions } from './frr-unanswered.js';
 
 export interface LoopOptions {
   routerNetns: string;
@@ -36,6 +37,8 @@ export interface LoopOptions {
   evpnRepair?: EvpnRepairOptions;
   /** How often STALE neighbours on L2VNI bridges are re-confirmed; 0 or unset: never. */
   bridgeRefreshMs?: number;
+  /** When an FRR that does not answer configuration is restarted (frr-unanswered.ts). */
+  frrUnanswered?: UnansweredOptions;
 }
 
 /**
@@ -62,7 +65,8 @@ export interface DaemonStatus {
   message: string;
   reconciles: number;
   lastReconcileAt?: string;
-  frr: { reloads: number; lastOutcome?: string; lastError?: string };
+  /** `restarts`: FRR restarts perouterd ran because FRR did not answer configuration. */
+  frr: { reloads: number; restarts: number; lastOutcome?: string; lastError?: string };
   kernel: { writesLast: number; writesTotal: number; lastErrors: string[] };
   failedResources: FailedResource[];
   problems: string[];
@@ -100,11 +104,12 @@ export class Daemon {
   private fullKernel = true;
   private readonly evpn: EvpnMonitor;
   private readonly bridgeRefresh: BridgeRefresher;
+  private readonly unanswered: FrrUnansweredGuard;
   readonly status: DaemonStatus = {
     state: 'starting',
     message: 'starting',
     reconciles: 0,
-    frr: { reloads: 0 },
+    frr: { reloads: 0, restarts: 0 },
     kernel: { writesLast: 0, writesTotal: 0, lastErrors: [] },
     failedResources: [],
     problems: [],
@@ -145,6 +150,7 @@ export class Daemon {
     });
     this.status.bridgeRefresh = this.bridgeRefresh.status;
     this.frrPush = new FrrPush(ports.frr, this.status.frr);
+    this.unanswered = new FrrUnansweredGuard(ports.frr, opts.frrUnanswered);
   }
 
   /** Connects the Kubernetes side; `fallback` is the persisted snapshot to use until the API syncs. */
@@ -310,12 +316,16 @@ export class Daemon {
     const kernel = await this.ports.kernel.changes(desired.kernel, { full: this.fullKernel });
     const additions = await kernel.additions();
     if (reload) {
-      const { record, error: err } = await this.frrPush.push(desired.frrConfig, log, desired.frrTree);
+      const { record, error: err, unanswered } = await this.frrPush.push(desired.frrConfig, log, desired.frrTree);
       if (this.current) this.current.frr = record;
       if (err !== undefined) {
         this.recordKernel([additions], log);
+        if (unanswered) {
+          if (await this.unanswered.notAnswering(err, log)) this.status.frr.restarts++;
+        } else this.unanswered.answered();
         return { kind: 'frr-failed', error: err, failed };
       }
+      this.unanswered.answered();
     }
     const removals = await kernel.removals();
     this.recordKernel([additions, removals], log);

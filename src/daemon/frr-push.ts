@@ -44,7 +44,11 @@ export class FrrPush {
   }
 
   /** Pushes `config` (`parsed`: its parse, when known); the record of what it did, and FRR's error when it failed. */
-  async push(config: string, log: Logger, parsed?: FrrConfigTree): Promise<{ record: FrrReloadRecord; error?: string }> {
+  async push(
+    config: string,
+    log: Logger,
+    parsed?: FrrConfigTree,
+  ): Promise<{ record: FrrReloadRecord; error?: string; unanswered?: boolean }> {
     const why: FrrChangeReason = this.force
       ? 'frr-restart'
       : this.lastApplied === undefined
@@ -69,7 +73,7 @@ export class FrrPush {
       this.status.lastError = r.error;
       // A push after an FRR restart must be retried even if the text did not change.
       if (why === 'frr-restart') this.force = true;
-      return { record, error: r.error };
+      return { record, error: r.error, ...(r.unanswered ? { unanswered: true } : {}) };
     }
     if (r.outcome === 'applied') {
       this.status.reloads++;

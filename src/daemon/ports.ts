@@ -63,7 +63,8 @@ export interface EvpnWatchPort {
 export type FrrApplyOutcome =
   | { outcome: 'applied'; attempts: number; diff: { toAdd: string[]; toDelete: string[] } }
   | { outcome: 'unchanged' }
-  | { outcome: 'failed'; error: string; attempts: number };
+  /** `unanswered`: FRR did not answer in time (frr-unanswered.ts decides whether to restart it). */
+  | { outcome: 'failed'; error: string; attempts: number; unanswered?: boolean };
 
 export interface FrrPort {
   /** True when the FRR daemons perouterd needs answer in the router namespace. */

@@ -41,7 +41,8 @@ export interface FrrDiff {
 export type FrrApplyResult =
   | { outcome: 'applied'; attempts: number; diff: FrrDiff }
   | { outcome: 'unchanged' }
-  | { outcome: 'failed'; error: string; attempts: number };
+  /** `unanswered`: FRR did not answer in time (a vtysh call ran out of time): no configuration can reach it. */
+  | { outcome: 'failed'; error: string; attempts: number; unanswered?: boolean };
 
 /** The FRR side of the dataplane, behind an interface so the daemon can be tested without FRR. */
 export interface FrrControl {
@@ -61,6 +62,8 @@ export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Killed at the end of its time. */
+  timedOut?: boolean;
 }
 
 export type Exec = (cmd: string, args: string[], timeoutMs: number) => Promise<ExecResult>;
@@ -70,7 +73,13 @@ export function run(cmd: string, args: string[], timeoutMs: number): Promise<Exe
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === 1 && !stderr ? String(err.message) : '') });
+      const timedOut = err !== null && err.killed === true;
+      resolve({
+        code,
+        stdout: String(stdout),
+        stderr: String(stderr) + (err && code === 1 && !stderr ? String(err.message) : ''),
+        timedOut,
+      });
     });
   });
 }
@@ -102,8 +111,20 @@ const DEFAULT_REQUIRED_DAEMONS = ['zebra', 'bgpd'];
 export function complaints(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.trim() !== '' && !/^\[\d+\|[\w-]+\] /.test(l));
 }
-/** Allowance per line sent by `vtysh -f`, on top of the fixed 180 s. */
+/**
+ * Time given to a vtysh call that sends or shows configuration: a fixed part plus an
+ * allowance per line, as vtysh's time grows with them (a cold load at 1000 VNIs is
+ * ~29 000 lines). Past it FRR is taken as not answering (frr-unanswered.ts).
+ */
+const CONFIG_BASE_MS = 30_000;
 const LINE_MS = 20;
+const configTimeout = (lines: number): number => CONFIG_BASE_MS + LINE_MS * lines;
+
+function lineCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
 /** `vtysh -f` rounds (the delta, then what the read-back shows left) before frr-reload.py. */
 const DELTA_ROUNDS = 2;
 
@@ -121,6 +142,10 @@ export class FrrReloader implements FrrControl {
   /** The PIDs at the last read of the running configuration: new ones mean FRR restarted since. */
   private pidsRead: string | undefined;
   private lastDelta: { base: FrrConfigTree; config: string; want: FrrConfigTree; delta: FrrDelta } | undefined;
+  /** The first vtysh call of the running apply that FRR did not answer in time. */
+  private unanswered: string | undefined;
+  /** Lines of the configuration being applied: what a read of the running one is given time for. */
+  private applyingLines = 0;
   private readonly exec: Exec;
 
   constructor(
@@ -145,18 +170,25 @@ export class FrrReloader implements FrrControl {
     return path.join(this.paths.confDir, 'frr.conf');
   }
 
-  private vtysh(args: string[], timeoutMs = this.opts.timeoutMs ?? 120_000): Promise<ExecResult> {
-    return this.exec(this.paths.vtysh, ['-N', this.paths.pathspace, ...args], timeoutMs);
+  private async vtysh(args: string[], timeoutMs = this.opts.timeoutMs ?? 120_000): Promise<ExecResult> {
+    const r = await this.exec(this.paths.vtysh, ['-N', this.paths.pathspace, ...args], timeoutMs);
+    if (r.timedOut) {
+      const said = `${r.stderr}${r.stdout}`.trim().split('\n').slice(-2).join(' | ').slice(0, 300);
+      this.unanswered ??= `vtysh ${args.filter((a) => a !== '-c').join(' ')} did not finish in ${Math.round(timeoutMs / 1000)} s${said ? ` (${said})` : ''}`;
+    }
+    return r;
   }
 
   async isRunning(): Promise<boolean> {
     const required = this.opts.requiredDaemons ?? DEFAULT_REQUIRED_DAEMONS;
+    const pids = await this.daemonPids();
+    const alive = required.every((d) => pids[d] !== undefined && processAlive(pids[d]!));
     // The daemons that answered at the last apply, with the same PIDs and alive: no vtysh needed.
-    if (this.known) {
-      const pids = await this.daemonPids();
-      if (pidKey(pids) === this.known.pids && required.every((d) => pids[d] !== undefined && processAlive(pids[d]!))) return true;
-    }
+    if (this.known && pidKey(pids) === this.known.pids && alive) return true;
     const r = await this.vtysh(['-c', 'show daemons'], 10_000);
+    // Daemons that live but do not answer run: the push finds out and counts it (frr-unanswered.ts);
+    // "not running yet" would wait for them for ever.
+    if (r.timedOut) return alive;
     if (r.code !== 0) return false;
     const listed = r.stdout.split(/\s+/);
     return required.every((d) => listed.includes(d));
@@ -261,7 +293,7 @@ export class FrrReloader implements FrrControl {
    */
   private async readRunning(): Promise<FrrConfigTree | undefined> {
     const pids = pidKey(await this.daemonPids());
-    const show = () => this.vtysh(['-c', 'show running-config']);
+    const show = () => this.vtysh(['-c', 'show running-config'], this.opts.timeoutMs ?? configTimeout(this.applyingLines));
     let r = await show();
     const loading = this.opts.bootLoading ?? (() => bootLoadRunning(this.paths.pathspace));
     const stored = await this.storedConfig();
@@ -277,8 +309,12 @@ export class FrrReloader implements FrrControl {
   }
 
   async apply(config: string, opts: { verify?: boolean; parsed?: FrrConfigTree } = {}): Promise<FrrApplyResult> {
+    this.unanswered = undefined;
+    this.applyingLines = lineCount(config);
     const base = (opts.verify ? undefined : await this.trustedBase()) ?? (await this.readRunning());
     const delta = base && (await this.applyDelta(config, base, opts.parsed));
+    // FRR did not answer: no read-back, no frr-reload.py (each would wait as long again).
+    if (this.unanswered !== undefined) return this.notAnswering();
     if (delta) return delta;
     this.known = undefined; // whatever frr-reload.py leaves is read again next time
     const candidate = await this.writeCandidate('frr.conf.candidate', config);
@@ -305,8 +341,10 @@ export class FrrReloader implements FrrControl {
     const file = await this.writeCandidate('frr.conf.delta', delta.lines.join('\n') + '\n');
     // vtysh -f sends the lines one by one to the daemons: its time grows with them (a cold
     // load at 1000 VNIs is ~29 000 lines), so the bound does too.
-    const r = await this.vtysh(['-f', file], this.opts.timeoutMs ?? 180_000 + LINE_MS * delta.lines.length);
+    this.opts.log?.('sending the frr delta (vtysh -f)', { lines: delta.lines.length, round });
+    const r = await this.vtysh(['-f', file], this.opts.timeoutMs ?? configTimeout(delta.lines.length));
     await fs.rm(file, { force: true });
+    if (r.timedOut) return undefined;
     const diff = diffFromVtyshLines(delta.lines);
     if (r.code === 0 && complaints(r.stderr).length === 0) {
       // vtysh reports every refused line: FRR now runs `want` (checked again at the next drift check).
@@ -337,6 +375,13 @@ export class FrrReloader implements FrrControl {
     }
     this.opts.log?.('frr delta read back differs; repairing with frr-reload.py', { blocks: off.slice(0, 5), code: r.code });
     return undefined;
+  }
+
+  /** The failure of an apply FRR did not answer; what it runs is read again next time. */
+  private notAnswering(): FrrApplyResult {
+    this.known = undefined;
+    this.lastDelta = undefined;
+    return { outcome: 'failed', attempts: 1, unanswered: true, error: `FRR does not answer: ${this.unanswered}` };
   }
 
   /** frr-reload.py: --test, --reload, read back, a bounded number of times. */

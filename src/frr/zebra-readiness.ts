@@ -56,22 +56,30 @@ export function zebraInterfaces(text: string): Map<string, string> {
   return seen;
 }
 
-function vtysh(bin: string, args: string[]): Promise<string> {
+function vtysh(bin: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
-    execFile(bin, args, { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 }, (_err, stdout) => resolve(String(stdout)));
+    execFile(bin, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (_err, stdout) => resolve(String(stdout)));
   });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Time one poll gets even when the deadline has passed: a loaded machine's vtysh start. */
+const MIN_POLL_MS = 2000;
+
 export class ZebraReadinessCheck {
   constructor(private readonly opts: ZebraReadinessOptions) {}
 
-  private async interfacesIn(vrfs: string[]): Promise<Map<string, string>> {
+  /** One poll; it too ends at the deadline (an FRR that does not answer would hold it 30 s per call otherwise). */
+  private async interfacesIn(vrfs: string[], deadline: number): Promise<Map<string, string>> {
     const seen = new Map<string, string>();
     for (let i = 0; i < vrfs.length; i += CHUNK) {
       const cmds = vrfs.slice(i, i + CHUNK).flatMap((v) => ['-c', `show interface vrf ${v} brief json`]);
-      const out = await vtysh(this.opts.vtysh ?? '/usr/bin/vtysh', ['-N', this.opts.pathspace, ...cmds]);
+      const out = await vtysh(
+        this.opts.vtysh ?? '/usr/bin/vtysh',
+        ['-N', this.opts.pathspace, ...cmds],
+        Math.max(MIN_POLL_MS, deadline - Date.now()),
+      );
       for (const [k, v] of zebraInterfaces(out)) seen.set(k, v);
     }
     return seen;
@@ -85,7 +93,7 @@ export class ZebraReadinessCheck {
     let polls = 0;
     while (pending.length > 0) {
       polls++;
-      const seen = await this.interfacesIn([...new Set(pending.map((l) => l.vrf))]);
+      const seen = await this.interfacesIn([...new Set(pending.map((l) => l.vrf))], deadline);
       pending = pending.filter((l) => seen.get(l.name) !== l.vrf);
       if (pending.length === 0) break;
       if (Date.now() >= deadline) {

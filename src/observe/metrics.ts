@@ -61,6 +61,8 @@ export function frrLiveFacts(s: {
   };
 }
 
+const UNANSWERED_HELP = 'FRR restarts run because FRR did not answer configuration pushes (vtysh ran out of its time).';
+
 /** The EVPN data-plane health check's counters (the daemon's status.evpn). */
 export interface EvpnHealthFacts {
   /** VNI/VTEP pairs blackholing now. */
@@ -76,6 +78,8 @@ export interface MetricsSources {
   frr?: () => Promise<FrrLiveFacts>;
   /** The EVPN data-plane health check's counters. */
   evpn?: () => EvpnHealthFacts;
+  /** FRR restarts perouterd ran because FRR did not answer configuration (the daemon's status.frr.restarts). */
+  frrUnansweredRestarts?: () => number;
   /** Milliseconds since the epoch (tests). */
   now?: () => number;
 }
@@ -166,8 +170,25 @@ export class PerouterdMetrics {
     this.setSource({ kind: 'static-only' });
     if (sources.api) this.apiMetrics(sources.api);
     if (sources.evpn) this.evpnHealthMetrics(sources.evpn);
+    if (sources.frrUnansweredRestarts)
+      this.countUp('perouterd_frr_unanswered_restarts_total', UNANSWERED_HELP, sources.frrUnansweredRestarts);
     if (sources.frr) this.frrMetrics(cachedWithTimeout(sources.frr, FRR_CACHE_MS, FRR_SCRAPE_TIMEOUT_MS, this.now));
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A counter that follows a count the daemon keeps (read at scrape time). */
+  private countUp(name: string, help: string, read: () => number): void {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const n = read();
+        if (n > seen) this.inc(n - seen);
+        seen = Math.max(seen, n);
+      },
+    });
   }
 
   /** The daemon's observer: one call per reconcile. */

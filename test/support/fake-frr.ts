@@ -10,6 +10,8 @@ export class FakeFrr implements FrrPort {
   rejects: RegExp | undefined;
   /** The next apply() fails with this error. */
   failApply: string | undefined;
+  /** Applies fail this many more times as FRR not answering (a vtysh call ran out of time). */
+  unansweredApplies = 0;
   running_config: string | undefined;
   checks = 0;
   applies = 0;
@@ -53,6 +55,11 @@ export class FakeFrr implements FrrPort {
   async apply(config: string, opts: { verify?: boolean } = {}): Promise<FrrApplyOutcome> {
     this.applies++;
     if (opts.verify) this.verifies++;
+    if (this.unansweredApplies > 0) {
+      this.unansweredApplies--;
+      this.events.push('frr apply: unanswered');
+      return { outcome: 'failed', error: 'FRR does not answer: vtysh -f did not finish in 30 s', attempts: 1, unanswered: true };
+    }
     if (this.failApply) {
       const error = this.failApply;
       this.failApply = undefined;

@@ -187,6 +187,32 @@ describe('daemon loop: retry, backoff and FRR restarts', () => {
     expect(r.last().state).toBe('ready');
   });
 
+  it('an FRR that does not answer two pushes in a row is restarted once (rate-limited), then gets its configuration', async () => {
+    const r = rig(withVnis(100));
+    r.d.trigger('start');
+    await r.settle();
+    r.sources.set({ config: withVnis(100, 200) });
+    r.frr.unansweredApplies = 4;
+    r.events.length = 0;
+    r.d.trigger('file-change');
+    await r.settle(QUIET);
+    expect(r.events).toEqual(['frr check', 'kernel additions: create vni200', 'frr apply: unanswered']);
+    expect(r.frr.repairs).toEqual([]);
+    expect(r.last()).toMatchObject({ state: 'degraded', frr: { restarts: 0 } });
+    // The retry 1 s later is not answered either: FRR is restarted through the operator's command.
+    await r.settle(1000);
+    expect(r.frr.repairs).toEqual(['restart-frr ']);
+    expect(r.last()).toMatchObject({ state: 'degraded', frr: { restarts: 1 } });
+    // Two more unanswered pushes within the 5 minutes: no second restart.
+    await r.settle(2000);
+    await r.settle(4000);
+    expect(r.frr.repairs).toEqual(['restart-frr ']);
+    // FRR answers again: the change goes through.
+    await r.settle(8000);
+    expect(r.events.filter((e) => e.startsWith('frr apply'))).toEqual([...Array<string>(4).fill('frr apply: unanswered'), 'frr apply']);
+    expect(r.last()).toMatchObject({ state: 'ready', frr: { restarts: 1 } });
+  });
+
   it('pushes the configuration again when FRR restarts', async () => {
     const r = rig();
     await r.d.start();

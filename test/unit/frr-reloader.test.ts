@@ -23,9 +23,15 @@ class FakeFrr {
   failTimes = Infinity;
   /** Runs before each `show running-config` answers (a configuration being loaded meanwhile). */
   beforeShow: (() => void) | undefined;
+  /** These calls (`vtysh -f`, `show running-config`) run out of their time: FRR does not answer. */
+  hangs = new Set<string>();
+  /** The time each call was given, by call. */
+  timeouts: number[] = [];
 
-  exec = async (cmd: string, args: string[]): Promise<ExecResult> => {
+  exec = async (cmd: string, args: string[], timeoutMs: number): Promise<ExecResult> => {
     const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' });
+    const hung: ExecResult = { code: 1, stdout: '', stderr: 'Waiting for children to finish applying config...', timedOut: true };
+    this.timeouts.push(timeoutMs);
     if (cmd.endsWith('python3')) {
       const mode = args[1]!;
       this.calls.push(`frr-reload.py ${mode}`);
@@ -36,6 +42,7 @@ class FakeFrr {
     if (a[0] === '-c') {
       this.calls.push(a[1]!);
       if (a[1] === 'show running-config') this.beforeShow?.();
+      if (this.hangs.has(a[1]!)) return hung;
       return ok(a[1] === 'show daemons' ? 'zebra bgpd staticd' : this.running);
     }
     const file = a[a.length - 1]!;
@@ -46,6 +53,7 @@ class FakeFrr {
       return bad ? { code: 2, stdout: '', stderr: 'line 2: % Unknown command: bgp routr-id' } : ok();
     }
     this.calls.push('vtysh -f');
+    if (this.hangs.has('vtysh -f')) return hung;
     if (this.failApply && this.failTimes-- > 0) return { code: 2, stdout: '', stderr: this.failApply };
     this.running = this.pending;
     return ok();
@@ -78,6 +86,40 @@ function setup(bootLoading?: () => Promise<boolean>): {
   };
   return { frr, r, runDir, apply };
 }
+
+describe('FrrReloader: an FRR that does not answer', () => {
+  it('a vtysh -f that runs out of its time fails the apply at once, as unanswered: no read-back, no second round, no frr-reload.py', async () => {
+    const { frr, apply } = setup();
+    await apply(C1);
+    frr.calls = [];
+    frr.timeouts = [];
+    frr.hangs.add('vtysh -f');
+    const r = await apply(C2);
+    expect(r).toMatchObject({ outcome: 'failed', unanswered: true });
+    expect(r.outcome === 'failed' && r.error).toMatch(/^FRR does not answer: vtysh -f .* did not finish in 30 s \(Waiting for children/);
+    expect(frr.calls).toEqual(['vtysh -f']);
+    // The time given grows with the lines sent: 30 s and 20 ms a line (3 here).
+    expect(frr.timeouts).toEqual([30_060]);
+    // The next apply reads what FRR runs, and once FRR answers again the change goes through.
+    frr.hangs.clear();
+    frr.calls = [];
+    expect((await apply(C2)).outcome).toBe('applied');
+    expect(frr.calls).toEqual(['show running-config', 'vtysh -f']);
+  });
+
+  it('daemons whose PIDs live but that do not answer `show daemons` run (the push counts them as unanswered)', async () => {
+    const { frr, r } = setup();
+    frr.hangs.add('show daemons');
+    expect(await r.isRunning()).toBe(true);
+  });
+
+  it('a read of the running configuration that runs out of its time fails the apply as unanswered, with nothing sent', async () => {
+    const { frr, apply } = setup();
+    frr.hangs.add('show running-config');
+    expect(await apply(C1)).toMatchObject({ outcome: 'failed', unanswered: true });
+    expect(frr.calls).toEqual(['show running-config']);
+  });
+});
 
 describe('FrrReloader: vtysh calls per change', () => {
   it('a change after the first apply: one dry run of the changed lines and one vtysh -f; the running configuration is not read', async () => {

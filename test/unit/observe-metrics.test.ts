@@ -140,6 +140,14 @@ describe('metrics', () => {
     expect(s.filter((l) => l.startsWith('perouterd_bfd_peers'))).toEqual([]);
   });
 
+  it('counts the FRR restarts run because FRR did not answer', async () => {
+    let n = 0;
+    const m = new PerouterdMetrics({ frrUnansweredRestarts: () => n }, { processMetrics: false });
+    expect(await samples(m)).toContain('perouterd_frr_unanswered_restarts_total 0');
+    n = 2;
+    expect(await samples(m)).toContain('perouterd_frr_unanswered_restarts_total 2');
+  });
+
   it("counts the EVPN health check's faults and repairs from the daemon's counters", async () => {
     let e = { faults: 0, faultsDetected: 0, repairsByStep: {} as Record<string, number> };
     const m = new PerouterdMetrics({ evpn: () => e }, { processMetrics: false });

@@ -31,7 +31,7 @@ export interface PerouterdStatus {
   state: string;
   message: string;
   reconciles: number;
-  frr: { reloads: number; lastOutcome?: string; lastError?: string };
+  frr: { reloads: number; restarts?: number; lastOutcome?: string; lastError?: string };
   kernel: { writesLast: number; writesTotal: number; lastErrors: string[] };
   failedResources: unknown[];
   problems: string[];
