@@ -46,7 +46,7 @@ import {
 } from '../harness/evpn.js';
 import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
 import { BLUE, l3vnisYaml, RED_YAML } from '../fixtures/yaml.js';
-import { startTor, writeNodeFiles, startHostSpeakers } from '../fixtures/bring-up.js';
+import { redUp, startTor, writeNodeFiles, startHostSpeakers } from '../fixtures/bring-up.js';
 
 const BLUE_YAML = `# tenant blue\n${l3vnisYaml(BLUE)}`;
 const BLUE_FILE = 'openpe_20_blue.yaml';
@@ -147,9 +147,7 @@ async function main(): Promise<void> {
     withDiag(diag, async () => {
       await bringUpNodes([n1, n2], procs);
       await startHostSpeakers();
-      await waitEstablished('pe1', '192.169.10.3', 'ipv4Unicast', 90_000, 'red');
-      await waitEstablished('pe2', '192.169.10.4', 'ipv4Unicast', 90_000, 'red');
-      return waitFor(() => ping('node1', svc(2).red, { source: svc(1).red, count: 2 }), 90_000, 'red ping node1 → node2', 2000);
+      return redUp();
     }),
     { critical: true },
   );

@@ -10,11 +10,11 @@ import { check, log, measure, onFinish, runScenario } from '../harness/results.j
 import { ping, waitFor } from '../harness/fabric.js';
 import { daemonPids, HAS_MGMTD, startFrr, vtysh } from '../harness/frr.js';
 import { bringUpNodes, readStatus, REPO, writeConfig, type PerouterdNode, type PerouterdProcess } from '../harness/perouterd.js';
-import { appliedL3vnis, ContinuousPing, diagnoser, finishNodes, waitEstablished, withDiag } from '../harness/evpn.js';
+import { appliedL3vnis, ContinuousPing, diagnoser, finishNodes, withDiag } from '../harness/evpn.js';
 import { speakerConfig } from '../fixtures/frr-configs.js';
 import { perouterdNodes, svc, twoNodeTopology } from '../fixtures/two-nodes.js';
 import { BLUE, l3vnisYaml, RED_YAML } from '../fixtures/yaml.js';
-import { startTor, writeNodeFiles } from '../fixtures/bring-up.js';
+import { redUp, startTor, writeNodeFiles } from '../fixtures/bring-up.js';
 
 const perouterdArgs = (n: PerouterdNode): string[] => [
   '--frr-restart-command',
@@ -48,9 +48,7 @@ async function main(): Promise<void> {
           daemons: ['zebra', 'bgpd'],
           config: speakerConfig(`node${n}`, svc(n).red, [{ addr: '192.169.10.1', announce: [`${svc(n).red}/32`] }]),
         });
-      await waitEstablished('pe1', '192.169.10.3', 'ipv4Unicast', 90_000, 'red');
-      await waitEstablished('pe2', '192.169.10.4', 'ipv4Unicast', 90_000, 'red');
-      return waitFor(() => ping('node1', svc(2).red, { source: svc(1).red, count: 2 }), 90_000, 'red ping node1 → node2', 2000);
+      return redUp();
     }),
     { critical: true },
   );
