@@ -16,10 +16,10 @@
 // repairs it: --test, --reload, read back, retried (the path upstream's reloader
 // container takes for every change). A difference vtysh does not report is
 // found by the next drift check.
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diffFromVtyshLines } from './explain.js';
+import { complaints, parseReloadTestOutput, run, type Exec, type ExecResult, type FrrDiff } from './frr-tools.js';
 import { differingBlocks, frrDeltaSteps, parseFrrConfigSteps, type FrrConfigTree, type FrrDelta } from './frr-config.js';
 import { bootLoadRunning } from './boot-load.js';
 import type { FrrPaths } from './frr-paths.js';
@@ -28,15 +28,12 @@ import { processAlive } from '../sys/process.js';
 import { runAsync } from '../util/steps.js';
 import { ensureFileSafe, ensurePrivateDir, writeFileSafe } from '../sys/safe-file.js';
 
+export { complaints, parseReloadTestOutput, run, type Exec, type ExecResult, type FrrDiff };
+
 export { findFrrLibdir, FRR_LIBDIRS, frrPaths, type FrrPaths } from './frr-paths.js';
 
 /** A BGP instance line: frr.conf always has one, a freshly started FRR none. */
 const BGP_INSTANCE = /^router bgp /m;
-
-export interface FrrDiff {
-  toDelete: string[];
-  toAdd: string[];
-}
 
 export type FrrApplyResult =
   | { outcome: 'applied'; attempts: number; diff: FrrDiff }
@@ -58,59 +55,8 @@ export interface FrrControl {
   storedConfig(): Promise<string | undefined>;
 }
 
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** Killed at the end of its time. */
-  timedOut?: boolean;
-}
-
-export type Exec = (cmd: string, args: string[], timeoutMs: number) => Promise<ExecResult>;
-
-/** Runs a command to completion (the default Exec). */
-export function run(cmd: string, args: string[], timeoutMs: number): Promise<ExecResult> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
-      const timedOut = err !== null && err.killed === true;
-      resolve({
-        code,
-        stdout: String(stdout),
-        stderr: String(stderr) + (err && code === 1 && !stderr ? String(err.message) : ''),
-        timedOut,
-      });
-    });
-  });
-}
-
-/** Lines frr-reload.py reports that no reload can settle (identity, not routing). */
-const IGNORED_DIFF_LINE = /^(no )?(hostname|frr version|frr defaults)\b/;
-
-/** Parses `frr-reload.py --test` output into the lines it would delete and add. */
-export function parseReloadTestOutput(out: string): FrrDiff {
-  const diff: FrrDiff = { toDelete: [], toAdd: [] };
-  let section: keyof FrrDiff | undefined;
-  for (const raw of out.split('\n')) {
-    const line = raw.replace(/\s+$/, '');
-    if (/^Lines To Delete$/.test(line)) section = 'toDelete';
-    else if (/^Lines To Add$/.test(line)) section = 'toAdd';
-    else if (/^=+$/.test(line) || line === '') continue;
-    else if (section && !IGNORED_DIFF_LINE.test(line.trim())) diff[section].push(line);
-  }
-  return diff;
-}
-
 const DEFAULT_REQUIRED_DAEMONS = ['zebra', 'bgpd'];
 
-/**
- * What `vtysh -f` printed on stderr that is not FRR 10's progress notes
- * (`[<pid>|<daemon>] done`, `[<pid>|<daemon>] Configuration file[…] processing …`,
- * printed on success too): the lines a daemon refused.
- */
-export function complaints(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l.trim() !== '' && !/^\[\d+\|[\w-]+\] /.test(l));
-}
 /**
  * Time given to a vtysh call that sends or shows configuration: a fixed part plus an
  * allowance per line, as vtysh's time grows with them (a cold load at 1000 VNIs is

@@ -4,7 +4,7 @@
 // addressing new links, that zebra lists each of them in its VRF. Bounded
 // polling of `show interface vrf <V> brief json`, one vtysh call for all VRFs
 // still awaited (a VRF zebra does not know yet answers `{}`).
-import { execFile } from 'node:child_process';
+import { run } from './frr-tools.js';
 
 export interface ZebraReadinessOptions {
   vtysh?: string;
@@ -56,11 +56,9 @@ export function zebraInterfaces(text: string): Map<string, string> {
   return seen;
 }
 
-function vtysh(bin: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve) => {
-    execFile(bin, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (_err, stdout) => resolve(String(stdout)));
-  });
-}
+/** vtysh's output (stdout; empty when it failed or ran out of time: the poll sees nothing then). */
+const vtysh = async (bin: string, args: string[], timeoutMs: number): Promise<string> =>
+  (await run(bin, args, timeoutMs, 64 * 1024 * 1024)).stdout;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
