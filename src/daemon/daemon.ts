@@ -10,21 +10,24 @@
 // Anything failing before a step leaves the running state as it is; failures are retried
 // with the one backoff policy. The outcome feeds status.json and the Kubernetes status.
 import type { Logger } from 'pino';
-import { problemLine, type FailedResource, type RouterConfig } from '../config/model.js';
+import { problemLine, type RouterConfig } from '../config/model.js';
 import { Backoff } from '../util/backoff.js';
 import { SerialRunner } from './coalesce.js';
 import type { DesiredState } from './desired-state.js';
 import { checkIsolatingRawFrr } from './frr-isolation.js';
 import { FrrPush } from './frr-push.js';
 import { apiStatus, needsRetry, outcomeState, type DaemonState, type Health, type Outcome } from './outcome.js';
-import { EvpnMonitor, emptyEvpnStatus, type EvpnHealthStatus } from './evpn-monitor.js';
-import { BridgeRefresher, type BridgeRefreshStatus } from './bridge-refresher.js';
+
+export type { DaemonStatus };
+import { EvpnMonitor } from './evpn-monitor.js';
+import { BridgeRefresher } from './bridge-refresher.js';
 import type { EvpnRepairOptions } from './evpn-repair.js';
 import type { ApiPort, DaemonObserver, FrrPort, KernelPort, KernelReport, SourceState, SourcesPort, StatusSink } from './ports.js';
 import { redactSecrets } from '../util/redact.js';
 import { reconcileRecord, startProgress, type ReconcileProgress } from './reconcile-record.js';
 import { FILE_CHANGE, startTriggers, type TriggerOptions } from './triggers.js';
 import { settledDigest, type Digest } from './settle.js';
+import { initialStatus, type DaemonStatus } from './daemon-status.js';
 import { FrrUnansweredGuard, type UnansweredOptions } from './frr-unanswered.js';
 
 export interface LoopOptions {
@@ -60,28 +63,6 @@ export interface DaemonPorts {
   observers?: DaemonObserver[];
 }
 
-export interface DaemonStatus {
-  state: DaemonState;
-  message: string;
-  reconciles: number;
-  lastReconcileAt?: string;
-  /** `restarts`: FRR restarts perouterd ran because FRR did not answer configuration. */
-  frr: { reloads: number; restarts: number; lastOutcome?: string; lastError?: string };
-  kernel: { writesLast: number; writesTotal: number; lastErrors: string[] };
-  failedResources: FailedResource[];
-  problems: string[];
-  applied?: { l3vnis: number[]; l2vnis: number[]; passthrough: boolean };
-  /** Configured underlay NICs in neither namespace (status is not ready then). */
-  missingNics: string[];
-  /** Host veths kept because their peer is in a namespace perouterd cannot see (not ready either). */
-  heldVeths: string[];
-  /** EVPN data-plane health: faults now, how many appeared, repairs run. */
-  evpn: EvpnHealthStatus;
-  /** The bridge refresher: its period (0 = off) and what it re-confirmed. */
-  bridgeRefresh: BridgeRefreshStatus;
-  k8s?: unknown;
-}
-
 export class Daemon {
   private readonly runner: SerialRunner;
   private readonly backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
@@ -105,19 +86,7 @@ export class Daemon {
   private readonly evpn: EvpnMonitor;
   private readonly bridgeRefresh: BridgeRefresher;
   private readonly unanswered: FrrUnansweredGuard;
-  readonly status: DaemonStatus = {
-    state: 'starting',
-    message: 'starting',
-    reconciles: 0,
-    frr: { reloads: 0, restarts: 0 },
-    kernel: { writesLast: 0, writesTotal: 0, lastErrors: [] },
-    failedResources: [],
-    problems: [],
-    missingNics: [],
-    heldVeths: [],
-    evpn: emptyEvpnStatus(),
-    bridgeRefresh: { intervalMs: 0, rounds: 0, refreshes: 0, gone: 0 },
-  };
+  readonly status: DaemonStatus = initialStatus();
 
   constructor(
     private readonly opts: LoopOptions,
